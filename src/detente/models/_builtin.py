@@ -1,0 +1,3 @@
+"""Import every built-in model module so that it registers itself (lazily, on first use)."""
+
+from detente.models import compromise, median, nash  # noqa: F401

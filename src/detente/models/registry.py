@@ -1,0 +1,112 @@
+"""The model registry: one place that names every forecasting model.
+
+The CLI's ``models`` listing, the docs reference page and the conformance suite all read
+this registry; a test checks that they agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["ModelInfo", "get_model", "list_models", "register", "run_model"]
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """Registry entry for a model.
+
+    Attributes
+    ----------
+    name : str
+        The name ``detente forecast --model`` takes.
+    title : str
+        Human-readable name.
+    citation : str
+        The paper(s) the implementation follows.
+    run : callable
+        ``run(arrays, *, rng=None, **params) -> Forecast``. Every model takes ``rng``
+        (deterministic models ignore it), so callers treat all models alike.
+    stochastic : bool
+        Whether results depend on ``rng``.
+    dynamic : bool
+        Whether the model produces a round-by-round history.
+    supports : frozenset of str
+        Capabilities: ``"multi_issue"`` (issues interact), ``"status_quo"`` (uses the reference
+        point), ``"draws"`` (accepts a leading draw axis).
+    params : dict
+        Documented parameters and their defaults.
+    """
+
+    name: str
+    title: str
+    citation: str
+    run: Callable[..., Any]
+    stochastic: bool = False
+    dynamic: bool = False
+    supports: frozenset[str] = field(default_factory=frozenset)
+    params: dict[str, Any] = field(default_factory=dict)
+    experimental: bool = False
+
+
+_REGISTRY: dict[str, ModelInfo] = {}
+
+
+def register(
+    name: str,
+    *,
+    title: str,
+    citation: str,
+    stochastic: bool = False,
+    dynamic: bool = False,
+    supports: tuple[str, ...] = (),
+    params: dict[str, Any] | None = None,
+    experimental: bool = False,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorator registering a ``run`` function under ``name``."""
+
+    def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
+        if name in _REGISTRY and _REGISTRY[name].run is not fn:
+            raise ValueError(f"model {name!r} is registered twice")
+        _REGISTRY[name] = ModelInfo(
+            name=name,
+            title=title,
+            citation=citation,
+            run=fn,
+            stochastic=stochastic,
+            dynamic=dynamic,
+            supports=frozenset(supports),
+            params=dict(params or {}),
+            experimental=experimental,
+        )
+        return fn
+
+    return deco
+
+
+def _load_builtin() -> None:
+    # Importing the model modules registers them; done lazily so that
+    # `import detente` does no work.
+    from detente.models import _builtin  # noqa: F401
+
+
+def list_models() -> list[ModelInfo]:
+    """All registered models, in registration order."""
+    _load_builtin()
+    return list(_REGISTRY.values())
+
+
+def get_model(name: str) -> ModelInfo:
+    """The entry for ``name``; ``KeyError`` with the known names otherwise."""
+    _load_builtin()
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        known = ", ".join(sorted(_REGISTRY))
+        raise KeyError(f"unknown model {name!r}; known models: {known}") from None
+
+
+def run_model(name: str, arrays: Any, *, rng: Any = None, **params: Any) -> Any:
+    """Run the model registered as ``name`` on ``arrays``."""
+    return get_model(name).run(arrays, rng=rng, **params)

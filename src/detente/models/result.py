@@ -1,0 +1,110 @@
+"""The result every forecasting model returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["Forecast"]
+
+
+@dataclass(frozen=True, eq=False)
+class Forecast:
+    """A model's forecast for every issue of a scenario.
+
+    Attributes
+    ----------
+    model : str
+        Registered model name.
+    issue_ids, actor_ids : tuple of str
+        Ids in array order.
+    forecast : (k,) float
+        Predicted outcome per issue, in the issue's own units; ``nan`` where the model
+        has nothing to say (no actor with weight on the issue).
+    history : (r, n, k) float or None
+        Positions of every actor at every round (round 0 = the inputs), in issue units;
+        ``None`` for static models.
+    extra : dict
+        Model-specific diagnostics (probabilities, parameters used, ...).
+    """
+
+    model: str
+    issue_ids: tuple[str, ...]
+    actor_ids: tuple[str, ...]
+    forecast: NDArray[np.float64]
+    history: NDArray[np.float64] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_rounds(self) -> int:
+        """Number of recorded rounds after the initial one (0 for static models)."""
+        return 0 if self.history is None else int(self.history.shape[0]) - 1
+
+    def to_df(self) -> Any:
+        """Tidy table with columns ``model, issue, forecast``."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            {
+                "model": self.model,
+                "issue": list(self.issue_ids),
+                "forecast": np.asarray(self.forecast, dtype=float),
+            }
+        )
+
+    def history_df(self) -> Any:
+        """Tidy table with columns ``model, round, actor, issue, position``.
+
+        Static models report their inputs as round 0 only.
+        """
+        import pandas as pd
+
+        h = self.history
+        if h is None:
+            return pd.DataFrame(columns=["model", "round", "actor", "issue", "position"])
+        r, n, k = h.shape
+        rr, aa, ii = np.meshgrid(np.arange(r), np.arange(n), np.arange(k), indexing="ij")
+        df = pd.DataFrame(
+            {
+                "model": self.model,
+                "round": rr.ravel(),
+                "actor": np.asarray(self.actor_ids, dtype=object)[aa.ravel()],
+                "issue": np.asarray(self.issue_ids, dtype=object)[ii.ravel()],
+                "position": h.ravel(),
+            }
+        )
+        return df.dropna(subset=["position"]).reset_index(drop=True)
+
+    def summary(self) -> str:
+        """One line per issue."""
+        lines = [f"{self.model}: forecast per issue" + (f" after {self.n_rounds} rounds" if self.history is not None else "")]
+        for iid, v in zip(self.issue_ids, self.forecast, strict=True):
+            lines.append(f"  {iid:<24} {v:10.2f}")
+        return "\n".join(lines)
+
+    def plot(self, ax: Any = None, issue: int | str = 0) -> Any:
+        """Positions by round for one issue (dynamic models), or the forecast bar chart."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(7, 4))
+        j = self.issue_ids.index(issue) if isinstance(issue, str) else int(issue)
+        if self.history is not None and self.history.shape[0] > 1:
+            for i, a in enumerate(self.actor_ids):
+                ax.plot(self.history[:, i, j], label=a, lw=1)
+            ax.axhline(self.forecast[j], color="k", ls="--", lw=1.5, label="forecast")
+            ax.set_xlabel("round")
+            ax.set_ylabel(self.issue_ids[j])
+            if len(self.actor_ids) <= 12:
+                ax.legend(fontsize="small", ncol=2)
+        else:
+            ax.barh(list(self.issue_ids), self.forecast)
+            ax.set_xlabel("forecast (issue units)")
+        ax.set_title(f"{self.model}")
+        return ax
+
+    def _repr_html_(self) -> str:
+        return self.to_df().to_html(index=False)  # type: ignore[no-any-return]
