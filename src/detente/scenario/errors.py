@@ -1,0 +1,79 @@
+"""Errors a person can act on: every problem with input names where it is and what is allowed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+__all__ = ["ScenarioError"]
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class ScenarioError(ValueError):
+    """Bad scenario input.
+
+    Attributes
+    ----------
+    message : str
+        What is wrong.
+    path : str or None
+        The file.
+    line : int or None
+        1-based line in the file, where known.
+    field : str or None
+        Dotted field path (``positions[3].salience``) or column name.
+    value : object
+        The offending value (``...`` when not applicable).
+    allowed : str or None
+        What would be accepted.
+    """
+
+    _NO_VALUE: Any = ...
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | Path | None = None,
+        line: int | None = None,
+        field: str | None = None,
+        value: Any = ...,
+        allowed: str | None = None,
+    ) -> None:
+        self.message = message
+        self.path = None if path is None else str(path)
+        self.line = line
+        self.field = field
+        self.value = value
+        self.allowed = allowed
+        super().__init__(self.format())
+
+    def located(self, path: str | Path | None = None, line: int | None = None) -> ScenarioError:
+        """A copy with the file (and line) filled in where they were unknown."""
+        return ScenarioError(
+            self.message,
+            path=self.path or (None if path is None else str(path)),
+            line=self.line if self.line is not None else line,
+            field=self.field,
+            value=self.value,
+            allowed=self.allowed,
+        )
+
+    def format(self) -> str:
+        """``file:line: field: message (got value; allowed: ...)``."""
+        where = ""
+        if self.path:
+            where = self.path + (f":{self.line}" if self.line is not None else "") + ": "
+        elif self.line is not None:
+            where = f"line {self.line}: "
+        fld = f"{self.field}: " if self.field else ""
+        got = "" if self.value is ... else f" (got {_short(self.value)})"
+        allowed = f"; allowed: {self.allowed}" if self.allowed else ""
+        return f"{where}{fld}{self.message}{got}{allowed}"
+
+    def __str__(self) -> str:
+        return self.format()

@@ -1,0 +1,161 @@
+"""Shared plumbing for the scenario readers: safe reading, and errors located in the file."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from detente.scenario.errors import ScenarioError
+from detente.scenario.schema import Scenario, SchemaProblem
+
+__all__ = ["MAX_BYTES", "build_scenario", "read_text"]
+
+#: Largest scenario file read (bytes). The biggest real input (a DEU III table) is ~90 kB;
+#: the limit keeps a wrong file (a log, a database dump) from eating the machine.
+#: Override with the environment variable ``DETENTE_MAX_FILE_MB``.
+MAX_BYTES = 20 * 1024 * 1024
+
+
+def _max_bytes() -> int:
+    env = os.environ.get("DETENTE_MAX_FILE_MB")
+    if env:
+        try:
+            return int(float(env) * 1024 * 1024)
+        except ValueError:
+            pass
+    return MAX_BYTES
+
+
+def read_text(path: str | Path) -> str:
+    """Read a UTF-8 text file (BOM tolerated), refusing what cannot be a scenario.
+
+    Raises
+    ------
+    ScenarioError
+        Missing file, a directory, over the size limit, empty, or not valid UTF-8 (with the
+        line and byte offset of the first bad byte).
+    """
+    p = Path(path)
+    if not p.exists():
+        raise ScenarioError("no such file", path=p)
+    if p.is_dir():
+        raise ScenarioError("is a folder, not a file", path=p)
+    size = p.stat().st_size
+    limit = _max_bytes()
+    if size > limit:
+        raise ScenarioError(
+            f"file is {size / 1e6:.1f} MB, too large for a scenario",
+            path=p,
+            allowed=f"files up to {limit / 1e6:.0f} MB (set DETENTE_MAX_FILE_MB to raise the limit)",
+        )
+    raw = p.read_bytes()
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw.count(b"\n", 0, e.start) + 1
+        raise ScenarioError(
+            f"not valid UTF-8 text (byte 0x{raw[e.start]:02x} at offset {e.start})",
+            path=p,
+            line=line,
+            allowed="UTF-8 encoded text; re-save the file as UTF-8",
+        ) from None
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise ScenarioError("binary data (NUL byte) in a text file", path=p, line=line)
+    if not text.strip():
+        raise ScenarioError("the file is empty", path=p, allowed="a scenario")
+    return text
+
+
+def _loc_text(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _line_for(loc: tuple[Any, ...], lines: Mapping[tuple[Any, ...], int] | None) -> int | None:
+    if not lines:
+        return None
+    for cut in range(len(loc), -1, -1):
+        if loc[:cut] in lines:
+            return lines[loc[:cut]]
+    return None
+
+
+_ALLOWED = {
+    "extra_forbidden": "only the fields of the detente scenario schema (see docs/reference/scenario-format.md)",
+    "bool_type": "true or false",
+    "float_type": "a number",
+    "string_type": "text",
+    "missing": None,
+    "literal_error": None,
+    "greater_than_equal": None,
+    "less_than_equal": None,
+    "finite_number": "a finite number",
+    "string_pattern_mismatch": "letters, digits and _ . : - only",
+}
+
+
+def build_scenario(
+    data: Any,
+    path: str | Path | None,
+    lines: Mapping[tuple[Any, ...], int] | None = None,
+    *,
+    describe: Callable[[tuple[Any, ...]], str] | None = None,
+) -> Scenario:
+    """Validate a plain mapping into a :class:`Scenario`, turning the first problem into a
+    :class:`ScenarioError` located by file, line and field.
+
+    ``lines`` maps a location tuple (as pydantic reports it) to a 1-based line number;
+    ``describe`` may rename a location for formats whose fields are columns.
+    """
+    if not isinstance(data, Mapping):
+        raise ScenarioError(
+            "the top level must be a mapping of scenario fields",
+            path=path,
+            line=1,
+            value=type(data).__name__,
+            allowed="name, actors, issues, positions, sources, ...",
+        )
+    try:
+        return Scenario.model_validate(dict(data))
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        loc = tuple(err.get("loc", ()))
+        ctx = err.get("ctx") or {}
+        inner = ctx.get("error")
+        if isinstance(inner, SchemaProblem):
+            loc = inner.loc
+            message, value, allowed = inner.message, inner.value, inner.allowed
+        else:
+            message = err.get("msg", "invalid value")
+            if message.startswith("Value error, "):
+                message = message[len("Value error, ") :]
+            value = err.get("input", ...)
+            if err.get("type") == "missing" or isinstance(value, Mapping):
+                value = ...
+            allowed = _ALLOWED.get(err.get("type", ""))
+            if err.get("type") == "literal_error" and "expected" in ctx:
+                allowed = f"one of {ctx['expected']}"
+        field = describe(loc) if describe else _loc_text(loc)
+        more = exc.error_count() - 1
+        if more > 0:
+            message += f" ({more} more problem{'s' if more > 1 else ''} after this one)"
+        raise ScenarioError(
+            message,
+            path=path,
+            line=_line_for(loc, lines),
+            field=field or None,
+            value=value,
+            allowed=allowed,
+        ) from None
