@@ -292,7 +292,13 @@ class Scenario(_Strict):
             lo=np.array([i.scale.lo for i in self.issues]),
             hi=np.array([i.scale.hi for i in self.issues]),
             accommodation=acc,
-            meta={"scenario": self.name, "model_params": dict(self.model_params)},
+            meta={
+                "scenario": self.name,
+                "model_params": dict(self.model_params),
+                "issue_groups": tuple(i.group for i in self.issues),
+                "issue_attributes": tuple(dict(i.attributes) for i in self.issues),
+                "roles": tuple(a.role for a in self.actors),
+            },
         )
 
     def provenance(self) -> list[dict[str, Any]]:
