@@ -1,3 +1,4 @@
 """Import every built-in model module so that it registers itself (lazily, on first use)."""
 
 from detente.models import compromise, median, nash  # noqa: F401
+from detente.models import expected_utility  # noqa: F401

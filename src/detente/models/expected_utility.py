@@ -1,0 +1,597 @@
+"""Bueno de Mesquita's expected-utility model, as made explicit by Scholz, Calbert & Smith (2011).
+
+The model is one-dimensional: a multi-issue scenario runs issue by issue, but every issue runs at
+once: all pairwise quantities are numpy broadcasts over ``(n, n, k)`` (and the votes over
+``(n, n, n, k)``). The only Python loop is over rounds.
+
+Where the published replications disagree, the reading is a named option (see
+``docs/explanation/expected-utility.md``):
+
+==================  =====================================================================
+option              values (default first)
+==================  =====================================================================
+``p_success``       ``"pair"`` (Scholz paper, jmckib), ``"net"`` (Masad), ``"all_pairs"``
+                    (Scholz's code as reported by jmckib)
+``risk``            ``"others"`` (Scholz: danger compared with the other actors'),
+                    ``"alternatives"`` (BDM: compared with i's danger at the other actors'
+                    positions), ``"grid"`` (Masad: 11 positions 0, 0.1, …, 1), ``"none"`` (r = 1)
+``q``, ``t``        probability that nothing changes without a challenge / that a change
+                    helps i (replications: 1, 1; BDM sometimes 0.5, 0.5)
+``perception``      ``"sender"`` (Scholz/jmckib: i judges both EUs with its own r_i),
+                    ``"own"`` (each EU with its owner's r)
+``selection``       ``"highest_eu"`` (Masad 2014: largest challenger EU, ties → closest),
+                    ``"least_change"`` (BDM / Scholz paper), ``"type_priority"`` (Scholz's
+                    code: conflict, then compromise, then capitulation)
+``compromise``      ``"bdm"`` (x_j + (x_i − x_j)|U_r/U_c|), ``"scholz_code"`` (EU-weighted
+                    mean of the two positions)
+``conflict``        ``"move"`` (the loser moves to the winner), ``"expected"`` (the loser
+                    moves to the P-weighted expected outcome; damped variant)
+``damping``         1.0: fraction of the way to the accepted offer an actor moves
+``forecast``        ``"median"`` (BDM: the median voter position of the last round),
+                    ``"mean"`` (capability × salience weighted mean of the last round)
+==================  =====================================================================
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from detente.models.median import weighted_median
+from detente.models.registry import register
+from detente.models.result import Forecast
+from detente.scenario.arrays import ScenarioArrays
+
+__all__ = [
+    "DAMPED_DEFAULTS",
+    "DEFAULTS",
+    "perceptions",
+    "run",
+    "run_damped",
+    "simulate",
+]
+
+FloatArray = NDArray[np.float64]
+
+DEFAULTS: dict[str, Any] = {
+    "rounds": 10,
+    "tol": 0.01,
+    "stop": "positions",
+    "p_success": "all_pairs",
+    "risk": "alternatives",
+    "q": 1.0,
+    "t": 1.0,
+    "perception": "sender",
+    "selection": "least_change",
+    "compromise": "bdm",
+    "conflict": "move",
+    "damping": 1.0,
+    "forecast": "median",
+}
+"""Options of the ``"eu"`` model and their defaults."""
+
+DAMPED_DEFAULTS: dict[str, Any] = {**DEFAULTS, "conflict": "expected", "damping": 0.5}
+"""Options of the ``"eu-damped"`` model: conflicts end at the expected outcome, half steps."""
+
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "p_success": ("pair", "net", "all_pairs"),
+    "risk": ("others", "alternatives", "grid", "none"),
+    "perception": ("sender", "receiver", "both", "own"),
+    "selection": ("highest_eu", "least_change", "type_priority"),
+    "compromise": ("bdm", "scholz_code"),
+    "conflict": ("move", "expected"),
+    "forecast": ("median", "mean"),
+    "stop": ("positions", "median"),
+}
+
+# offer types, in the order Scholz's code prefers them
+NONE, CONFLICT, COMPROMISE, COMPEL = 0, 1, 2, 3
+_TYPE_NAMES = ("none", "conflict", "compromise", "compel")
+
+
+# --------------------------------------------------------------------------- options
+def _check_options(opts: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(opts) - set(DEFAULTS)
+    if unknown:
+        raise TypeError(
+            f"unknown option(s) {sorted(unknown)} for the expected-utility model; "
+            f"allowed: {sorted(DEFAULTS)}"
+        )
+    for key, allowed in _CHOICES.items():
+        if opts[key] not in allowed:
+            raise ValueError(f"option {key}={opts[key]!r} is not one of {allowed}")
+    for key in ("q", "t"):
+        if not 0.0 <= float(opts[key]) <= 1.0:
+            raise ValueError(f"option {key}={opts[key]!r} must lie in [0, 1]")
+    if not 0.0 < float(opts["damping"]) <= 1.0:
+        raise ValueError(f"option damping={opts['damping']!r} must lie in (0, 1]")
+    if not float(opts["tol"]) >= 0.0:
+        raise ValueError(f"option tol={opts['tol']!r} must be >= 0")
+    if int(opts["rounds"]) < 0:
+        raise ValueError(f"option rounds={opts['rounds']!r} must be >= 0")
+    return opts
+
+
+# --------------------------------------------------------------------------- kernels
+def _votes(u: FloatArray, w: FloatArray) -> FloatArray:
+    """``v[k, i, j, :] = w_k (|x_k − x_j| − |x_k − x_i|)``: voter k's vote for i over j.
+
+    ``u`` is ``(..., n, k)`` positions on the normalised scale, ``w`` ``(..., n, k)`` the
+    capability × salience weights (zero for absent actors). Returns ``(..., n, n, n, k)``.
+    """
+    dist = np.abs(u[..., :, None, :] - u[..., None, :, :])  # (voter, a, k): |x_voter − x_a|
+    return w[..., :, None, None, :] * (dist[..., :, None, :, :] - dist[..., :, :, None, :])
+
+
+def _p_success(v: FloatArray, how: str) -> FloatArray:
+    """Probability that i beats j, ``(..., n, n, k)``, from the votes ``(..., voter, i, j, k)``."""
+    if how == "net":
+        num = np.maximum(v.sum(axis=-4), 0.0)
+    else:
+        num = np.maximum(v, 0.0).sum(axis=-4)
+    absv = np.abs(v).sum(axis=-4)
+    if how == "all_pairs":
+        den = np.broadcast_to(absv.sum(axis=(-3, -2), keepdims=True), absv.shape)
+    else:
+        den = absv
+    return np.divide(num, den, out=np.full(num.shape, 0.5), where=den > 0)  # type: ignore[no-any-return]
+
+
+def _median(u: FloatArray, w: FloatArray, present: NDArray[np.bool_]) -> FloatArray:
+    """Median voter position: the Condorcet winner of linear votes = the weighted median."""
+    return weighted_median(np.where(present, u, 0.0), w, present)  # type: ignore[no-any-return]
+
+
+def _eu_matrix(
+    u: FloatArray,
+    mu: FloatArray,
+    p: FloatArray,
+    s: FloatArray,
+    r: FloatArray,
+    q: float,
+    t: float,
+) -> FloatArray:
+    """``E[a, b]``: expected utility of a challenging b, with risk exponent ``r[a, b]``.
+
+    ``u`` (..., n, k) normalised positions, ``mu`` (..., k) median, ``p`` (..., n, n, k),
+    ``s`` (..., n, k) saliences, ``r`` broadcastable to (..., n, n, k).
+    """
+    xa = u[..., :, None, :]
+    xb = u[..., None, :, :]
+    d = np.abs(xa - xb)
+    bw = 0.25 * (np.abs(xa - mu[..., None, None, :]) + d)
+    u_s = 2.0 - 4.0 * np.maximum(0.5 - 0.5 * d, 0.0) ** r
+    u_f = 2.0 - 4.0 * (0.5 + 0.5 * d) ** r
+    u_b = 2.0 - 4.0 * np.maximum(0.5 - bw, 0.0) ** r
+    u_w = 2.0 - 4.0 * (0.5 + bw) ** r
+    u_sq = 2.0 - 4.0 * 0.5**r
+    sb = s[..., None, :, :]
+    return (  # type: ignore[no-any-return]
+        sb * (p * u_s + (1.0 - p) * u_f)
+        + (1.0 - sb) * u_s
+        - q * u_sq
+        - (1.0 - q) * (t * u_b + (1.0 - t) * u_w)
+    )
+
+
+def _pair_mask(present: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    n = present.shape[-2]
+    off = ~np.eye(n, dtype=bool)[:, :, None]
+    return present[..., :, None, :] & present[..., None, :, :] & off  # type: ignore[no-any-return]
+
+
+def _danger(
+    u: FloatArray,
+    w: FloatArray,
+    s: FloatArray,
+    present: NDArray[np.bool_],
+    opts: dict[str, Any],
+) -> FloatArray:
+    """``S_b = sum_{a != b} EU_a(ab)`` at r = 1: the danger each actor's position draws."""
+    v = _votes(u, w)
+    p = _p_success(v, opts["p_success"])
+    mu = _median(u, w, present)
+    e = _eu_matrix(u, mu, p, s, 1.0, opts["q"], opts["t"])
+    return np.where(_pair_mask(present), e, 0.0).sum(axis=-3)  # type: ignore[no-any-return]
+
+
+def _scaled_risk(sb: FloatArray, smax: FloatArray, smin: FloatArray) -> FloatArray:
+    rng_ = smax - smin
+    big_r = np.divide(2.0 * sb - smax - smin, rng_, out=np.zeros(sb.shape), where=rng_ > 1e-12)
+    big_r = np.clip(big_r, -1.0, 1.0)
+    return (1.0 - big_r / 3.0) / (1.0 + big_r / 3.0)  # type: ignore[no-any-return]
+
+
+def _risk_exponents(
+    u: FloatArray,
+    w: FloatArray,
+    s: FloatArray,
+    present: NDArray[np.bool_],
+    opts: dict[str, Any],
+) -> FloatArray:
+    """Risk exponents ``r`` (n, k) from security levels (Scholz steps 2–10)."""
+    how = opts["risk"]
+    n, k = u.shape[-2:]
+    if how == "none":
+        return np.ones(u.shape)
+    if how == "others":
+        sd = _danger(u, w, s, present, opts)
+        smax = np.where(present, sd, -np.inf).max(axis=-2)
+        smin = np.where(present, sd, np.inf).min(axis=-2)
+        ok = present.any(axis=-2)
+        smax, smin = np.where(ok, smax, 0.0), np.where(ok, smin, 0.0)
+        return _scaled_risk(sd, smax, smin)
+    # i's danger at alternative positions: one configuration per (candidate c, actor i),
+    # in which actor i alone sits at the candidate position.
+    if how == "alternatives":
+        cand = np.where(present, u, np.nan)  # (C = n, k): the actors' positions
+    else:  # grid
+        cand = np.broadcast_to(np.linspace(0.0, 1.0, 11)[:, None], (11, k))
+    ncand = cand.shape[0]
+    eye = np.eye(n, dtype=bool)[:, :, None]  # (i, a, 1)
+    # configs[c, i, a, k] = cand[c, k] if a == i else u[a, k]
+    configs = np.where(eye[None], cand[:, None, None, :], u[None, None, :, :])
+    cfg_present = np.broadcast_to(present, (ncand, n, n, k)) & ~np.isnan(configs)
+    configs = np.where(cfg_present, configs, 0.0)
+    wb = np.broadcast_to(w, (ncand, n, n, k))
+    sbb = np.broadcast_to(s, (ncand, n, n, k))
+    sd = _danger(configs, wb, sbb, cfg_present, opts)  # (C, i, b, k)
+    own = sd[:, np.arange(n), np.arange(n), :]  # (C, i, k): danger to i when i sits at c
+    valid = cfg_present[:, np.arange(n), np.arange(n), :]
+    smax = np.where(valid, own, -np.inf).max(axis=0)
+    smin = np.where(valid, own, np.inf).min(axis=0)
+    cur = _danger(u, w, s, present, opts)
+    smax = np.where(np.isfinite(smax), np.maximum(smax, cur), cur)
+    smin = np.where(np.isfinite(smin), np.minimum(smin, cur), cur)
+    return _scaled_risk(cur, smax, smin)
+
+
+def _round_state(
+    u: FloatArray,
+    w: FloatArray,
+    s: FloatArray,
+    present: NDArray[np.bool_],
+    opts: dict[str, Any],
+) -> dict[str, FloatArray]:
+    """Everything one round computes from the current normalised positions ``u`` (n, k)."""
+    v = _votes(u, w)
+    p = _p_success(v, opts["p_success"])
+    mu = _median(u, w, present)
+    r = _risk_exponents(u, w, s, present, opts)
+    e_row = _eu_matrix(u, mu, p, s, r[..., :, None, :], opts["q"], opts["t"])  # r of challenger
+    u_c = e_row  # u_c[i, j] = EU_i(ij) judged with r_i
+    if opts["perception"] == "own":
+        u_r = np.swapaxes(e_row, -3, -2)  # u_r[i, j] = EU_j(ji) judged with r_j
+    else:
+        e_col = _eu_matrix(u, mu, p, s, r[..., None, :, :], opts["q"], opts["t"])  # r of target
+        u_r = np.swapaxes(e_col, -3, -2)  # u_r[i, j] = EU_j(ji) judged with r_i
+        if opts["perception"] != "sender":  # the receiver j judges both with r_j
+            rec_c = e_col  # EU_i(ij) judged with r_j
+            rec_r = np.swapaxes(e_row, -3, -2)  # EU_j(ji) judged with r_j
+            if opts["perception"] == "receiver":
+                u_c, u_r = rec_c, rec_r
+            else:  # both: the sender's and the receiver's judgements, stacked on the sender axis
+                u_c = np.concatenate([u_c, rec_c], axis=-3)
+                u_r = np.concatenate([u_r, rec_r], axis=-3)
+                p = np.concatenate([p, p], axis=-3)
+    return {"p": p, "mu": mu, "r": r, "u_c": u_c, "u_r": u_r}
+
+
+def _offers(
+    u: FloatArray, st: dict[str, FloatArray], present: NDArray[np.bool_], opts: dict[str, Any]
+) -> tuple[NDArray[np.int_], FloatArray]:
+    """Offer type and proposed new position of the receiver, for sender i and receiver j."""
+    u_c, u_r = st["u_c"], st["u_r"]
+    reps = u_c.shape[-3] // u.shape[-2]
+    xi = np.concatenate([u] * reps, axis=-2)[..., :, None, :]
+    xj = u[..., None, :, :]
+    live = (
+        np.concatenate([_pair_mask(present)] * reps, axis=-3)
+        & (np.abs(xi - xj) > 1e-12)
+        & (u_c > 0.0)
+    )
+    conflict = live & (u_r > 0.0) & (u_r < u_c)
+    weak = live & (u_r <= 0.0)
+    compromise = weak & (np.abs(u_r) < u_c)
+    compel = weak & ~compromise
+    kind = np.select([conflict, compromise, compel], [CONFLICT, COMPROMISE, COMPEL], NONE)
+    if opts["compromise"] == "bdm":
+        frac = np.divide(np.abs(u_r), u_c, out=np.zeros(u_c.shape), where=u_c > 0)
+        x_comp = xj + (xi - xj) * frac
+    else:
+        a, b = np.abs(u_c), np.abs(u_r)
+        den = a + b
+        x_comp = np.divide(
+            a * xi + b * xj, den, out=np.broadcast_to(xj, den.shape).copy(), where=den > 0
+        )
+    if opts["conflict"] == "expected":
+        x_conf = xj + (xi - xj) * st["p"]
+    else:
+        x_conf = np.broadcast_to(xi, u_c.shape)
+    target = np.select(
+        [kind == CONFLICT, kind == COMPROMISE, kind == COMPEL],
+        [x_conf, x_comp, np.broadcast_to(xi, u_c.shape)],
+        np.broadcast_to(xj, u_c.shape),
+    )
+    return kind, target
+
+
+def _select(
+    u: FloatArray,
+    kind: NDArray[np.int_],
+    target: FloatArray,
+    u_c: FloatArray,
+    opts: dict[str, Any],
+) -> tuple[FloatArray, NDArray[np.int_]]:
+    """Each receiver accepts at most one offer; returns its new position and the sender (−1)."""
+    valid = kind != NONE
+    move = np.abs(target - u[..., None, :, :])
+    how = opts["selection"]
+    if how == "highest_eu":
+        best = np.where(valid, u_c, -np.inf).max(axis=-3, keepdims=True)
+        keep = valid & (u_c >= best - 1e-12)
+    elif how == "type_priority":
+        prio = np.where(valid, kind, 99).min(axis=-3, keepdims=True)
+        keep = valid & (kind == prio)
+    else:
+        keep = valid
+    score = np.where(keep, move, np.inf)
+    sender = np.argmin(score, axis=-3)  # (..., n_receiver, k); may index a stacked copy
+    has = keep.any(axis=-3)
+    chosen = np.take_along_axis(target, sender[..., None, :, :], axis=-3)[..., 0, :, :]
+    new = np.where(has, u + float(opts["damping"]) * (chosen - u), u)
+    return new, np.where(has, sender, -1)  # caller maps stacked senders back with % n
+
+
+# --------------------------------------------------------------------------- public API
+def _prepare(arrays: ScenarioArrays) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, Any]:
+    """Normalise positions to the initial range per issue: ``u = (x − x_min)/Δ`` in [0, 1]."""
+    present = np.asarray(arrays.present, bool)
+    unit = np.where(present, arrays.unit_positions(), np.nan)
+    lo = np.nanmin(np.where(present, unit, np.nan), axis=-2, initial=np.inf)
+    hi = np.nanmax(np.where(present, unit, np.nan), axis=-2, initial=-np.inf)
+    lo = np.where(np.isfinite(lo), lo, 0.0)
+    delta = np.where(np.isfinite(hi) & (hi - lo > 1e-12), hi - lo, 1.0)
+    u = np.where(present, (unit - lo) / delta, 0.0)
+    w = np.where(present, arrays.weights(), 0.0)
+    s = np.where(present, arrays.salience, 0.0)
+    return u, w, s, present, (lo, delta)
+
+
+def perceptions(
+    arrays: ScenarioArrays,
+    positions: Any = None,
+    **options: Any,
+) -> dict[str, Any]:
+    """Each actor's perceived expected utilities against every other actor (one round).
+
+    Parameters
+    ----------
+    arrays : ScenarioArrays
+    positions : (n, k) array, optional
+        Positions in issue units to evaluate at (e.g. one round of a forecast's history);
+        default the scenario's positions.
+    **options
+        The model options (see :data:`DEFAULTS`).
+
+    Returns
+    -------
+    dict
+        ``u_c`` (n, n, k): ``EU_i(ij)`` as i sees it; ``u_r`` (n, n, k): ``EU_j(ji)`` as i
+        sees it; ``kind`` (n, n, k) int: 0 none, 1 conflict, 2 compromise, 3 compel (i's offer
+        to j); ``r`` (n, k) risk exponents; ``p`` (n, n, k) probabilities of success;
+        ``median`` (k,) median voter position in issue units.
+
+    Steps
+    -----
+    1. Normalise positions by the initial range of positions per issue.
+    2. Votes, probability of success, the median, the risk exponents, the expected utilities
+       (Scholz et al. 2011, appendix steps 1–10).
+    3. Classify each pair into BDM's regions (step 11).
+
+    References
+    ----------
+    Scholz, J. B., Calbert, G. J. & Smith, G. A. (2011). Unravelling Bueno De Mesquita's group
+    decision model. *Journal of Theoretical Politics* 23(4), 510–531.
+    """
+    opts = _check_options({**DEFAULTS, **options})
+    u, w, s, present, (lo, delta) = _prepare(arrays)
+    if positions is not None:
+        unit = arrays.to_unit(np.asarray(positions, float))
+        u = np.where(present, (unit - lo) / delta, 0.0)
+    st = _round_state(u, w, s, present, opts)
+    kind, _ = _offers(u, st, present, opts)
+    mu_issue = arrays.from_unit(lo + delta * st["mu"])
+    return {
+        "u_c": st["u_c"],
+        "u_r": st["u_r"],
+        "kind": kind,
+        "r": st["r"],
+        "p": st["p"],
+        "median": mu_issue,
+        "kind_names": _TYPE_NAMES,
+    }
+
+
+def simulate(arrays: ScenarioArrays, **options: Any) -> dict[str, Any]:
+    """Run the model's rounds; return the history and per-round diagnostics (issue units).
+
+    Returns a dict with ``history`` (rounds+1, n, k), ``median`` (rounds+1, k), ``risk``
+    (rounds, n, k), ``sender`` (rounds, n, k) (who each actor accepted an offer from, −1 for
+    none) and ``kind`` (rounds, n, k) (the accepted offer's type).
+    """
+    opts = _check_options({**DEFAULTS, **options})
+    u, w, s, present, (lo, delta) = _prepare(arrays)
+    rounds = int(opts["rounds"])
+    tol = float(opts["tol"])
+    hist = [u]
+    meds = []
+    risks, senders, kinds = [], [], []
+    active = present.any(axis=-2)  # issues still bargaining
+    stopped_at = np.full(active.shape, rounds)
+    for t in range(rounds):
+        if not active.any():
+            break
+        st = _round_state(u, w, s, present, opts)
+        kind, target = _offers(u, st, present, opts)
+        new, sender = _select(u, kind, target, st["u_c"], opts)
+        acc_kind = np.where(
+            sender >= 0,
+            np.take_along_axis(kind, np.maximum(sender, 0)[None], axis=0)[0],
+            NONE,
+        )
+        sender = np.where(sender >= 0, sender % u.shape[-2], -1)
+        meds.append(st["mu"])
+        risks.append(st["r"])
+        senders.append(np.where(active, sender, -1))
+        kinds.append(np.where(active, acc_kind, NONE))
+        u_old = u
+        u = np.where(present & active, new, u)
+        hist.append(u)
+        # stopping rule: an issue stops once no actor (or, with stop="median", the median
+        # voter position; BDM's rule) moves by tol of the range or more
+        if opts["stop"] == "median":
+            shift = np.abs(_median(u, w, present) - st["mu"])
+        else:
+            shift = np.where(present, np.abs(u - u_old), 0.0).max(axis=-2)
+        done = active & (shift < tol)
+        stopped_at = np.where(done, t + 1, stopped_at)
+        active = active & ~done
+    meds.append(_median(u, w, present))
+
+    def to_issue(x: FloatArray) -> FloatArray:
+        return arrays.from_unit(lo + delta * x)  # type: ignore[no-any-return]
+
+    history = np.stack([np.where(present, to_issue(h), np.nan) for h in hist])
+    return {
+        "history": history,
+        "median": np.stack([to_issue(m) for m in meds]),
+        "risk": np.stack(risks) if risks else np.empty((0, *u.shape)),
+        "sender": np.stack(senders) if senders else np.empty((0, *u.shape), int),
+        "kind": np.stack(kinds) if kinds else np.empty((0, *u.shape), int),
+        "stopped_at": np.where(present.any(axis=-2), np.minimum(stopped_at, len(hist) - 1), 0),
+        "options": opts,
+    }
+
+
+def _forecast(arrays: ScenarioArrays, sim: dict[str, Any], how: str) -> FloatArray:
+    last = sim["history"][-1]
+    if how == "median":
+        fc = sim["median"][-1]
+    else:
+        from detente.models.compromise import weighted_mean
+
+        fc = weighted_mean(np.where(arrays.present, last, 0.0), arrays.weights(), arrays.present)
+    return np.where(arrays.present.any(axis=0), fc, np.nan)  # type: ignore[no-any-return]
+
+
+_CITATION = (
+    "Scholz, J. B., Calbert, G. J. & Smith, G. A. (2011) 'Unravelling Bueno De Mesquita's group "
+    "decision model', Journal of Theoretical Politics 23(4): 510–531; Bueno de Mesquita, B. (1994) "
+    "'Political forecasting: an expected utility method', in Bueno de Mesquita & Stokman (eds.) "
+    "European Community Decision Making, Yale UP, 71–104; Bueno de Mesquita, B. (2002) "
+    "Predicting Politics, Ohio State UP."
+)
+
+
+def _run(name: str, arrays: ScenarioArrays, opts: dict[str, Any]) -> Forecast:
+    sim = simulate(arrays, **opts)
+    fc = _forecast(arrays, sim, sim["options"]["forecast"])
+    extra = {
+        "options": sim["options"],
+        "median_by_round": sim["median"],
+        "risk_by_round": sim["risk"],
+        "accepted_from": sim["sender"],
+        "accepted_kind": sim["kind"],
+        "stopped_at": sim["stopped_at"],
+    }
+    return Forecast(name, arrays.issue_ids, arrays.actor_ids, fc, sim["history"], extra)
+
+
+@register(
+    "eu",
+    title="Expected-utility model (Bueno de Mesquita; Scholz, Calbert & Smith 2011 reading)",
+    citation=_CITATION,
+    dynamic=True,
+    params=dict(DEFAULTS),
+)
+def run(arrays: ScenarioArrays, *, rng: Any = None, **options: Any) -> Forecast:
+    """Forecast each issue with Bueno de Mesquita's expected-utility ("challenge") model.
+
+    Steps
+    -----
+    1. Normalise each issue's positions by their initial range Δ, so distances lie in [0, 1].
+    2. Each round, from the current positions:
+
+       a. votes ``v_k(i,j) = c_k s_k (|x_k − x_j| − |x_k − x_i|)``; the median voter position
+          μ (the Condorcet winner = the c·s-weighted median);
+       b. probability of success ``P_ij = Σ_k max(v_k(i,j), 0) / Σ_k |v_k(i,j)|``
+          (option ``p_success``);
+       c. risk exponents r_i from security levels (option ``risk``): with r = 1, the danger
+          ``S_i = Σ_{j≠i} EU_j(ji)``; ``R_i = (2 S_i − max S − min S)/(max S − min S)``,
+          ``r_i = (1 − R_i/3)/(1 + R_i/3)``;
+       d. utilities ``U_s, U_f, U_b, U_w, U_sq`` with exponent r and the expected utility of
+          i challenging j,
+          ``EU_i(ij) = s_j[P U_s + (1−P) U_f] + (1−s_j) U_s − Q U_sq − (1−Q)[T U_b + (1−T) U_w]``;
+          i judges j's expected utility ``EU_j(ji)`` with its own r_i (option ``perception``);
+       e. offers: i makes j an offer when ``U_c = EU_i(ij) > 0``: conflict if
+          ``0 < U_r < U_c`` (j moves to x_i), compromise if ``U_r ≤ 0, |U_r| < U_c``
+          (j moves to ``x_j + (x_i − x_j)|U_r/U_c|``), compel otherwise (j moves to x_i);
+       f. each actor accepts at most one offer (option ``selection``) and moves (times
+          ``damping``), all at once.
+    3. After ``rounds`` rounds the forecast is the median voter position (option ``forecast``).
+
+    Parameters
+    ----------
+    arrays : ScenarioArrays
+    rng : ignored (the model is deterministic)
+    **options
+        See :data:`DEFAULTS`: ``rounds, p_success, risk, q, t, perception, selection,
+        compromise, conflict, damping, forecast``.
+
+    Returns
+    -------
+    Forecast
+        ``history`` (rounds+1, n, k) in issue units; ``extra`` holds the options, the median
+        by round, the risk exponents by round and each actor's accepted offer by round.
+
+    References
+    ----------
+    Bueno de Mesquita, B. (1994). Political forecasting: an expected utility method. In
+    B. Bueno de Mesquita & F. N. Stokman (eds.), *European Community Decision Making*, 71–104.
+    Bueno de Mesquita, B. (2002). *Predicting Politics*. Ohio State University Press.
+    Scholz, J. B., Calbert, G. J. & Smith, G. A. (2011). Unravelling Bueno De Mesquita's group
+    decision model. *Journal of Theoretical Politics* 23(4), 510–531.
+    """
+    return _run("eu", arrays, {**DEFAULTS, **options})
+
+
+@register(
+    "eu-damped",
+    title="Expected-utility model, damped (expected-outcome conflicts, half steps)",
+    citation=_CITATION + " Damping: detente (see docs/explanation/expected-utility.md).",
+    dynamic=True,
+    params=dict(DAMPED_DEFAULTS),
+)
+def run_damped(arrays: ScenarioArrays, *, rng: Any = None, **options: Any) -> Forecast:
+    """The expected-utility model with damped moves, so that actors do not stampede.
+
+    Steps
+    -----
+    1. As :func:`run`, with two changes to step 2f.
+    2. A conflict ends at its expected outcome: the loser moves to
+       ``x_j + P_ij (x_i − x_j)`` instead of all the way to the winner (``conflict="expected"``).
+    3. Every accepted move covers only ``damping`` (default 0.5) of the way to the offer.
+
+    All moves are convex combinations of current positions, so positions stay within the
+    hull of the initial positions, and the jumps between the poles that the undamped model
+    makes on DEU issues are smoothed out.
+
+    References
+    ----------
+    Scholz, J. B., Calbert, G. J. & Smith, G. A. (2011). Unravelling Bueno De Mesquita's group
+    decision model. *Journal of Theoretical Politics* 23(4), 510–531.
+    """
+    return _run("eu-damped", arrays, {**DAMPED_DEFAULTS, **options})
