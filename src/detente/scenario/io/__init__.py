@@ -91,13 +91,17 @@ def _sniff(path: Path) -> str | None:
         return "xml"
     if "\t" in first and ("isnr" in first or "prnr" in first):
         return "deu"
-    if any(line.startswith(("#A", "#P", "#M", "#D")) for line in text.splitlines()[:50]):
+    if any(
+        line.lstrip("'\"").startswith(("#A", "#P", "#M", "#D")) for line in text.splitlines()[:50]
+    ):
         return "decide-csv"
     cells = [c.strip().strip('"') for c in first.split(",")]
     if len(cells) >= 4 and all(c.lstrip("-").isdigit() for c in cells[2:4]):
         return "ktab-csv"
     low = [c.lower() for c in cells]
-    if any("actor" in c for c in low) and any(c.startswith("capabilit") or c == "power" or c == "influence" for c in low) and any(
+    if any("actor" in c or c == "stakeholder" for c in low) and any(
+        c.startswith("capabilit") or c in ("power", "influence", "resources") for c in low
+    ) and any(
         "position" in c for c in low
     ):
         return "bdm-csv"

@@ -1,0 +1,452 @@
+"""Decide's exchange-model CSV (Stokman's exchange model, foarsitter/decide-exchange-model).
+
+One record per line, tagged in the first cell; the cells are separated by tabs (the shipped
+files), semicolons or commas, optionally quoted with ``'`` or ``"``::
+
+    '#A'  actor id   name   description
+    '#P'  issue id   name   description
+    '#M'  issue id   position   [meaning]          a labelled point of the issue's scale
+    '#D'  actor id   issue id   position   salience (0-1)   power (0-1)
+
+Mapping onto a detente :class:`~detente.scenario.schema.Scenario`
+------------------------------------------------------------------
+* **Ids.** Decide ids may hold spaces and brackets (``EU (incl Norway)``); detente ids are
+  ``[A-Za-z0-9_.:-]``, so every other run of characters becomes ``_`` (``EU_incl_Norway``) and the
+  Decide id is kept as the name when ``#A``/``#P`` gives none. Two ids that map to the same
+  detente id are an error.
+* **Scale.** An issue's scale runs from its lowest to its highest ``#M`` point, widened to
+  cover every ``#D`` position on it; with fewer than two distinct points it is 0–100 widened to
+  cover them. The meanings of the lowest and highest ``#M`` points become ``lo_means`` and
+  ``hi_means``; the points between become anchors.
+* **Salience** is Decide's 0–1 times 100 (detente's 0–100).
+* **Power → capability.** Decide gives power per actor *and* issue; detente has one capability
+  per actor. The capability is the actor's largest power over its issues. Where an actor's
+  power on an issue is below that, the ratio is folded into that issue's salience
+  (``salience × power / capability``), so that capability × salience — the weight of every
+  model that multiplies the two, Decide's own "NBS" ``Σ c s x / Σ c s`` among them — is exactly
+  Decide's power × salience; the position's ``note`` records the original pair. In the shipped
+  files every actor has one power for all issues, so nothing is folded. An actor with no ``#D``
+  row gets capability 0.
+
+Writing puts ``#A``, ``#P``, ``#M`` (scale ends with their meanings, then anchors) and ``#D``
+(power = capability on every issue) as tab-separated, ``'``-quoted cells, like the shipped
+files. Status quo, veto, reservation, ranges and sources have no place in the format and are
+dropped.
+
+References
+----------
+Stokman, F. N. & Van Oosten, R. (1994). The exchange of voting positions. In B. Bueno de
+Mesquita & F. N. Stokman (eds.), *European Community Decision Making*. Yale UP.
+Input format: foarsitter/decide-exchange-model, ``docs/inputfiles.md``, as summarised in
+``shared/reference/bargaining-models.md`` §4.1.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from detente.scenario.errors import ScenarioError
+from detente.scenario.io._common import build_scenario, read_text
+from detente.scenario.schema import Scenario
+
+__all__ = ["decide_id", "read_decide", "write_decide"]
+
+_TAGS = ("#A", "#P", "#M", "#D")
+_CELLS = {"#A": (2, 4), "#P": (2, 4), "#M": (3, 4), "#D": (6, 6)}
+_LAYOUT = {
+    "#A": "'#A', actor id, name, description",
+    "#P": "'#P', issue id, name, description",
+    "#M": "'#M', issue id, position, meaning",
+    "#D": "'#D', actor id, issue id, position, salience 0-1, power 0-1",
+}
+
+
+def decide_id(text: str) -> str:
+    """A detente id for a Decide id: runs of characters other than ``[A-Za-z0-9_.:-]`` become ``_``."""
+    out = re.sub(r"[^A-Za-z0-9_.:\-]+", "_", text.strip()).strip("_")
+    return out[:80]
+
+
+def _dialect(text: str) -> tuple[str, str]:
+    """Separator and quote character, from the first record line."""
+    for line in text.splitlines():
+        s = line.strip()
+        if not s:
+            continue
+        quote = "'" if s.startswith("'") else '"'
+        head = s.lstrip("'\"")
+        rest = head[2:] if head[:2] in _TAGS else head
+        rest = rest.lstrip("'\"")
+        for sep in ("\t", ";", ","):
+            if rest.startswith(sep) or sep in s:
+                return sep, quote
+        return "\t", quote
+    return "\t", "'"
+
+
+def _number(cell: str, path: Path, line: int, field: str, allowed: str) -> float:
+    try:
+        v = float(cell.strip())
+    except ValueError:
+        raise ScenarioError(
+            "not a number", path=path, line=line, field=field, value=cell, allowed=allowed
+        ) from None
+    if not math.isfinite(v):
+        raise ScenarioError(
+            "not a finite number", path=path, line=line, field=field, value=cell, allowed=allowed
+        )
+    return v
+
+
+def _ident(cell: str, path: Path, line: int, field: str) -> str:
+    ident = decide_id(cell)
+    if not ident:
+        raise ScenarioError(
+            "an empty id",
+            path=path,
+            line=line,
+            field=field,
+            value=cell,
+            allowed="an id with at least one letter or digit",
+        )
+    return ident
+
+
+def read_decide(path: str | Path) -> Scenario:
+    """Read a Decide exchange-model CSV into a scenario.
+
+    Steps
+    -----
+    1. Read the text (size limit, UTF-8) and tell the separator (tab, ``;`` or ``,``) and the
+       quote character (``'`` or ``"``) from the first record.
+    2. Read every line by its tag; blank lines are skipped, any other tag is an error.
+    3. Map ids, build each issue's scale from its ``#M`` points and ``#D`` positions, turn
+       saliences onto 0–100, and the per-issue powers into one capability per actor (folding
+       any variation into the salience; see the module notes).
+    4. Validate through the scenario schema, locating problems at the line of their record.
+
+    Parameters
+    ----------
+    path : str or Path
+        The Decide CSV file.
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    ScenarioError
+        An unknown tag, a record with the wrong number of cells, a non-number, a salience
+        outside 0–1, a negative power, a ``#D`` row for an undeclared actor or issue, duplicate
+        ids or records — each with the file, line, field, value and what is allowed.
+
+    References
+    ----------
+    Stokman & Van Oosten (1994); Decide's ``docs/inputfiles.md`` (bargaining-models.md §4.1).
+    """
+    p = Path(path)
+    text = read_text(p)
+    sep, quote = _dialect(text)
+    rows = _records(text, sep, quote, p)
+
+    actors: dict[str, dict[str, Any]] = {}
+    actor_line: dict[str, int] = {}
+    issues: dict[str, dict[str, Any]] = {}
+    issue_line: dict[str, int] = {}
+    marks: dict[str, list[tuple[float, str, int]]] = {}
+    data: list[tuple[int, str, str, float, float, float]] = []
+    seen_d: dict[tuple[str, str], int] = {}
+
+    for line, row in rows:
+        cells = [c.strip() for c in row]
+        while cells and cells[-1] == "":
+            cells.pop()
+        if not cells:
+            continue
+        tag = cells[0].strip("'\"").strip()
+        if tag not in _TAGS:
+            raise ScenarioError(
+                "unknown record tag",
+                path=p,
+                line=line,
+                field="column 1",
+                value=cells[0],
+                allowed="#A (actor), #P (issue), #M (scale point) or #D (position)",
+            )
+        lo_n, hi_n = _CELLS[tag]
+        if not lo_n <= len(cells) <= hi_n:
+            raise ScenarioError(
+                f"{len(cells)} cells in a {tag} record",
+                path=p,
+                line=line,
+                field=tag,
+                value=sep.join(cells)[:80],
+                allowed=f"{lo_n}"
+                + (f" to {hi_n}" if hi_n != lo_n else "")
+                + f" cells: {_LAYOUT[tag]}",
+            )
+        if tag in ("#A", "#P"):
+            ident = _ident(cells[1], p, line, f"{tag} id")
+            table, where = (actors, actor_line) if tag == "#A" else (issues, issue_line)
+            if ident in table:
+                raise ScenarioError(
+                    f"duplicate {'actor' if tag == '#A' else 'issue'} id (first on line {where[ident]})",
+                    path=p,
+                    line=line,
+                    field=f"{tag} id",
+                    value=cells[1],
+                    allowed="each id once (ids are compared after mapping to letters, digits, _ . : -)",
+                )
+            where[ident] = line
+            name = cells[2] if len(cells) > 2 and cells[2] else cells[1]
+            desc = cells[3] if len(cells) > 3 else ""
+            table[ident] = {"raw": cells[1], "name": name, "description": desc}
+        elif tag == "#M":
+            ident = _ident(cells[1], p, line, "#M issue id")
+            value = _number(cells[2], p, line, "#M position", "a finite number")
+            meaning = cells[3] if len(cells) > 3 else ""
+            marks.setdefault(ident, []).append((value, meaning, line))
+        else:
+            a = _ident(cells[1], p, line, "#D actor id")
+            i = _ident(cells[2], p, line, "#D issue id")
+            pos = _number(cells[3], p, line, "#D position", "a finite number")
+            sal = _number(cells[4], p, line, "#D salience", "a number from 0 to 1")
+            if not 0.0 <= sal <= 1.0:
+                raise ScenarioError(
+                    "salience off Decide's 0-1 scale",
+                    path=p,
+                    line=line,
+                    field="#D salience",
+                    value=cells[4],
+                    allowed="a number from 0 to 1",
+                )
+            power = _number(cells[5], p, line, "#D power", "a number >= 0 (Decide uses 0 to 1)")
+            if power < 0:
+                raise ScenarioError(
+                    "negative power",
+                    path=p,
+                    line=line,
+                    field="#D power",
+                    value=cells[5],
+                    allowed="a number >= 0 (Decide uses 0 to 1)",
+                )
+            if (a, i) in seen_d:
+                raise ScenarioError(
+                    f"a second #D record for this actor and issue (first on line {seen_d[(a, i)]})",
+                    path=p,
+                    line=line,
+                    field="#D",
+                    value=f"{cells[1]} / {cells[2]}",
+                    allowed="one #D record per actor and issue",
+                )
+            seen_d[(a, i)] = line
+            data.append((line, a, i, pos, sal, power))
+
+    if not actors:
+        raise ScenarioError(
+            "no #A (actor) records",
+            path=p,
+            allowed="at least one '#A' line: '#A', id, name, description",
+        )
+    if not issues:
+        raise ScenarioError(
+            "no #P (issue) records",
+            path=p,
+            allowed="at least one '#P' line: '#P', id, name, description",
+        )
+    for ident, pts in marks.items():
+        if ident not in issues:
+            raise ScenarioError(
+                "a #M scale point for an issue not declared by a #P record",
+                path=p,
+                line=pts[0][2],
+                field="#M issue id",
+                value=ident,
+                allowed="one of the #P ids: " + _shown(issues),
+            )
+    for line, a, i, *_ in data:
+        if a not in actors:
+            raise ScenarioError(
+                "a #D record for an actor not declared by a #A record",
+                path=p,
+                line=line,
+                field="#D actor id",
+                value=a,
+                allowed="one of the #A ids: " + _shown(actors),
+            )
+        if i not in issues:
+            raise ScenarioError(
+                "a #D record for an issue not declared by a #P record",
+                path=p,
+                line=line,
+                field="#D issue id",
+                value=i,
+                allowed="one of the #P ids: " + _shown(issues),
+            )
+
+    cap = {a: 0.0 for a in actors}
+    for _, a, _, _, _, power in data:
+        cap[a] = max(cap[a], power)
+
+    lines: dict[tuple[Any, ...], int] = {}
+    issue_out: list[dict[str, Any]] = []
+    for n, (ident, info) in enumerate(issues.items()):
+        lines[("issues", n)] = issue_line[ident]
+        pts = sorted(marks.get(ident, []), key=lambda t: t[0])
+        values = [v for v, _, _ in pts] + [pos for _, _, i, pos, _, _ in data if i == ident]
+        distinct = sorted(set(values))
+        if len({v for v, _, _ in pts}) >= 2:
+            lo, hi = min(values), max(values)
+        else:
+            lo, hi = min([0.0, *distinct]), max([100.0, *distinct])
+        lo_means = next((m for v, m, _ in pts if v == lo), "")
+        hi_means = next((m for v, m, _ in reversed(pts) if v == hi), "")
+        anchors = []
+        used: set[float] = set()
+        for v, m, ln in pts:
+            if v in (lo, hi) or not m:
+                continue
+            if v in used:
+                raise ScenarioError(
+                    "a second #M point at the same position",
+                    path=p,
+                    line=ln,
+                    field="#M position",
+                    value=v,
+                    allowed="one meaning per scale point",
+                )
+            used.add(v)
+            anchors.append({"value": v, "label": m})
+        issue_out.append(
+            {
+                "id": ident,
+                "name": info["name"],
+                "description": info["description"],
+                "scale": {
+                    "lo": lo,
+                    "hi": hi,
+                    "unit": "points",
+                    "lo_means": lo_means,
+                    "hi_means": hi_means,
+                    "anchors": anchors,
+                },
+            }
+        )
+
+    positions: list[dict[str, Any]] = []
+    for n, (line, a, i, pos, sal, power) in enumerate(data):
+        lines[("positions", n)] = line
+        entry: dict[str, Any] = {"actor": a, "issue": i, "position": pos}
+        c = cap[a]
+        if c > 0 and power != c:
+            entry["salience"] = 100.0 * sal * power / c
+            entry["note"] = (
+                f"Decide power {power:g} on this issue (the actor's largest is {c:g}): "
+                f"salience {sal:g} scaled by {power / c:g} so that capability x salience = "
+                "power x salience"
+            )
+        else:
+            entry["salience"] = 100.0 * sal
+        positions.append(entry)
+
+    actor_out = []
+    for n, (ident, info) in enumerate(actors.items()):
+        lines[("actors", n)] = actor_line[ident]
+        actor_out.append(
+            {
+                "id": ident,
+                "name": info["name"],
+                "capability": cap[ident],
+                "notes": info["description"],
+            }
+        )
+    scenario = {
+        "name": p.stem,
+        "description": f"Decide exchange-model data ({p.name})",
+        "actors": actor_out,
+        "issues": issue_out,
+        "positions": positions,
+    }
+    return build_scenario(scenario, p, lines)
+
+
+def _records(text: str, sep: str, quote: str, path: Path) -> list[tuple[int, list[str]]]:
+    """Every CSV record with the 1-based line it starts on."""
+    reader = csv.reader(io.StringIO(text), delimiter=sep, quotechar=quote, skipinitialspace=True)
+    out: list[tuple[int, list[str]]] = []
+    start = 1
+    try:
+        for row in reader:
+            out.append((start, row))
+            start = reader.line_num + 1
+    except csv.Error as e:
+        raise ScenarioError(
+            f"not readable as CSV: {e}",
+            path=path,
+            line=start,
+            allowed=f"records of cells separated by {sep!r}, quoted with {quote}",
+        ) from None
+    return out
+
+
+def _shown(table: dict[str, Any]) -> str:
+    names = list(table)
+    return ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
+
+
+def dump_decide(scenario: Scenario) -> str:
+    """Decide CSV text of a scenario (see the module notes for what is kept)."""
+    buf = io.StringIO()
+    w = csv.writer(
+        buf, delimiter="\t", quotechar="'", quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n"
+    )
+    for a in scenario.actors:
+        w.writerow(["#A", a.id, a.name, a.notes])
+    for i in scenario.issues:
+        sc = i.scale
+        w.writerow(["#P", i.id, i.name, i.description])
+        w.writerow(["#M", i.id, float(sc.lo), sc.lo_means])
+        for anc in sc.anchors:
+            if anc.value not in (sc.lo, sc.hi):
+                w.writerow(["#M", i.id, float(anc.value), anc.label])
+        w.writerow(["#M", i.id, float(sc.hi), sc.hi_means])
+    for p in scenario.positions:
+        c = scenario.actor(p.actor).capability
+        w.writerow(["#D", p.actor, p.issue, float(p.position), p.salience / 100.0, float(c)])
+    return buf.getvalue()
+
+
+def write_decide(scenario: Scenario, path: str | Path) -> None:
+    """Write a scenario as a Decide exchange-model CSV (atomically).
+
+    Steps
+    -----
+    1. ``#A`` per actor (id, name, notes), ``#P`` per issue, ``#M`` for the scale ends (with
+       ``lo_means``/``hi_means``) and every anchor, ``#D`` per position with salience / 100 and
+       power = the actor's capability.
+    2. Write to a temporary file beside ``path`` and rename it into place.
+
+    Status quo, veto, reservation, ranges, roles and sources are not part of the format and are
+    not written. Capabilities are written as they are (Decide's own files keep power on 0–1;
+    the model uses only ratios).
+    """
+    _atomic_write(Path(path), dump_decide(scenario))
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
