@@ -1,0 +1,331 @@
+"""Numeric kernels of KTAB's Spatial Model of Politics (private; see :mod:`detente.models.smp`).
+
+All positions here are on KTAB's internal 0–1 scale. Every function works on whole arrays:
+pairwise quantities are (n, n) broadcasts, the third-party sums are (b, n, n) blocks over a
+chunk of b initiators at a time, so memory stays O(b n^2).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+MIN_CLTN = 1e-8  # Model::coalitions: floor of a coalition's strength
+MIN_CLTN_CHLG = 1e-10  # probEduChlg / vProbLittle: floor of a coalition's strength
+POS_TOL = 1e-3  # positions closer than this (0.1 on 0-100) are one position
+MIN_SIG_EDU = 1e-5  # a challenge must gain more than this
+BRGN_MIN_W = 1e-6  # interpolateBrgn: weight floor
+
+
+# ----------------------------------------------------------------------------- basics
+def distance(ideal: np.ndarray, pos: np.ndarray, sal: np.ndarray, chunk: int = 256) -> np.ndarray:
+    """``d[i, j]``: salience-weighted normalised Euclidean distance from i's ideal to j's position.
+
+    ``d_ij = sqrt( sum_k (s_ik (q_ik - p_jk))^2 / sum_k s_ik^2 )``; 0 for an actor with no
+    salience at all.
+    """
+    n = ideal.shape[0]
+    s2 = sal * sal
+    den = s2.sum(axis=1)
+    out = np.empty((n, pos.shape[0]))
+    for a in range(0, n, chunk):
+        b = min(n, a + chunk)
+        diff = ideal[a:b, None, :] - pos[None, :, :]
+        num = np.einsum("ijk,ijk,ik->ij", diff, diff, s2[a:b])
+        out[a:b] = num
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where(den[:, None] > 0, out / np.where(den > 0, den, 1.0)[:, None], 0.0)
+    return np.sqrt(np.clip(out, 0.0, 1.0))
+
+
+def util(d: Any, r: Any) -> Any:
+    """``u(d, R) = (1 - d)(1 + d R)`` for ``d <= 1``, ``(1 - d)(1 + R)`` beyond (``bsUtil``)."""
+    return (1.0 - d) * (1.0 + np.minimum(d, 1.0) * r)
+
+
+def vote(rule: str, w: Any, ua: Any, ub: Any) -> Any:
+    """The vote of a voter with weight ``w`` between options a and b (``Model::vote``)."""
+    delta = ua - ub
+    if rule == "Proportional":
+        return w * delta
+    if rule == "Binary":
+        return w * np.clip(delta / 1e-8, -1.0, 1.0)
+    if rule == "PropBin":
+        return w * (0.8 * delta + 0.2 * np.clip(delta / 1e-8, -1.0, 1.0))
+    if rule == "PropCbc":
+        return w * (0.5 * delta + 0.5 * delta**3)
+    if rule == "Cubic":
+        return w * delta**3
+    if rule == "ASymProsp":
+        return np.where(delta < 0, w * delta, (2.0 / 3.0) * w * delta)
+    raise ValueError(f"unknown VotingRule {rule!r}")
+
+
+def vict_prob(model: str, c_ab: Any, c_ba: Any) -> Any:
+    """``V(a, b)`` from the two coalition strengths (``Model::vProb``)."""
+    if model == "Binary":
+        # A 10 % advantage wins outright; linear in the relative margin below that.
+        rel = (c_ab - c_ba) / np.maximum(c_ab, c_ba)
+        return np.clip(0.5 + 0.5 * rel / (0.1 / 1.1), 0.0, 1.0)
+    nu = {"Linear": 1, "Square": 2, "Quartic": 4, "Octic": 8}[model]
+    if nu == 1:
+        return c_ab / (c_ab + c_ba)
+    # ratio form avoids overflow of c**8
+    m = np.maximum(c_ab, c_ba)
+    x, y = (c_ab / m) ** nu, (c_ba / m) ** nu
+    return x / (x + y)
+
+
+def coalitions(u: np.ndarray, w: np.ndarray, rule: str) -> np.ndarray:
+    """``C[..., a, b] = 1e-8 + sum_k max(vote_k(a, b), 0)`` for utilities ``u[..., k, a]``.
+
+    ``u`` has voters on axis -2 and options on axis -1; ``w`` is (..., k).
+    For the proportional rule the sum of positive parts is
+    ``(sum_k w_k (u_ka - u_kb) + sum_k w_k |u_ka - u_kb|) / 2``, the second term a weighted L1
+    distance between option columns.
+    """
+    ut = np.swapaxes(u, -1, -2)  # (..., a, k)
+    v = vote(rule, w[..., None, None, :], ut[..., :, None, :], ut[..., None, :, :])
+    return MIN_CLTN + np.maximum(v, 0.0).sum(axis=-1)
+
+
+def pce(u: np.ndarray, w: np.ndarray, rule: str, vpm: str, pcem: str, valid: np.ndarray | None = None) -> np.ndarray:
+    """Probabilistic Condorcet election over options (``Model::scalarPCE`` / ``probCE2``).
+
+    Parameters
+    ----------
+    u : (..., k, m) utilities of each voter k for each option m.
+    w : (..., k) voting weights.
+    valid : (..., m) bool, optional — options that exist (padding otherwise; probability 0).
+
+    Returns
+    -------
+    (..., m) probabilities summing to 1 over the valid options.
+    """
+    c = coalitions(u, w, rule)
+    cab = c
+    cba = np.swapaxes(c, -1, -2)
+    v = vict_prob(vpm, cab, cba)
+    m = u.shape[-1]
+    eye = np.eye(m, dtype=bool)
+    v = np.where(eye, 0.5, v)
+    if valid is None:
+        valid = np.ones(u.shape[:-2] + (m,), dtype=bool)
+    vv = valid[..., :, None] & valid[..., None, :]
+    if pcem == "Conditional":
+        lv = np.where(vv, np.log(np.maximum(v, 1e-300)), 0.0)
+        s = lv.sum(axis=-1)
+        s = np.where(valid, s, -np.inf)
+        s = s - s.max(axis=-1, keepdims=True)
+        p = np.exp(s)
+        return p / p.sum(axis=-1, keepdims=True)  # type: ignore[no-any-return]
+    nv = valid.sum(axis=-1, keepdims=True)
+    p = np.where(valid, 1.0 / nv, 0.0)
+    v = np.where(vv, v, 0.0)
+    if pcem == "MarkovUniform":
+        tol = 1e-6
+        for _ in range(10000):
+            q = ((v * (p[..., :, None] + p[..., None, :])).sum(axis=-1)) / nv
+            p2 = 0.5 * (p + q)
+            p2 = p2 / p2.sum(axis=-1, keepdims=True)
+            if np.max(np.abs(p2 - p)) < tol:
+                return p2  # type: ignore[no-any-return]
+            p = p2
+        return p  # type: ignore[no-any-return]
+    if pcem == "MarkovIncentive":
+        tol = 1e-8
+        inc = np.where(vv, cab * v, 0.0)  # n[a -> b]
+        den = inc.sum(axis=-2, keepdims=True)
+        pi = np.divide(inc, den, out=np.zeros_like(inc), where=den > 0)  # pi[a, b] = pi(a | b)
+        pit = np.swapaxes(pi, -1, -2)  # pit[a, b] = pi(b | a)
+        for _ in range(10000):
+            q = (v * (p[..., :, None] * pit + p[..., None, :] * pi)).sum(axis=-1)
+            p2 = 0.5 * (p + q)
+            p2 = p2 / p2.sum(axis=-1, keepdims=True)
+            if np.max(np.abs(p2 - p)) < tol:
+                return p2  # type: ignore[no-any-return]
+            p = p2
+        return p  # type: ignore[no-any-return]
+    raise ValueError(f"unknown PCEModel {pcem!r}")
+
+
+def unique_index(pos: np.ndarray, tol: float = POS_TOL) -> np.ndarray:
+    """For each actor, the index of the representative of its position class.
+
+    Actor i belongs to the class of the first actor (in actor order) whose position lies within
+    ``tol`` of its own (Euclidean, 0–1 scale); chains are followed to a fixed point, so every
+    class is represented by its lowest-numbered member.
+    """
+    n = pos.shape[0]
+    d2 = np.zeros((n, n))
+    for kk in range(pos.shape[1]):
+        diff = pos[:, None, kk] - pos[None, :, kk]
+        d2 += diff * diff
+    rep = np.argmax(d2 < tol * tol, axis=1)
+    while True:
+        nxt = rep[rep]
+        if np.array_equal(nxt, rep):
+            return rep  # type: ignore[no-any-return]
+        rep = nxt
+
+
+def big_r(p: np.ndarray, rng_model: str) -> np.ndarray:
+    """Risk attitudes from the actors' position probabilities (``Model::bigRfromProb``)."""
+    pmin, pmax = p.min(), p.max()
+    span = pmax - pmin
+    if span <= 0:
+        return np.zeros_like(p)
+    if rng_model == "Min":
+        return (p - pmin) / span  # type: ignore[no-any-return]
+    if rng_model == "Mid":
+        return (3 * p - (pmax + 2 * pmin)) / (2 * span)  # type: ignore[no-any-return]
+    if rng_model == "Max":
+        return (2 * p - pmax - pmin) / span  # type: ignore[no-any-return]
+    raise ValueError(f"unknown BigRRange {rng_model!r}")
+
+
+def est_r(rh: Any, ri: Any, adj: str) -> Any:
+    """h's estimate of i's risk attitude (``Model::estNRA``)."""
+    if adj == "None":
+        return rh + 0.0 * ri
+    if adj == "OneThird":
+        return (2.0 * rh + ri) / 3.0
+    if adj == "Half":
+        return (rh + ri) / 2.0
+    if adj == "TwoThirds":
+        return (rh + 2.0 * ri) / 3.0
+    if adj == "Full":
+        return ri + 0.0 * rh
+    raise ValueError(f"unknown BigRAdjust {adj!r}")
+
+
+# ----------------------------------------------------------------------------- challenges
+def contest(
+    h: np.ndarray,
+    i: np.ndarray,
+    j: np.ndarray,
+    dist: np.ndarray,
+    r: np.ndarray,
+    weight: np.ndarray,
+    rule: str,
+    commit: str,
+    adjust: str,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """h's estimate of the probability that i beats j, for m triples (h, i, j) at once.
+
+    Third parties are the last axis, so every array here is (m,) or (m, n).
+
+    Returns
+    -------
+    p_ij : (m,) h's estimate of P(i beats j).
+    u_hi, u_hj : (m,) h's utility for i's and for j's position (h's own risk attitude).
+    """
+    n = dist.shape[0]
+    r_est = est_r(r[h][:, None], r[None, :], adjust)  # (m, n): h's estimate of each actor's R
+    dt = dist.T  # dt[x, y] = d(ideal_y, pos_x)
+    uni = util(dt[i], r_est)  # U^h(n, i)   (m, n)
+    unj = util(dt[j], r_est)  # U^h(n, j)
+    unn = util(np.diagonal(dist)[None, :], r_est)  # U^h(n, n)
+    ii, jj, hh = i[:, None], j[:, None], h[:, None]
+    u_ii = np.take_along_axis(uni, ii, 1)[:, 0]
+    u_ij = np.take_along_axis(unj, ii, 1)[:, 0]
+    u_ji = np.take_along_axis(uni, jj, 1)[:, 0]
+    u_jj = np.take_along_axis(unj, jj, 1)[:, 0]
+    c_i = vote(rule, weight[i], u_ii, u_ij)
+    c_j = vote(rule, weight[j], u_ji, u_jj)
+    a = MIN_CLTN_CHLG + np.maximum(c_i, 0.0) + np.maximum(c_j, 0.0)
+    b = MIN_CLTN_CHLG + np.maximum(-c_i, 0.0) + np.maximum(-c_j, 0.0)
+    w = weight[None, :]
+    v = vote(rule, w, uni, unj)  # third party's own little-contest vote
+    pin = (a[:, None] + np.maximum(v, 0.0)) / (a[:, None] + b[:, None] + np.abs(v))
+    pjn = 1.0 - pin
+    if commit == "SemiCommit":
+        uki = pin * (2.0 * uni + unn) + pjn * (3.0 * unj)
+        ukj = pjn * (2.0 * unj + unn) + pin * (3.0 * uni)
+    elif commit == "FullCommit":
+        uki = pin * (3.0 * uni) + pjn * (3.0 * unj)
+        ukj = pjn * (3.0 * unj) + pin * (3.0 * uni)
+    elif commit == "NoCommit":
+        uki = pin * (2.0 * uni + unn) + pjn * (2.0 * unj + unn)
+        ukj = pjn * (2.0 * unj + unn) + pin * (2.0 * uni + unn)
+    else:
+        raise ValueError(f"unknown ThirdPartyCommit {commit!r}")
+    vt = vote(rule, w, uki, ukj)
+    nidx = np.arange(n)[None, :]
+    vt = np.where((nidx == ii) | (nidx == jj), 0.0, vt)
+    ci = a + np.maximum(vt, 0.0).sum(axis=1)
+    cj = b + np.maximum(-vt, 0.0).sum(axis=1)
+    p_ij = ci / (ci + cj)
+    u_hi = np.take_along_axis(uni, hh, 1)[:, 0]
+    u_hj = np.take_along_axis(unj, hh, 1)[:, 0]
+    return p_ij, u_hi, u_hj
+
+
+def best_challenges(
+    dist: np.ndarray,
+    r: np.ndarray,
+    weight: np.ndarray,
+    sal_sum: np.ndarray,
+    rule: str,
+    commit: str,
+    adjust: str,
+    block: int = 4_000_000,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every actor's best target (``bestChallenge``), its estimated P(win) and its gain.
+
+    For initiator i and target j (h = k = i): ``Δ = (1 - S_j) euVict + S_j euCntst - euSQ``.
+    Target = first j maximising Δ; -1 when the best Δ is not above 1e-5.
+    """
+    n = dist.shape[0]
+    best_j = np.full(n, -1)
+    best_p = np.zeros(n)
+    best_e = np.zeros(n)
+    rows = max(1, block // max(1, n * n))
+    allj = np.arange(n)
+    for a in range(0, n, rows):
+        ini = np.arange(a, min(n, a + rows))
+        h = np.repeat(ini, n)
+        j = np.tile(allj, ini.size)
+        p, u_ki, u_kj = contest(h, h, j, dist, r, weight, rule, commit, adjust)
+        s_j = sal_sum[j]
+        eu_sq = u_ki + u_kj
+        eu_vict = 2.0 * u_ki
+        eu_cntst = p * 2.0 * u_ki + (1.0 - p) * 2.0 * u_kj
+        eu_chlg = (1.0 - s_j) * eu_vict + s_j * eu_cntst
+        gain = (eu_chlg - eu_sq).reshape(ini.size, n)
+        gain[np.arange(ini.size), ini] = -np.inf
+        jb = np.argmax(gain, axis=1)
+        g = gain[np.arange(ini.size), jb]
+        ok = g > MIN_SIG_EDU
+        best_j[ini] = np.where(ok, jb, -1)
+        best_p[ini] = p.reshape(ini.size, n)[np.arange(ini.size), jb]
+        best_e[ini] = g
+    return best_j, best_p, best_e
+
+
+def interpolate(
+    ti: np.ndarray, tj: np.ndarray, si: np.ndarray, sj: np.ndarray, p: np.ndarray, rule: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Bargain positions of initiator and receiver (``SMPActor::interpolateBrgn``).
+
+    ``ti, tj, si, sj`` are (m, k); ``p`` (m,) is the estimated P(initiator wins).
+    """
+    pi = p[:, None]
+    pj = 1.0 - pi
+    if rule == "S2P2":
+        wi, wj = si * si * pi * pi, sj * sj * pj * pj
+    elif rule == "S1P1":
+        wi, wj = si * pi, sj * pj
+    elif rule == "S2PMax":
+        # each moves toward the other by (P_other s_other^2)/(P_other s_other^2 + P_own s_own^2)
+        fi = (pj * sj * sj) / (pj * sj * sj + pi * si * si + BRGN_MIN_W)
+        fj = (pi * si * si) / (pi * si * si + pj * sj * sj + BRGN_MIN_W)
+        bi = ti + fi * (tj - ti)
+        bj = tj + fj * (ti - tj)
+        return np.round(bi, 4), np.round(bj, 4)
+    else:
+        raise ValueError(f"unknown InterVecBrgn {rule!r}")
+    bi = ((wi + BRGN_MIN_W) * ti + wj * tj) / (wi + BRGN_MIN_W + wj)
+    bj = (wi * ti + (wj + BRGN_MIN_W) * tj) / (wi + wj + BRGN_MIN_W)
+    return np.round(bi, 4), np.round(bj, 4)
