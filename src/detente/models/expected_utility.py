@@ -115,14 +115,16 @@ def _check_options(opts: dict[str, Any]) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- kernels
-def _votes(u: FloatArray, w: FloatArray) -> FloatArray:
+def _votes(u: FloatArray, w: FloatArray, present: NDArray[np.bool_]) -> FloatArray:
     """``v[k, i, j, :] = w_k (|x_k − x_j| − |x_k − x_i|)``: voter k's vote for i over j.
 
     ``u`` is ``(..., n, k)`` positions on the normalised scale, ``w`` ``(..., n, k)`` the
     capability × salience weights (zero for absent actors). Returns ``(..., n, n, n, k)``.
     """
     dist = np.abs(u[..., :, None, :] - u[..., None, :, :])  # (voter, a, k): |x_voter − x_a|
-    return w[..., :, None, None, :] * (dist[..., :, None, :, :] - dist[..., :, :, None, :])
+    v = w[..., :, None, None, :] * (dist[..., :, None, :, :] - dist[..., :, :, None, :])
+    pair = present[..., :, None, :] & present[..., None, :, :]  # both candidates take part
+    return np.where(pair[..., None, :, :, :], v, 0.0)  # type: ignore[no-any-return]
 
 
 def _p_success(v: FloatArray, how: str) -> FloatArray:
@@ -190,7 +192,7 @@ def _danger(
     opts: dict[str, Any],
 ) -> FloatArray:
     """``S_b = sum_{a != b} EU_a(ab)`` at r = 1: the danger each actor's position draws."""
-    v = _votes(u, w)
+    v = _votes(u, w, present)
     p = _p_success(v, opts["p_success"])
     mu = _median(u, w, present)
     e = _eu_matrix(u, mu, p, s, 1.0, opts["q"], opts["t"])
@@ -213,7 +215,7 @@ def _risk_exponents(
 ) -> FloatArray:
     """Risk exponents ``r`` (n, k) from security levels (Scholz steps 2–10)."""
     how = opts["risk"]
-    n, k = u.shape[-2:]
+    k = u.shape[-1]
     if how == "none":
         return np.ones(u.shape)
     if how == "others":
@@ -229,23 +231,147 @@ def _risk_exponents(
         cand = np.where(present, u, np.nan)  # (C = n, k): the actors' positions
     else:  # grid
         cand = np.broadcast_to(np.linspace(0.0, 1.0, 11)[:, None], (11, k))
+    own = _own_danger(u, w, s, present, cand, opts)  # (C, i, k)
+    valid = ~np.isnan(own)
+    cur = _danger(u, w, s, present, opts)
+    smax = np.where(valid, own, -np.inf).max(axis=0)
+    smin = np.where(valid, own, np.inf).min(axis=0)
+    smax = np.where(np.isfinite(smax), np.maximum(smax, cur), cur)
+    smin = np.where(np.isfinite(smin), np.minimum(smin, cur), cur)
+    return _scaled_risk(cur, smax, smin)
+
+
+def _own_danger_bruteforce(
+    u: FloatArray,
+    w: FloatArray,
+    s: FloatArray,
+    present: NDArray[np.bool_],
+    cand: FloatArray,
+    opts: dict[str, Any],
+) -> FloatArray:
+    """Reference for :func:`_own_danger`: the full model on every configuration (O(C n^4 k))."""
+    n, k = u.shape[-2:]
     ncand = cand.shape[0]
-    eye = np.eye(n, dtype=bool)[:, :, None]  # (i, a, 1)
-    # configs[c, i, a, k] = cand[c, k] if a == i else u[a, k]
+    eye = np.eye(n, dtype=bool)[:, :, None]
     configs = np.where(eye[None], cand[:, None, None, :], u[None, None, :, :])
     cfg_present = np.broadcast_to(present, (ncand, n, n, k)) & ~np.isnan(configs)
     configs = np.where(cfg_present, configs, 0.0)
     wb = np.broadcast_to(w, (ncand, n, n, k))
     sbb = np.broadcast_to(s, (ncand, n, n, k))
-    sd = _danger(configs, wb, sbb, cfg_present, opts)  # (C, i, b, k)
-    own = sd[:, np.arange(n), np.arange(n), :]  # (C, i, k): danger to i when i sits at c
+    sd = _danger(configs, wb, sbb, cfg_present, opts)
+    own = sd[:, np.arange(n), np.arange(n), :]
     valid = cfg_present[:, np.arange(n), np.arange(n), :]
-    smax = np.where(valid, own, -np.inf).max(axis=0)
-    smin = np.where(valid, own, np.inf).min(axis=0)
-    cur = _danger(u, w, s, present, opts)
-    smax = np.where(np.isfinite(smax), np.maximum(smax, cur), cur)
-    smin = np.where(np.isfinite(smin), np.minimum(smin, cur), cur)
-    return _scaled_risk(cur, smax, smin)
+    return np.where(valid, own, np.nan)  # type: ignore[no-any-return]
+
+
+def _own_danger(
+    u: FloatArray,
+    w: FloatArray,
+    s: FloatArray,
+    present: NDArray[np.bool_],
+    cand: FloatArray,
+    opts: dict[str, Any],
+) -> FloatArray:
+    """Danger to i, ``S_i = sum_{a != i} EU_a(ai)`` at r = 1, with i moved to each candidate.
+
+    Returns ``(C, n, k)``, ``nan`` where the candidate or actor i is missing. Only the
+    challenges against i are evaluated (O(C n^3 k) instead of O(C n^4 k)); the
+    ``"all_pairs"`` denominator is split into the terms that do not involve i and those that
+    do. Issues are processed in chunks to bound memory.
+    """
+    n, k = u.shape[-2:]
+    ncand = cand.shape[0]
+    chunk = max(1, int(4_000_000 // max(1, ncand * n**3)))
+    out = np.empty((ncand, n, k))
+    for lo in range(0, k, chunk):
+        sl = slice(lo, min(k, lo + chunk))
+        out[:, :, sl] = _own_danger_chunk(
+            u[:, sl], w[:, sl], s[:, sl], present[:, sl], cand[:, sl], opts
+        )
+    return out
+
+
+def _all_pairs_den(
+    u: FloatArray, w: FloatArray, present: NDArray[np.bool_], dy: FloatArray, y: FloatArray
+) -> FloatArray:
+    """``sum_k sum_a sum_b |v_k(a, b)|`` for every configuration (i at y), ``(C, i, k)``.
+
+    Split into the terms in which no index is i (from the unmoved positions, by
+    inclusion–exclusion), the terms with voter i (``A``) and those with a or b = i (``2 B``).
+    """
+    n = u.shape[0]
+    ar = np.arange(n)
+    du = np.abs(u[:, None, :] - u[None, :, :])  # (k, a, issue)
+    pp = present[:, None, :] & present[None, :, :]
+    g = w[:, None, None, :] * np.abs(du[:, None, :, :] - du[:, :, None, :])  # (k, a, b, issue)
+    g = np.where(present[:, None, None, :] & pp[None, :, :, :], g, 0.0)
+    total = g.sum(axis=(0, 1, 2))
+    with_i = (
+        g.sum(axis=(1, 2))
+        + g.sum(axis=(0, 2))
+        + g.sum(axis=(0, 1))
+        - np.einsum("iibz->iz", g)
+        - np.einsum("iaiz->iz", g)
+        - np.einsum("kiiz->iz", g)
+        + np.einsum("iiiz->iz", g)
+    )
+    t0 = total[None, :] - with_i  # (i, issue)
+    pa = present[None, None, :, :]
+    pab = pa[:, :, :, None, :] & pa[:, :, None, :, :]
+    a_abs = np.abs(dy[:, :, :, None, :] - dy[:, :, None, :, :])  # (C, i, a, b, issue)
+    a_sum = np.where(pab, a_abs, 0.0).sum(axis=(2, 3)) * w[None, :, :]
+    dky = np.abs(u[None, :, :] - y)  # (C, k, issue): |u_k - y|
+    m = np.abs(du[None] - dky[:, :, None, :]) * (w[:, None, :] * pp)[None]  # (C, k, b, issue)
+    b_sum = (
+        m.sum(axis=(1, 2))[:, None, :] - m.sum(axis=2) - m.sum(axis=1) + m[:, ar, ar, :]
+    )  # (C, i, issue): k != i and b != i
+    return t0[None] + a_sum + 2.0 * b_sum  # type: ignore[no-any-return]
+
+
+def _own_danger_chunk(
+    u: FloatArray,
+    w: FloatArray,
+    s: FloatArray,
+    present: NDArray[np.bool_],
+    cand: FloatArray,
+    opts: dict[str, Any],
+) -> FloatArray:
+    n = u.shape[0]
+    eye = np.eye(n, dtype=bool)
+    ok = ~np.isnan(cand)[:, None, :] & present[None, :, :]  # (C, i, k)
+    y = np.where(np.isnan(cand), 0.0, cand)[:, None, :]  # (C, 1, k)
+    # x'[c, i, a] = y_c if a == i else u_a
+    xp = np.where(eye[None, :, :, None], y[:, :, None, :], u[None, None, :, :])  # (C, i, a, k)
+    pa = present[None, None, :, :]  # (1, 1, a, k)
+    dy = np.abs(xp - y[:, :, None, :])  # (C, i, a, k): |x'_a - y|
+    # votes of k for a over i: w_k (|x'_k - y| - |x'_k - x'_a|), (C, i, k, a, issue)
+    dka = np.abs(xp[:, :, :, None, :] - xp[:, :, None, :, :])
+    v = w[None, None, :, None, :] * (dy[:, :, :, None, :] - dka)
+    v = np.where(pa[:, :, None, :, :], v, 0.0)
+    if opts["p_success"] == "net":
+        num = np.maximum(v.sum(axis=2), 0.0)
+    else:
+        num = np.maximum(v, 0.0).sum(axis=2)
+    if opts["p_success"] == "all_pairs":
+        den = _all_pairs_den(u, w, present, dy, y)[:, :, None, :]
+    else:
+        den = np.abs(v).sum(axis=2)
+    p = np.divide(num, den, out=np.full(num.shape, 0.5), where=den > 0)  # (C, i, a, k): P_ai
+    cfg_present = np.broadcast_to(present, xp.shape)
+    mu = weighted_median(np.where(cfg_present, xp, 0.0), np.broadcast_to(w, xp.shape), cfg_present)
+    bw = 0.25 * (np.abs(xp - mu[:, :, None, :]) + dy)
+    u_s = 2.0 - 4.0 * np.maximum(0.5 - 0.5 * dy, 0.0)
+    u_f = 2.0 - 4.0 * (0.5 + 0.5 * dy)
+    u_b = 2.0 - 4.0 * np.maximum(0.5 - bw, 0.0)
+    u_w = 2.0 - 4.0 * (0.5 + bw)
+    q, t = opts["q"], opts["t"]
+    sb = s[None, :, None, :]  # s_i: the target's salience
+    # r = 1, so U_sq = 0
+    eu = sb * (p * u_s + (1.0 - p) * u_f) + (1.0 - sb) * u_s
+    eu = eu - (1.0 - q) * (t * u_b + (1.0 - t) * u_w)
+    mask = pa & ~eye[None, :, :, None]
+    danger = np.where(mask, eu, 0.0).sum(axis=2)
+    return np.where(ok, danger, np.nan)  # type: ignore[no-any-return]
 
 
 def _round_state(
@@ -256,7 +382,7 @@ def _round_state(
     opts: dict[str, Any],
 ) -> dict[str, FloatArray]:
     """Everything one round computes from the current normalised positions ``u`` (n, k)."""
-    v = _votes(u, w)
+    v = _votes(u, w, present)
     p = _p_success(v, opts["p_success"])
     mu = _median(u, w, present)
     r = _risk_exponents(u, w, s, present, opts)
