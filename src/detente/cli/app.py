@@ -316,7 +316,8 @@ def validate(
     _console().print(
         f"[green]valid[/]: {s.name} — {len(s.actors)} actors, {len(s.issues)} issues, "
         f"{len(s.positions)} positions ({documented} documented, {judged} judgement), "
-        f"{len(s.sources)} sources; veto players: {', '.join(vetoes) or 'none'}"
+        f"{len(s.sources)} sources; veto players: {', '.join(vetoes) or 'none'}",
+        soft_wrap=True,
     )
 
 
