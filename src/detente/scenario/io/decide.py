@@ -60,6 +60,7 @@ __all__ = ["decide_id", "read_decide", "write_decide"]
 
 _TAGS = ("#A", "#P", "#M", "#D")
 _CELLS = {"#A": (2, 4), "#P": (2, 4), "#M": (3, 4), "#D": (6, 6)}
+_KIND = {"#A": "actor", "#P": "issue"}
 _LAYOUT = {
     "#A": "'#A', actor id, name, description",
     "#P": "'#P', issue id, name, description",
@@ -69,7 +70,7 @@ _LAYOUT = {
 
 
 def decide_id(text: str) -> str:
-    """A detente id for a Decide id: runs of characters other than ``[A-Za-z0-9_.:-]`` become ``_``."""
+    """A detente id for a Decide id: runs of other characters than ``[A-Za-z0-9_.:-]`` -> ``_``."""
     out = re.sub(r"[^A-Za-z0-9_.:\-]+", "_", text.strip()).strip("_")
     return out[:80]
 
@@ -198,12 +199,12 @@ def read_decide(path: str | Path) -> Scenario:
             table, where = (actors, actor_line) if tag == "#A" else (issues, issue_line)
             if ident in table:
                 raise ScenarioError(
-                    f"duplicate {'actor' if tag == '#A' else 'issue'} id (first on line {where[ident]})",
+                    f"duplicate {_KIND[tag]} id (first on line {where[ident]})",
                     path=p,
                     line=line,
                     field=f"{tag} id",
                     value=cells[1],
-                    allowed="each id once (ids are compared after mapping to letters, digits, _ . : -)",
+                    allowed="each id once (compared after mapping to letters, digits, _ . : -)",
                 )
             where[ident] = line
             name = cells[2] if len(cells) > 2 and cells[2] else cells[1]

@@ -1,0 +1,292 @@
+"""KTAB SMP scenarios (CSV and XML) as detente scenarios, and writing KTAB's CSV.
+
+The low-level parsing is :mod:`detente.scenario.io.ktab`; this module turns its
+:class:`~detente.scenario.io.ktab.KtabData` into a :class:`~detente.scenario.schema.Scenario`:
+
+* **Actors.** KTAB's actor name (a short code such as ``XJ``) becomes the id — characters other
+  than ``[A-Za-z0-9_.:-]`` mapped to ``_``, a ``_2``, ``_3`` … suffix where two names collide
+  that way — and the description (``Xi Jinping``) the name. Capability as in the file (KTAB
+  allows any scale from 0 to 1e8).
+* **Issues.** One per dimension, id from the dimension name (the position column's header in
+  CSV, ``<dName>`` in XML), on a 0–100 scale.
+* **Positions and saliences** as in the file: both on 0–100, KTAB's own scale; every actor
+  takes part in every dimension.
+* **Accommodation** (XML ``<IdealAdjustment>``): every entry of KTAB's matrix that differs from
+  the identity becomes one :class:`~detente.scenario.schema.Accommodation`, diagonal entries
+  (an actor's weight on its own position) included.
+* **Model parameters and seed** (XML) go into ``model_params`` as
+  ``{"smp": {"VictoryProbModel": "Linear", ...}, "seed": 3507583219545544127}``.
+
+Writing (:func:`write_ktab_csv`) is KTAB's CSV: only for scenarios whose issues are all on
+0–100 and in which every actor has a position on every issue (KTAB has no notion of an absent
+actor, and detente does not invent a position), whose saliences sum to at most 100 per actor
+(KTAB refuses more), and whose actor ids are at most 25 characters (KTAB's limit). Anything
+else is refused with a :class:`~detente.scenario.errors.ScenarioError` saying which issue,
+actor or value is at fault. Accommodation, model parameters, veto, status quo and sources have
+no place in KTAB's CSV and are not written.
+
+References
+----------
+KTAB (KAPSARC Toolkit for Behavioral Analysis), ``SMPModel::csvRead`` / ``xmlRead`` and
+``smpSchema.xsd``, as described in ``shared/reference/bargaining-models.md`` §1.3.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from detente.scenario.errors import ScenarioError
+from detente.scenario.io._common import build_scenario, read_text
+from detente.scenario.schema import Scenario
+
+__all__ = ["dump_ktab_csv", "read_ktab_csv_scenario", "read_ktab_xml_scenario", "write_ktab_csv"]
+
+_KTAB_NAME_MAX = 25
+
+
+def _unique_ids(names: list[str], fallback: str) -> list[str]:
+    out: list[str] = []
+    used: set[str] = set()
+    for n, name in enumerate(names, start=1):
+        base = re.sub(r"[^A-Za-z0-9_.:\-]+", "_", name.strip()).strip("_")[:72] or f"{fallback}{n}"
+        ident, k = base, 1
+        while ident in used:
+            k += 1
+            ident = f"{base}_{k}"
+        used.add(ident)
+        out.append(ident)
+    return out
+
+
+def _from_ktab_error(exc: Exception, path: Path, kind: str) -> ScenarioError:
+    return ScenarioError(
+        f"not a valid KTAB {kind} scenario",
+        path=getattr(exc, "path", None) or path,
+        line=getattr(exc, "line", None),
+        field=getattr(exc, "field", None),
+        value=getattr(exc, "value", ...),
+        allowed=getattr(exc, "allowed", None),
+    )
+
+
+def _read(path: str | Path, kind: str) -> Scenario:
+    from detente.scenario.io import ktab
+
+    p = Path(path)
+    read_text(p)  # size limit, UTF-8, empty file: refused before any parsing
+    reader = ktab.read_ktab_csv if kind == "CSV" else ktab.read_ktab_xml
+    try:
+        data = reader(p)
+    except ScenarioError:
+        raise
+    except ktab.KtabFormatError as exc:
+        raise _from_ktab_error(exc, p, kind) from None
+    except (ValueError, IndexError, KeyError, TypeError, RecursionError) as exc:
+        # A malformed file the low-level reader did not anticipate.
+        raise ScenarioError(
+            f"not a valid KTAB {kind} scenario ({type(exc).__name__}: {exc})"[:300],
+            path=p,
+            allowed=f"a KTAB SMP {kind} file (shared/reference/bargaining-models.md §1.3)",
+        ) from None
+    return _to_scenario(data, p)
+
+
+def _to_scenario(data: Any, path: Path) -> Scenario:
+    names = list(data.actor_names)
+    aids = _unique_ids(names, "A")
+    iids = _unique_ids(list(data.dimension_names), "dim")
+    actors = [
+        {
+            "id": aid,
+            "name": (desc or name),
+            "capability": float(cap),
+            "notes": f"KTAB actor {name!r}" if aid != name else "",
+        }
+        for aid, name, desc, cap in zip(
+            aids, names, data.actor_descriptions, data.capability, strict=True
+        )
+    ]
+    issues = [
+        {"id": iid, "name": dname or iid, "scale": {"lo": 0.0, "hi": 100.0}}
+        for iid, dname in zip(iids, data.dimension_names, strict=True)
+    ]
+    positions = [
+        {
+            "actor": aid,
+            "issue": iid,
+            "position": float(data.position[a, d]),
+            "salience": float(data.salience[a, d]),
+        }
+        for a, aid in enumerate(aids)
+        for d, iid in enumerate(iids)
+    ]
+    accommodation = []
+    if data.accommodation is not None:
+        acc = data.accommodation
+        for a, aid in enumerate(aids):
+            for b, bid in enumerate(aids):
+                if acc[a, b] != (1.0 if a == b else 0.0):
+                    accommodation.append({"actor": aid, "toward": bid, "weight": float(acc[a, b])})
+    params: dict[str, Any] = {}
+    if data.parameters:
+        params["smp"] = dict(data.parameters)
+    if data.seed is not None:
+        params["seed"] = int(data.seed)
+    scenario = {
+        "name": data.name or path.stem,
+        "description": data.description,
+        "actors": actors,
+        "issues": issues,
+        "positions": positions,
+        "accommodation": accommodation,
+        "model_params": params,
+    }
+    return build_scenario(scenario, path)
+
+
+def read_ktab_csv_scenario(path: str | Path) -> Scenario:
+    """Read a KTAB SMP scenario CSV into a scenario.
+
+    Steps
+    -----
+    1. Refuse an empty, oversized or non-UTF-8 file
+       (:func:`~detente.scenario.io._common.read_text`).
+    2. Parse with :func:`detente.scenario.io.ktab.read_ktab_csv`.
+    3. Map actors, dimensions, positions and saliences as the module notes say, and validate.
+
+    Raises
+    ------
+    ScenarioError
+        With the file, line, field, value and what is allowed.
+
+    References
+    ----------
+    KTAB ``SMPModel::csvRead`` (bargaining-models.md §1.3).
+    """
+    return _read(path, "CSV")
+
+
+def read_ktab_xml_scenario(path: str | Path) -> Scenario:
+    """Read a KTAB SMP scenario XML file into a scenario (with accommodation, parameters, seed).
+
+    Steps
+    -----
+    1. Refuse an empty, oversized or non-UTF-8 file.
+    2. Parse with :func:`detente.scenario.io.ktab.read_ktab_xml`.
+    3. Map as the module notes say; ``IdealAdjustment`` entries become ``accommodation`` and
+       ``ModelParameters``/``prngSeed`` go into ``model_params``.
+
+    Raises
+    ------
+    ScenarioError
+
+    References
+    ----------
+    KTAB ``SMPModel::xmlRead`` and ``smpSchema.xsd`` (bargaining-models.md §1.3).
+    """
+    return _read(path, "XML")
+
+
+def dump_ktab_csv(scenario: Scenario, path: str | Path | None = None) -> str:
+    """KTAB CSV text of a scenario; raises :class:`ScenarioError` when KTAB cannot hold it."""
+    where = None if path is None else Path(path)
+    for n, issue in enumerate(scenario.issues):
+        if (issue.scale.lo, issue.scale.hi) != (0.0, 100.0):
+            raise ScenarioError(
+                "KTAB scenarios are on a 0-100 scale; this issue is not",
+                path=where,
+                field=f"issues[{n}].scale ({issue.id})",
+                value=[issue.scale.lo, issue.scale.hi],
+                allowed="every issue on lo=0, hi=100 (rescale it first, or write YAML/tidy CSV)",
+            )
+    for n, actor in enumerate(scenario.actors):
+        if actor.capability > 1e8:
+            raise ScenarioError(
+                "capability too large for KTAB",
+                path=where,
+                field=f"actors[{n}].capability",
+                value=actor.capability,
+                allowed="a number from 0 to 1e8 (KTAB's limit; rescale the capabilities)",
+            )
+        if len(actor.id) > _KTAB_NAME_MAX:
+            raise ScenarioError(
+                "actor id too long for KTAB",
+                path=where,
+                field=f"actors[{n}].id",
+                value=actor.id,
+                allowed=f"at most {_KTAB_NAME_MAX} characters (KTAB's limit)",
+            )
+    pos = {(p.actor, p.issue): p for p in scenario.positions}
+    rows = []
+    for actor in scenario.actors:
+        row: list[Any] = [actor.id, actor.name, f"{actor.capability:.17g}"]
+        total = 0.0
+        for issue in scenario.issues:
+            p = pos.get((actor.id, issue.id))
+            if p is None:
+                raise ScenarioError(
+                    "KTAB has no absent actors: this actor has no position on this issue",
+                    path=where,
+                    field=f"positions ({actor.id}, {issue.id})",
+                    value="(none)",
+                    allowed="a position for every actor on every issue (or write YAML/tidy CSV)",
+                )
+            row += [f"{p.position:.17g}", f"{p.salience:.17g}"]
+            total += p.salience
+        if total > 100.0 + 1e-9:
+            raise ScenarioError(
+                "KTAB needs each actor's saliences to sum to at most 100",
+                path=where,
+                field=f"saliences of actor {actor.id}",
+                value=round(total, 6),
+                allowed="a sum over issues of at most 100 (rescale the saliences first)",
+            )
+        rows.append(row)
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow([scenario.name, scenario.description, len(scenario.actors), len(scenario.issues)])
+    header = ["Actor", "Description", "Capability"]
+    for issue in scenario.issues:
+        header += [issue.id, f"{issue.id} Salience"]
+    w.writerow(header)
+    w.writerows(rows)
+    return buf.getvalue()
+
+
+def write_ktab_csv(scenario: Scenario, path: str | Path) -> None:
+    """Write a scenario as a KTAB SMP CSV (atomically).
+
+    Steps
+    -----
+    1. Check that KTAB can hold the scenario: every issue on 0–100, every actor placed on every
+       issue, saliences summing to at most 100 per actor, actor ids of at most 25 characters.
+    2. Line 1: name, description, number of actors, number of issues; line 2: the header
+       (``Actor, Description, Capability, <issue id>, <issue id> Salience, ...``); one line per
+       actor (id, name, capability, position and salience per issue).
+    3. Write to a temporary file beside ``path`` and rename it into place.
+
+    Raises
+    ------
+    ScenarioError
+        When KTAB's CSV cannot hold the scenario (nothing is written then).
+
+    References
+    ----------
+    KTAB ``SMPModel::csvRead`` (bargaining-models.md §1.3).
+    """
+    p = Path(path)
+    text = dump_ktab_csv(scenario, p)
+    fd, tmp = tempfile.mkstemp(prefix="." + p.name + ".", dir=p.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, p)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
