@@ -110,3 +110,36 @@ def get_model(name: str) -> ModelInfo:
 def run_model(name: str, arrays: Any, *, rng: Any = None, **params: Any) -> Any:
     """Run the model registered as ``name`` on ``arrays``."""
     return get_model(name).run(arrays, rng=rng, **params)
+
+
+def render_models_markdown() -> str:
+    """The reference page ``docs/reference/models.md``, rendered from the registry.
+
+    A test checks that the committed page equals this rendering, so the docs cannot drift
+    from the registry. Regenerate with ``python -m detente.models.registry``.
+    """
+    out = [
+        "# Models",
+        "",
+        "Every forecasting model registered in detente, as `detente models` lists them. "
+        "This page is generated from the registry (`python -m detente.models.registry > "
+        "docs/reference/models.md`); a test keeps it in step.",
+        "",
+    ]
+    for m in list_models():
+        kind = ("stochastic" if m.stochastic else "deterministic") + (", dynamic" if m.dynamic else ", static")
+        out += [f"## `{m.name}` — {m.title}", "", f"*{kind}*" + (" — experimental" if m.experimental else ""), ""]
+        out += [f"**Citation.** {m.citation}", ""]
+        if m.params:
+            out += ["| parameter | default |", "|---|---|"]
+            out += [f"| `{k}` | `{v!r}` |" for k, v in m.params.items()]
+            out += [""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    import sys
+
+    from detente.models import registry as _registry  # the imported module, not __main__
+
+    sys.stdout.write(_registry.render_models_markdown())

@@ -1,0 +1,55 @@
+"""Docs that run: every ```python block of the README and docs/ is executed; the model
+reference page agrees with the registry."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from detente.models.registry import list_models, render_models_markdown
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
+
+
+def _blocks() -> list[tuple[str, int, str]]:
+    out = []
+    for path in DOCS:
+        text = path.read_text(encoding="utf-8")
+        for n, m in enumerate(BLOCK.finditer(text)):
+            out.append((str(path.relative_to(ROOT)), n, m.group(1)))
+    return out
+
+
+@pytest.mark.parametrize(("doc", "n", "code"), _blocks(), ids=lambda v: str(v)[:40])
+def test_python_blocks_run(doc: str, n: int, code: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    if "../shared/data" in code:
+        # Blocks that read the reference data run from the repository root, as a user would.
+        if not (ROOT / ".." / "shared" / "data").is_dir():
+            pytest.skip("../shared/data not found beside the repository")
+        monkeypatch.chdir(ROOT)
+    else:
+        monkeypatch.chdir(tmp_path)
+    exec(compile(code, f"{doc}[block {n}]", "exec"), {"__name__": "__docs__"})
+
+
+def test_readme_starts_with_the_two_commands() -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    bash = re.findall(r"```bash\n(.*?)```", text, re.S)
+    assert "detente forecast miami" in bash[0]
+    assert "pytest" in bash[1]
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert bash[1].strip() in ci, ".ci/run runs exactly the README's test command"
+
+
+def test_models_reference_page_is_generated_from_the_registry() -> None:
+    page = (ROOT / "docs" / "reference" / "models.md").read_text(encoding="utf-8")
+    assert page == render_models_markdown(), "regenerate: python -m detente.models.registry > docs/reference/models.md"
+    for m in list_models():
+        assert f"`{m.name}`" in page
