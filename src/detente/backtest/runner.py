@@ -1,0 +1,400 @@
+"""Run registered models over DEU III and score them against the recorded outcomes.
+
+Every model is run proposal by proposal (the actors present on a proposal, the capability of
+the chosen option for that proposal's date and procedure), so static, dynamic, one- and
+multi-dimensional models are treated alike. A fitted model (:mod:`detente.models.fitted`) is
+scored by its *out-of-fold* forecasts from cross-validation grouped by proposal; its in-sample
+error is reported beside, never instead.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from detente.backtest.datasets import DeuData, load_deu, proposal_arrays
+from detente.backtest.metrics import METRICS, bootstrap_metric, paired_bootstrap
+
+__all__ = [
+    "SUBSETS",
+    "BacktestResult",
+    "capability_matrix",
+    "default_models",
+    "predict_deu",
+    "predict_file",
+    "run_backtest",
+]
+
+SUBSETS = ("all", "COD", "CNS", "QMV", "Unan")
+_FITTABLE = ("fitted",)
+
+
+def default_models() -> list[str]:
+    """Every registered model (in registration order)."""
+    from detente.models import list_models
+
+    return [m.name for m in list_models()]
+
+
+def capability_matrix(data: DeuData, capability: str) -> np.ndarray:
+    """Capability of every actor on every issue, ``(n, k)``, under a capability option."""
+    a = data.arrays
+    cap = np.ones((a.n_actors, a.n_issues))
+    pos = {aid: i for i, aid in enumerate(a.actor_ids)}
+    for prop in _proposals(data):
+        idx = np.flatnonzero(data.proposal == prop)
+        sub = proposal_arrays(data, idx, capability)
+        rows = [pos[x] for x in sub.actor_ids]
+        cap[np.ix_(rows, idx)] = sub.capability[:, None]
+    return cap
+
+
+def _proposals(data: DeuData) -> list[Any]:
+    seen: dict[Any, None] = {}
+    for p in data.proposal:
+        seen.setdefault(p, None)
+    return list(seen)
+
+
+def predict_deu(
+    data: DeuData,
+    model: str,
+    *,
+    capability: str = "equal",
+    params: dict[str, Any] | None = None,
+    seed: int | None = 0,
+) -> np.ndarray:
+    """One model's forecast for every issue of ``data``, run proposal by proposal.
+
+    Steps
+    -----
+    1. For each proposal, the arrays of its issues and the actors present on any of them,
+       with the capability option applied (:func:`~detente.backtest.datasets.proposal_arrays`).
+    2. Run the model (stochastic models get a generator seeded from ``seed`` and the
+       proposal's order, so results do not depend on which models ran before).
+    3. Put the forecasts back in issue order.
+    """
+    from detente.models import get_model
+
+    info = get_model(model)
+    out = np.full(data.n_issues, np.nan)
+    seqs = np.random.SeedSequence(seed).spawn(len(_proposals(data))) if info.stochastic else None
+    for n, prop in enumerate(_proposals(data)):
+        idx = np.flatnonzero(data.proposal == prop)
+        arr = proposal_arrays(data, idx, capability)
+        rng = np.random.default_rng(seqs[n]) if seqs is not None else None
+        fc = info.run(arr, rng=rng, **(params or {}))
+        out[idx] = np.asarray(fc.forecast, dtype=float)
+    return out
+
+
+@dataclass
+class BacktestResult:
+    """Forecasts and scores of several models on the same DEU issues.
+
+    Attributes
+    ----------
+    issues : pandas.DataFrame
+        One row per issue and model: ``issue, proposal, proc, vote, outcome, model, prediction,
+        error, fallback`` (``fallback`` = the model gave no forecast and the baseline's was used).
+    capability, baseline : str
+    n_boot, seed, level : bootstrap settings
+    fitted : dict
+        For fitted models: ``in_sample_mae``, ``cv_mae``, ``n_folds``, ``params`` (fitted on all),
+        ``fold_params``.
+    failures : dict
+        Models that raised, with the one-line reason.
+    """
+
+    issues: Any
+    capability: str
+    baseline: str
+    n_boot: int
+    seed: int
+    level: float
+    fitted: dict[str, dict[str, Any]] = field(default_factory=dict)
+    failures: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def models(self) -> list[str]:
+        return list(dict.fromkeys(self.issues["model"]))
+
+    def _subset_mask(self, df: Any, subset: str) -> Any:
+        if subset == "all":
+            return np.ones(len(df), bool)
+        if subset in ("COD", "CNS"):
+            return (df["proc"] == subset).to_numpy()
+        return (df["vote"] == subset).to_numpy()
+
+    def to_df(self) -> Any:
+        """Metrics table: one row per model and subset (all, COD, CNS, QMV, Unan).
+
+        Columns: ``model, subset, n, n_fallback``, then for each metric ``m`` in
+        ``mae, rmse, within10``: ``m, m_lo, m_hi`` (the estimate and its proposal-bootstrap
+        interval) and ``d_m, d_m_lo, d_m_hi`` (paired difference against the baseline); for
+        fitted models ``in_sample_mae`` and ``cv`` = True (their rows use out-of-fold forecasts).
+        """
+        import pandas as pd
+
+        rows = []
+        base = self.issues[self.issues["model"] == self.baseline].set_index("issue")
+        for model in self.models:
+            df = self.issues[self.issues["model"] == model].set_index("issue")
+            for subset in SUBSETS:
+                mask = self._subset_mask(df, subset)
+                if not mask.any():
+                    continue
+                d = df[mask]
+                e = d["error"].to_numpy(float)
+                g = d["proposal"].to_numpy()
+                row: dict[str, Any] = {
+                    "model": model,
+                    "subset": subset,
+                    "n": int(mask.sum()),
+                    "n_fallback": int(d["fallback"].sum()),
+                }
+                be = (
+                    base.loc[d.index, "error"].to_numpy(float)
+                    if self.baseline in self.models
+                    else None
+                )
+                for metric in METRICS:
+                    iv = bootstrap_metric(
+                        e, g, metric, n_boot=self.n_boot, level=self.level, rng=self.seed
+                    )
+                    row[metric], row[f"{metric}_lo"], row[f"{metric}_hi"] = (
+                        iv.estimate,
+                        iv.lo,
+                        iv.hi,
+                    )
+                    if be is not None:
+                        dv = paired_bootstrap(
+                            e, be, g, metric, n_boot=self.n_boot, level=self.level, rng=self.seed
+                        )
+                        row[f"d_{metric}"], row[f"d_{metric}_lo"], row[f"d_{metric}_hi"] = (
+                            dv.estimate,
+                            dv.lo,
+                            dv.hi,
+                        )
+                info = self.fitted.get(model)
+                row["cv"] = info is not None
+                row["in_sample_mae"] = info["in_sample"][subset] if info else math.nan
+                rows.append(row)
+        return pd.DataFrame(rows)
+
+    def summary(self, subset: str = "all") -> str:
+        """A plain-text table of one subset."""
+        t = self.to_df()
+        t = t[t["subset"] == subset]
+        head = (
+            f"DEU backtest ({subset}; capability={self.capability}; 95% proposal-bootstrap, "
+            f"{self.n_boot} draws, seed {self.seed}; Δ = model − {self.baseline})"
+        )
+        lines = [head, f"{'model':<16}{'n':>4}  {'MAE [95% CI]':<22}{'ΔMAE [95% CI]':<24}"
+                 f"{'RMSE [95% CI]':<22}{'within10 [95% CI]':<22}"]  # fmt: skip
+        for _, r in t.iterrows():
+            name = r["model"] + (" (CV)" if r["cv"] else "")
+            lines.append(
+                f"{name:<16}{r['n']:>4}  "
+                f"{_iv(r, 'mae'):<22}{_iv(r, 'd_mae', signed=True):<24}"
+                f"{_iv(r, 'rmse'):<22}{_iv(r, 'within10', 2):<22}"
+            )
+        for m, why in self.failures.items():
+            lines.append(f"{m:<16} failed: {why}")
+        return "\n".join(lines)
+
+    def plot(self, ax: Any = None) -> Any:
+        """MAE with its interval per model and subset (points), the baseline dashed."""
+        import matplotlib.pyplot as plt
+
+        t = self.to_df()
+        if ax is None:
+            _, ax = plt.subplots(figsize=(8, 0.45 * len(self.models) * 1.0 + 2.5))
+        models = self.models
+        offsets = np.linspace(-0.3, 0.3, len(SUBSETS))
+        for s, off in zip(SUBSETS, offsets, strict=True):
+            d = t[t["subset"] == s].set_index("model").reindex(models)
+            y = np.arange(len(models)) + off
+            ax.errorbar(
+                d["mae"], y, xerr=[d["mae"] - d["mae_lo"], d["mae_hi"] - d["mae"]],
+                fmt="o", ms=4, capsize=2, label=s,
+            )  # fmt: skip
+        b = t[(t["subset"] == "all") & (t["model"] == self.baseline)]
+        if len(b):
+            ax.axvline(
+                float(b["mae"].iloc[0]), color="k", ls="--", lw=1, label=f"{self.baseline} (all)"
+            )
+            ax.axvline(0.9 * float(b["mae"].iloc[0]), color="grey", ls=":", lw=1, label="10% below")
+        ax.set_yticks(np.arange(len(models)))
+        ax.set_yticklabels([m + (" (CV)" if m in self.fitted else "") for m in models])
+        ax.invert_yaxis()
+        ax.set_xlabel("mean absolute error (0–100 scale), 95% proposal-bootstrap interval")
+        ax.set_title(f"DEU III backtest, capability = {self.capability}")
+        ax.legend(fontsize="small", loc="lower right")
+        return ax
+
+
+def _iv(r: Any, key: str, digits: int = 2, signed: bool = False) -> str:
+    v = r.get(key, math.nan)
+    if v is None or not np.isfinite(v):
+        return "—"
+    fmt = f"{{:{'+' if signed else ''}.{digits}f}}"
+    return f"{fmt.format(v)} [{fmt.format(r[key + '_lo'])}, {fmt.format(r[key + '_hi'])}]"
+
+
+def run_backtest(
+    data: DeuData | str | Path,
+    models: list[str] | tuple[str, ...] | None = None,
+    *,
+    capability: str = "equal",
+    baseline: str = "compromise",
+    n_boot: int = 2000,
+    level: float = 0.95,
+    seed: int = 0,
+    n_folds: int = 10,
+    skip_failures: bool = True,
+) -> BacktestResult:
+    """Backtest models on a DEU III table with recorded outcomes.
+
+    Steps
+    -----
+    1. Load the scored issues (outcome recorded, ≥ 3 actors with a valid position).
+    2. Forecast every issue with every model (:func:`predict_deu`); the baseline is always run.
+       A fitted model is scored by its out-of-fold forecasts from ``n_folds``-fold
+       cross-validation grouped by proposal; its in-sample error is kept for reference.
+    3. Where a model gives no forecast (``nan``), the baseline's forecast is used and counted
+       in ``n_fallback``.
+    4. The result computes MAE, RMSE and the share within 10 points with proposal-bootstrap
+       intervals, and paired differences against the baseline, overall and by procedure and
+       vote rule (:meth:`BacktestResult.to_df`).
+
+    Parameters
+    ----------
+    data : DeuData or path
+    models : model names (default: every registered model)
+    capability : one of ``equal, gdp, council, council-roles``
+    baseline : the model every other is paired against
+    skip_failures : record a model that raises in ``failures`` instead of raising
+    """
+    import pandas as pd
+
+    from detente.models import get_model
+
+    d = data if isinstance(data, DeuData) else load_deu(data)
+    names = list(dict.fromkeys([baseline, *(models or default_models())]))
+    for n in names:
+        get_model(n)  # unknown names fail early, with the known ones listed
+    if not np.isfinite(d.outcome).all():
+        raise ValueError(f"{d.path}: some scored issues have no outcome; backtest needs outcomes")
+    preds: dict[str, np.ndarray] = {}
+    fitted: dict[str, dict[str, Any]] = {}
+    failures: dict[str, str] = {}
+    for n in names:
+        try:
+            if n in _FITTABLE:
+                preds[n], fitted[n] = _cv_fitted(d, capability, n_folds, seed)
+            else:
+                preds[n] = predict_deu(d, n, capability=capability, seed=seed)
+        except Exception as e:
+            if not skip_failures or n == baseline:
+                raise
+            failures[n] = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
+    base = preds[baseline]
+    frames = []
+    for n, p in preds.items():
+        fb = ~np.isfinite(p)
+        p = np.where(fb, base, p)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "issue": list(d.arrays.issue_ids),
+                    "proposal": d.proposal,
+                    "proc": d.proc,
+                    "vote": d.vote,
+                    "outcome": d.outcome,
+                    "model": n,
+                    "prediction": p,
+                    "error": p - d.outcome,
+                    "fallback": fb,
+                }
+            )
+        )
+    issues = pd.concat(frames, ignore_index=True)
+    for info in fitted.values():
+        ins = info.pop("_in_sample_pred")
+        e = ins - d.outcome
+        info["in_sample"] = {}
+        for s in SUBSETS:
+            m = np.ones(d.n_issues, bool) if s == "all" else (d.proc == s) | (d.vote == s)
+            info["in_sample"][s] = float(np.mean(np.abs(e[m]))) if m.any() else math.nan
+        info["in_sample_mae"] = info["in_sample"]["all"]
+    return BacktestResult(issues, capability, baseline, n_boot, seed, level, fitted, failures)
+
+
+def _cv_fitted(
+    d: DeuData, capability: str, n_folds: int, seed: int
+) -> tuple[np.ndarray, dict[str, Any]]:
+    from detente.models.fitted import fit, fitted_forecast, grouped_cv
+
+    cap = capability_matrix(d, capability)
+    oof, fold_params = grouped_cv(
+        d.arrays, d.outcome, d.proposal, cap=cap, n_folds=n_folds, seed=seed
+    )
+    params = fit(d.arrays, d.outcome, cap=cap)
+    ins = fitted_forecast(d.arrays, params, cap)
+    cv_mae = float(np.mean(np.abs(oof - d.outcome)))
+    return oof, {
+        "params": params,
+        "fold_params": fold_params,
+        "n_folds": n_folds,
+        "cv_mae": cv_mae,
+        "_in_sample_pred": ins,
+    }
+
+
+def predict_file(
+    train: str | Path,
+    holdout: str | Path,
+    model: str,
+    *,
+    capability: str = "equal",
+    min_actors: int = 3,
+    seed: int = 0,
+) -> Any:
+    """Blind forecasts for a DEU table without outcomes.
+
+    Steps
+    -----
+    1. Read the held-out inputs; keep the issues with at least ``min_actors`` valid positions
+       (outcomes are neither needed nor read).
+    2. A fitted model is fitted on ``train`` only (all its issues with an outcome), then
+       applied to the held-out issues; any other model runs on the held-out inputs directly
+       (``train`` is read only to check it).
+    3. Issues where the model gives no forecast get the compromise forecast.
+
+    Returns
+    -------
+    pandas.DataFrame with columns exactly ``issue, model, prediction``.
+    """
+    import pandas as pd
+
+    from detente.models import get_model
+
+    get_model(model)
+    hold = load_deu(holdout, need_outcome=False, min_actors=min_actors)
+    tr = load_deu(train)
+    if model in _FITTABLE:
+        from detente.models.fitted import fit, fitted_forecast
+
+        params = fit(tr.arrays, tr.outcome, cap=capability_matrix(tr, capability))
+        pred = fitted_forecast(hold.arrays, params, capability_matrix(hold, capability))
+    else:
+        pred = predict_deu(hold, model, capability=capability, seed=seed)
+    if not np.isfinite(pred).all():
+        comp = predict_deu(hold, "compromise", capability=capability)
+        pred = np.where(np.isfinite(pred), pred, comp)
+    return pd.DataFrame({"issue": list(hold.arrays.issue_ids), "model": model, "prediction": pred})
