@@ -17,7 +17,9 @@ from detente.scenario import ScenarioArrays
 MODELS = [m.name for m in list_models()]
 
 
-def _scenario(seed: int = 7, n: int = 6, k: int = 3, lo: float = 0.0, hi: float = 100.0) -> ScenarioArrays:
+def _scenario(
+    seed: int = 7, n: int = 6, k: int = 3, lo: float = 0.0, hi: float = 100.0
+) -> ScenarioArrays:
     rng = np.random.default_rng(seed)
     pos = rng.uniform(lo, hi, size=(n, k))
     sal = rng.uniform(0.2, 1.0, size=(n, k))
@@ -111,12 +113,14 @@ def test_actor_order_does_not_matter(name: str) -> None:
     a = _scenario(seed=5)
     perm = np.array([3, 0, 5, 1, 4, 2])
     b = a.subset(actors=perm)
-    np.testing.assert_allclose(_run(name, a).forecast, _run(name, b).forecast, atol=1e-6, equal_nan=True)
+    np.testing.assert_allclose(
+        _run(name, a).forecast, _run(name, b).forecast, atol=1e-6, equal_nan=True
+    )
 
 
 @pytest.mark.parametrize("name", MODELS)
 def test_all_actors_agree(name: str) -> None:
-    n, k = 5, 2
+    n = 5
     pos = np.tile([30.0, 80.0], (n, 1))
     a = ScenarioArrays.from_numpy(np.arange(1, n + 1), pos, 0.6, status_quo=[30.0, 80.0])
     np.testing.assert_allclose(_run(name, a).forecast, [30.0, 80.0], atol=1e-6)

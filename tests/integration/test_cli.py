@@ -80,7 +80,9 @@ def test_unknown_model_is_a_clean_error() -> None:
 
 def test_bad_file_exit_code_2_located(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
-    bad.write_text("name: x\nactors:\n  - {id: a, name: A, capability: -1}\nissues: [{id: i, name: I}]\n")
+    bad.write_text(
+        "name: x\nactors:\n  - {id: a, name: A, capability: -1}\nissues: [{id: i, name: I}]\n"
+    )
     r = invoke("forecast", str(bad))
     assert r.exit_code == 2
     assert "bad.yaml:3" in r.output and "capability" in r.output and "-1" in r.output
@@ -104,9 +106,15 @@ def test_console_script_runs_in_a_subprocess() -> None:
     exe = Path(sys.executable).with_name("detente")
     if not exe.exists():
         pytest.skip("the detente console script is not installed beside this Python")
-    p = subprocess.run([str(exe), "forecast", "miami", "--format", "csv", "-m", "median"],
-                       capture_output=True, text=True, timeout=120)
+    p = subprocess.run(
+        [str(exe), "forecast", "miami", "--format", "csv", "-m", "median"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert p.returncode == 0, p.stderr
     assert p.stdout.startswith("model,issue,forecast")
-    p = subprocess.run([str(exe), "forecast", "/nonexistent.yaml"], capture_output=True, text=True, timeout=120)
+    p = subprocess.run(
+        [str(exe), "forecast", "/nonexistent.yaml"], capture_output=True, text=True, timeout=120
+    )
     assert p.returncode == 2 and "no such file" in p.stderr and "Traceback" not in p.stderr

@@ -16,9 +16,7 @@ BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
 
 
 def _docs_with_code() -> list[str]:
-    return [
-        str(p.relative_to(ROOT)) for p in DOCS if BLOCK.search(p.read_text(encoding="utf-8"))
-    ]
+    return [str(p.relative_to(ROOT)) for p in DOCS if BLOCK.search(p.read_text(encoding="utf-8"))]
 
 
 @pytest.mark.parametrize("doc", _docs_with_code())
@@ -52,6 +50,8 @@ def test_readme_starts_with_the_two_commands() -> None:
 
 def test_models_reference_page_is_generated_from_the_registry() -> None:
     page = (ROOT / "docs" / "reference" / "models.md").read_text(encoding="utf-8")
-    assert page == render_models_markdown(), "regenerate: python -m detente.models.registry > docs/reference/models.md"
+    assert page == render_models_markdown(), (
+        "regenerate: python -m detente.models.registry > docs/reference/models.md"
+    )
     for m in list_models():
         assert f"`{m.name}`" in page

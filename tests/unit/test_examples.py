@@ -51,7 +51,9 @@ def test_miami_actors_roles_and_vetoes() -> None:
 
 def test_miami_matches_the_shared_research_table(shared_data: Path) -> None:
     s = load_example("miami")
-    issues = [r["issue_id"] for r in csv.DictReader(open(shared_data / "ukraine-2025" / "issues.csv"))]
+    issues = [
+        r["issue_id"] for r in csv.DictReader(open(shared_data / "ukraine-2025" / "issues.csv"))
+    ]
     assert [i.id for i in s.issues] == issues
     rows = list(csv.DictReader(open(shared_data / "ukraine-2025" / "positions.csv")))
     checked = 0

@@ -22,7 +22,9 @@ def test_compromise_by_hand() -> None:
 
 
 def test_compromise_skips_absent_actors_and_falls_back_to_plain_mean() -> None:
-    a = ScenarioArrays.from_numpy([1, 1, 1], [[10, 0], [np.nan, 50], [30, 100]], [[0, 0], [1, 0], [0, 0]])
+    a = ScenarioArrays.from_numpy(
+        [1, 1, 1], [[10, 0], [np.nan, 50], [30, 100]], [[0, 0], [1, 0], [0, 0]]
+    )
     f = run_model("compromise", a).forecast
     # issue 0: both present actors have zero weight -> plain mean of 10 and 30
     # issue 1: only the absent-free actors 1 and 2; actor 1 has all the weight -> 50
@@ -89,7 +91,12 @@ def test_nash_matches_brute_force(data: tuple[list[float], list[float], float], 
         obj = np.sum(w * np.log(np.where(g > 0, g, np.nan)), axis=0)
     best = grid[np.nanargmax(obj)]
     objective = lambda v: np.sum(  # noqa: E731
-        w[:, 0] * np.log((r[:, 0] ** 2 - (v - x[:, 0]) ** 2) if shape == "quadratic" else (r[:, 0] - abs(v - x[:, 0])))
+        w[:, 0]
+        * np.log(
+            (r[:, 0] ** 2 - (v - x[:, 0]) ** 2)
+            if shape == "quadratic"
+            else (r[:, 0] - abs(v - x[:, 0]))
+        )
     )
     # The solver's point is at least as good as the best grid point (to rounding).
     assert objective(sol[0]) >= objective(best) - 1e-6

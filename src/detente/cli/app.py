@@ -91,16 +91,37 @@ DEFAULT_MODELS = ("compromise", "median", "nash", "smp", "eu")
 
 @app.command()
 def forecast(
-    file: Annotated[str, typer.Argument(help="Scenario file or folder, or a shipped example name (miami, eu-emissions).")],
+    file: Annotated[
+        str,
+        typer.Argument(
+            help="Scenario file or folder, or a shipped example name (miami, eu-emissions)."
+        ),
+    ],
     model: Annotated[
         list[str] | None,
-        typer.Option("--model", "-m", help="Model to run (repeatable); see `detente models`. Default: every core model."),
+        typer.Option(
+            "--model",
+            "-m",
+            help="Model to run (repeatable); see `detente models`. Default: every core model.",
+        ),
     ] = None,
-    fmt: Annotated[TableFormat, typer.Option("--format", "-f", help="Output: table, csv or json.")] = TableFormat.table,
-    history: Annotated[bool, typer.Option("--history", help="Also print every actor's position at every round.")] = False,
+    fmt: Annotated[
+        TableFormat, typer.Option("--format", "-f", help="Output: table, csv or json.")
+    ] = TableFormat.table,
+    history: Annotated[
+        bool, typer.Option("--history", help="Also print every actor's position at every round.")
+    ] = False,
     seed: Annotated[int | None, typer.Option("--seed", help="Seed for stochastic models.")] = None,
-    input_format: Annotated[str | None, typer.Option("--input-format", help="Force the input format (see `detente convert --help`).")] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of the terminal.")] = None,
+    input_format: Annotated[
+        str | None,
+        typer.Option(
+            "--input-format", help="Force the input format (see `detente convert --help`)."
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write to this file instead of the terminal."),
+    ] = None,
 ) -> None:
     """Forecast every issue of a scenario with one or more models.
 
@@ -147,15 +168,32 @@ def _history_frame(res: Any, arrays: Any) -> Any:
     from detente.models import Forecast
 
     if res.history is None:
-        res = Forecast(res.model, res.issue_ids, res.actor_ids, res.forecast, history=np.asarray(arrays.position)[None])
+        res = Forecast(
+            res.model,
+            res.issue_ids,
+            res.actor_ids,
+            res.forecast,
+            history=np.asarray(arrays.position)[None],
+        )
     return res.history_df()
 
 
-def _emit_forecasts(scenario: Any, arrays: Any, results: list[Any], fmt: TableFormat, history: bool, output: Path | None) -> None:
+def _emit_forecasts(
+    scenario: Any,
+    arrays: Any,
+    results: list[Any],
+    fmt: TableFormat,
+    history: bool,
+    output: Path | None,
+) -> None:
     import pandas as pd
 
     fc = pd.concat([r.to_df() for r in results], ignore_index=True)
-    hist = pd.concat([_history_frame(r, arrays) for r in results], ignore_index=True) if history else None
+    hist = (
+        pd.concat([_history_frame(r, arrays) for r in results], ignore_index=True)
+        if history
+        else None
+    )
     if fmt is TableFormat.csv:
         # One table per output so that the CSV parses: with --history, the rounds
         # (model,round,actor,issue,position); without, the forecasts (model,issue,forecast).
@@ -214,16 +252,20 @@ def _print_table(scenario: Any, results: list[Any], hist: Any, output: Path | No
     import math
 
     import numpy as np
-
     from rich.table import Table
 
     many = len(scenario.issues) > 40
-    table = Table(title=f"{scenario.name}" + (f" (as of {scenario.as_of})" if scenario.as_of else ""), show_lines=False)
+    table = Table(
+        title=f"{scenario.name}" + (f" (as of {scenario.as_of})" if scenario.as_of else ""),
+        show_lines=False,
+    )
     table.add_column("issue", overflow="fold")
     if not many:
         table.add_column("scale", overflow="fold")
     for r in results:
-        table.add_column(r.model + (f" ({r.n_rounds} rounds)" if r.history is not None else ""), justify="right")
+        table.add_column(
+            r.model + (f" ({r.n_rounds} rounds)" if r.history is not None else ""), justify="right"
+        )
     if not many:
         table.add_column(f"nearest option to {results[0].model}", overflow="fold")
     for j, issue in enumerate(scenario.issues):
@@ -265,7 +307,9 @@ def _print_table(scenario: Any, results: list[Any], hist: Any, output: Path | No
 
 @app.command("models")
 def models_cmd(
-    fmt: Annotated[ListFormat, typer.Option("--format", "-f", help="table or csv.")] = ListFormat.table,
+    fmt: Annotated[
+        ListFormat, typer.Option("--format", "-f", help="table or csv.")
+    ] = ListFormat.table,
 ) -> None:
     """List the registered models with their citations.
 
@@ -294,15 +338,21 @@ def models_cmd(
     for c in ("model", "title", "kind", "citation"):
         t.add_column(c, overflow="fold")
     for r in rows:
-        kind = ("stochastic" if r["stochastic"] else "deterministic") + (", dynamic" if r["dynamic"] else ", static")
+        kind = ("stochastic" if r["stochastic"] else "deterministic") + (
+            ", dynamic" if r["dynamic"] else ", static"
+        )
         t.add_row(r["model"], r["title"], kind, r["citation"])
     _console().print(t)
 
 
 @app.command()
 def validate(
-    file: Annotated[str, typer.Argument(help="Scenario file or folder, or a shipped example name.")],
-    input_format: Annotated[str | None, typer.Option("--input-format", help="Force the input format.")] = None,
+    file: Annotated[
+        str, typer.Argument(help="Scenario file or folder, or a shipped example name.")
+    ],
+    input_format: Annotated[
+        str | None, typer.Option("--input-format", help="Force the input format.")
+    ] = None,
 ) -> None:
     """Check a scenario file; print what it holds and how much of it is documented.
 
@@ -324,9 +374,19 @@ def validate(
 @app.command()
 def convert(
     src: Annotated[str, typer.Argument(help="Input scenario (any readable format).")],
-    dst: Annotated[Path, typer.Argument(help="Output file (.yaml, .json, .csv) or folder (tidy CSV).")],
-    input_format: Annotated[str | None, typer.Option("--input-format", help="Force the input format.")] = None,
-    output_format: Annotated[str | None, typer.Option("--output-format", help="Force the output format: yaml, json, tidy-csv, ktab-csv, decide-csv.")] = None,
+    dst: Annotated[
+        Path, typer.Argument(help="Output file (.yaml, .json, .csv) or folder (tidy CSV).")
+    ],
+    input_format: Annotated[
+        str | None, typer.Option("--input-format", help="Force the input format.")
+    ] = None,
+    output_format: Annotated[
+        str | None,
+        typer.Option(
+            "--output-format",
+            help="Force the output format: yaml, json, tidy-csv, ktab-csv, decide-csv.",
+        ),
+    ] = None,
 ) -> None:
     """Convert a scenario between formats.
 

@@ -33,7 +33,9 @@ def example_path(name: str) -> Path:
     try:
         return Path(__file__).with_name(_EXAMPLES[name])
     except KeyError:
-        raise KeyError(f"unknown example {name!r}; shipped examples: {', '.join(_EXAMPLES)}") from None
+        raise KeyError(
+            f"unknown example {name!r}; shipped examples: {', '.join(_EXAMPLES)}"
+        ) from None
 
 
 def load_example(name: str):  # type: ignore[no-untyped-def]

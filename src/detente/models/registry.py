@@ -127,8 +127,15 @@ def render_models_markdown() -> str:
         "",
     ]
     for m in list_models():
-        kind = ("stochastic" if m.stochastic else "deterministic") + (", dynamic" if m.dynamic else ", static")
-        out += [f"## `{m.name}` — {m.title}", "", f"*{kind}*" + (" — experimental" if m.experimental else ""), ""]
+        kind = ("stochastic" if m.stochastic else "deterministic") + (
+            ", dynamic" if m.dynamic else ", static"
+        )
+        out += [
+            f"## `{m.name}` — {m.title}",
+            "",
+            f"*{kind}*" + (" — experimental" if m.experimental else ""),
+            "",
+        ]
         out += [f"**Citation.** {m.citation}", ""]
         if m.params:
             out += ["| parameter | default |", "|---|---|"]

@@ -80,7 +80,10 @@ class Forecast:
 
     def summary(self) -> str:
         """One line per issue."""
-        lines = [f"{self.model}: forecast per issue" + (f" after {self.n_rounds} rounds" if self.history is not None else "")]
+        lines = [
+            f"{self.model}: forecast per issue"
+            + (f" after {self.n_rounds} rounds" if self.history is not None else "")
+        ]
         for iid, v in zip(self.issue_ids, self.forecast, strict=True):
             lines.append(f"  {iid:<24} {v:10.2f}")
         return "\n".join(lines)

@@ -99,7 +99,9 @@ class ScenarioArrays:
             if got[-len(shape) :] != shape:
                 raise ValueError(f"ScenarioArrays.{name} has shape {got}, expected (..., {shape})")
         if self.accommodation is not None and self.accommodation.shape[-2:] != (n, n):
-            raise ValueError(f"accommodation has shape {self.accommodation.shape}, expected ({n}, {n})")
+            raise ValueError(
+                f"accommodation has shape {self.accommodation.shape}, expected ({n}, {n})"
+            )
 
     # ------------------------------------------------------------------ sizes
     @property
@@ -181,15 +183,21 @@ class ScenarioArrays:
         sal = np.broadcast_to(np.asarray(salience, dtype=float), (n, k))
         present = ~np.isnan(pos)
         return cls(
-            actor_ids=tuple(actor_ids) if actor_ids is not None else tuple(f"a{i}" for i in range(n)),
-            issue_ids=tuple(issue_ids) if issue_ids is not None else tuple(f"i{j}" for j in range(k)),
+            actor_ids=tuple(actor_ids)
+            if actor_ids is not None
+            else tuple(f"a{i}" for i in range(n)),
+            issue_ids=tuple(issue_ids)
+            if issue_ids is not None
+            else tuple(f"i{j}" for j in range(k)),
             capability=np.asarray(capability, dtype=float).reshape(n),
             position=pos,
             salience=np.where(present, sal, 0.0),
             present=present,
             veto=np.zeros(n, bool) if veto is None else np.asarray(veto, bool),
             reservation=np.full((n, k), np.nan) if reservation is None else reservation,
-            status_quo=np.full(k, np.nan) if status_quo is None else np.broadcast_to(status_quo, (k,)),
+            status_quo=np.full(k, np.nan)
+            if status_quo is None
+            else np.broadcast_to(status_quo, (k,)),
             lo=np.broadcast_to(np.asarray(lo, dtype=float), (k,)),
             hi=np.broadcast_to(np.asarray(hi, dtype=float), (k,)),
             accommodation=accommodation,

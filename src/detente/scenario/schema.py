@@ -118,9 +118,7 @@ class Issue(_Strict):
     def _sq_on_scale(self) -> Issue:
         sq = self.status_quo
         if sq is not None and not self.scale.lo <= sq <= self.scale.hi:
-            raise ValueError(
-                f"status_quo {sq} is off the scale [{self.scale.lo}, {self.scale.hi}]"
-            )
+            raise ValueError(f"status_quo {sq} is off the scale [{self.scale.lo}, {self.scale.hi}]")
         return self
 
 
@@ -344,4 +342,6 @@ def _unique(what: str, ids: list[str]) -> None:
 def _ref_error(loc: tuple[Any, ...], value: str, kind: str, known: set[str]) -> SchemaProblem:
     names = sorted(known)
     shown = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
-    return SchemaProblem(loc, f"unknown {kind}", value, f"one of the {kind} ids: {shown or '(none)'}")
+    return SchemaProblem(
+        loc, f"unknown {kind}", value, f"one of the {kind} ids: {shown or '(none)'}"
+    )

@@ -61,7 +61,9 @@ FORMATS: dict[str, _Format] = {
         _Format("yaml", _IO + "native", "read_yaml", "write_yaml", (".yaml", ".yml")),
         _Format("json", _IO + "native", "read_json", "write_json", (".json",)),
         _Format("tidy-csv", _IO + "tidy", "read_tidy", "write_tidy", (), folder=True),
-        _Format("ktab-csv", _IO + "ktab_scenario", "read_ktab_csv_scenario", "write_ktab_csv", (".csv",)),
+        _Format(
+            "ktab-csv", _IO + "ktab_scenario", "read_ktab_csv_scenario", "write_ktab_csv", (".csv",)
+        ),
         _Format("ktab-xml", _IO + "ktab_scenario", "read_ktab_xml_scenario", None, (".xml",)),
         _Format("bdm-csv", _IO + "bdm_scenario", "read_bdm_scenario", None, (".csv",)),
         _Format("decide-csv", _IO + "decide", "read_decide", "write_decide", (".csv",)),
@@ -99,10 +101,10 @@ def _sniff(path: Path) -> str | None:
     if len(cells) >= 4 and all(c.lstrip("-").isdigit() for c in cells[2:4]):
         return "ktab-csv"
     low = [c.lower() for c in cells]
-    if any("actor" in c or c == "stakeholder" for c in low) and any(
-        c.startswith("capabilit") or c in ("power", "influence", "resources") for c in low
-    ) and any(
-        "position" in c for c in low
+    if (
+        any("actor" in c or c == "stakeholder" for c in low)
+        and any(c.startswith("capabilit") or c in ("power", "influence", "resources") for c in low)
+        and any("position" in c for c in low)
     ):
         return "bdm-csv"
     return None
@@ -151,7 +153,7 @@ def detect_format(path: str | Path) -> str:
     )
 
 
-def load(path: str | Path, format: str | None = None) -> Scenario:  # noqa: A002
+def load(path: str | Path, format: str | None = None) -> Scenario:
     """Read a scenario from ``path`` in any supported format.
 
     Parameters
@@ -188,7 +190,7 @@ def load(path: str | Path, format: str | None = None) -> Scenario:  # noqa: A002
         ) from None
 
 
-def save(scenario: Scenario, path: str | Path, format: str | None = None) -> Path:  # noqa: A002
+def save(scenario: Scenario, path: str | Path, format: str | None = None) -> Path:
     """Write ``scenario`` to ``path``; the format comes from ``format`` or the suffix.
 
     The file is written to a temporary name and renamed into place, so a failed write never
@@ -206,7 +208,8 @@ def save(scenario: Scenario, path: str | Path, format: str | None = None) -> Pat
             "cannot tell which format to write",
             path=p,
             value=name or p.suffix,
-            allowed="--output-format one of " + ", ".join(n for n, f in FORMATS.items() if f.writer),
+            allowed="--output-format one of "
+            + ", ".join(n for n, f in FORMATS.items() if f.writer),
         )
     writer = FORMATS[name].write()
     if writer is None:

@@ -34,12 +34,35 @@ from detente.scenario.schema import Scenario
 __all__ = ["ACTOR_NAMES", "read_deu", "valid_issue_ids"]
 
 ACTOR_NAMES: dict[str, str] = {
-    "com": "European Commission", "ep": "European Parliament", "at": "Austria", "be": "Belgium",
-    "bu": "Bulgaria", "cr": "Croatia", "cy": "Cyprus", "cz": "Czechia", "dk": "Denmark",
-    "ee": "Estonia", "fi": "Finland", "fr": "France", "de": "Germany", "el": "Greece",
-    "hu": "Hungary", "ie": "Ireland", "it": "Italy", "lv": "Latvia", "lt": "Lithuania",
-    "lu": "Luxembourg", "mt": "Malta", "nl": "Netherlands", "pl": "Poland", "pt": "Portugal",
-    "ro": "Romania", "si": "Slovenia", "sk": "Slovakia", "es": "Spain", "se": "Sweden",
+    "com": "European Commission",
+    "ep": "European Parliament",
+    "at": "Austria",
+    "be": "Belgium",
+    "bu": "Bulgaria",
+    "cr": "Croatia",
+    "cy": "Cyprus",
+    "cz": "Czechia",
+    "dk": "Denmark",
+    "ee": "Estonia",
+    "fi": "Finland",
+    "fr": "France",
+    "de": "Germany",
+    "el": "Greece",
+    "hu": "Hungary",
+    "ie": "Ireland",
+    "it": "Italy",
+    "lv": "Latvia",
+    "lt": "Lithuania",
+    "lu": "Luxembourg",
+    "mt": "Malta",
+    "nl": "Netherlands",
+    "pl": "Poland",
+    "pt": "Portugal",
+    "ro": "Romania",
+    "si": "Slovenia",
+    "sk": "Slovakia",
+    "es": "Spain",
+    "se": "Sweden",
     "uk": "United Kingdom",
 }
 _REQUIRED = ("prnr", "isnr", "rp")
@@ -112,8 +135,11 @@ def read_deu(path: str | Path, *, capability: str = "gdp") -> Scenario:
                 allowed="a DEU III header with prnr, isnr, p<actor>, s<actor>, rp (and out)",
             )
     actors = [a for a in ACTOR_NAMES if f"p{a}" in col]
-    extra = [h[1:] for h in header if h.startswith("p") and len(h) <= 4 and h[1:] not in ACTOR_NAMES
-             and f"s{h[1:]}" in col]
+    extra = [
+        h[1:]
+        for h in header
+        if h.startswith("p") and len(h) <= 4 and h[1:] not in ACTOR_NAMES and f"s{h[1:]}" in col
+    ]
     actors += extra
     if len(actors) < 1:
         raise ScenarioError("no actor position columns (p<actor>)", path=p, line=1)
@@ -129,7 +155,11 @@ def read_deu(path: str | Path, *, capability: str = "gdp") -> Scenario:
             except ValueError:
                 raise ScenarioError(
                     "the GDP line holds a non-number",
-                    path=p, line=2, field=f"p{a}", value=cell, allowed="a number >= 0",
+                    path=p,
+                    line=2,
+                    field=f"p{a}",
+                    value=cell,
+                    allowed="a number >= 0",
                 ) from None
     caps = {a: (gdp.get(a, 1.0) if capability == "gdp" else 1.0) for a in actors}
 
@@ -145,15 +175,23 @@ def read_deu(path: str | Path, *, capability: str = "gdp") -> Scenario:
         elif len(row) > len(header):
             raise ScenarioError(
                 f"{len(row)} cells, the header has {len(header)}",
-                path=p, line=n, allowed="one cell per header column (tab-separated)",
+                path=p,
+                line=n,
+                allowed="one cell per header column (tab-separated)",
             )
         isnr = row[col["isnr"]].strip()
         if not isnr:
-            raise ScenarioError("empty issue id", path=p, line=n, field="isnr", allowed="an issue id")
+            raise ScenarioError(
+                "empty issue id", path=p, line=n, field="isnr", allowed="an issue id"
+            )
         if isnr in seen:
             raise ScenarioError(
                 f"duplicate issue id (first on line {seen[isnr]})",
-                path=p, line=n, field="isnr", value=isnr, allowed="unique isnr values",
+                path=p,
+                line=n,
+                field="isnr",
+                value=isnr,
+                allowed="unique isnr values",
             )
         seen[isnr] = n
         attrs: dict[str, Any] = {m: row[col[m]].strip() for m in _META if m in col}
@@ -201,7 +239,9 @@ def read_deu(path: str | Path, *, capability: str = "gdp") -> Scenario:
                 "id": a,
                 "name": ACTOR_NAMES.get(a, a),
                 "capability": caps[a],
-                "capability_basis": "documented" if capability == "gdp" and a in gdp else "judgement",
+                "capability_basis": "documented"
+                if capability == "gdp" and a in gdp
+                else "judgement",
                 "capability_sources": ["GDP-blksv"] if capability == "gdp" and a in gdp else [],
                 "veto": False,
             }
@@ -214,7 +254,9 @@ def read_deu(path: str | Path, *, capability: str = "gdp") -> Scenario:
     return build_scenario(data, p, lines)
 
 
-def valid_issue_ids(scenario: Scenario, min_actors: int = 3, need_outcome: bool = True) -> list[str]:
+def valid_issue_ids(
+    scenario: Scenario, min_actors: int = 3, need_outcome: bool = True
+) -> list[str]:
     """Issues scored by the published baselines: an outcome (if asked) and at least
     ``min_actors`` actors with a valid position."""
     counts: dict[str, int] = {}

@@ -7,7 +7,6 @@ reported with the line it is on.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import math
 import re
@@ -28,15 +27,19 @@ class _Loader(yaml.SafeLoader):
 
 
 _Loader.yaml_implicit_resolvers = {
-    ch: [(tag, rx) for tag, rx in rs if tag not in {
-        "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}]
+    ch: [
+        (tag, rx)
+        for tag, rx in rs
+        if tag not in {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
+    ]
     for ch, rs in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
 )
 _Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:int", re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"),
+    "tag:yaml.org,2002:int",
+    re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"),
     list("-+0123456789"),
 )
 _Loader.add_implicit_resolver(
@@ -53,7 +56,9 @@ class _Dumper(yaml.SafeDumper):
     """SafeDumper that quotes every string the YAML 1.2 loader above would read as non-text."""
 
 
-_Dumper.yaml_implicit_resolvers = {ch: list(rs) for ch, rs in _Loader.yaml_implicit_resolvers.items()}
+_Dumper.yaml_implicit_resolvers = {
+    ch: list(rs) for ch, rs in _Loader.yaml_implicit_resolvers.items()
+}
 
 
 def _scalar(node: yaml.ScalarNode) -> Any:
@@ -83,7 +88,9 @@ def _scalar(node: yaml.ScalarNode) -> Any:
     return v
 
 
-def _construct(node: yaml.Node, path: tuple[Any, ...], lines: dict[tuple[Any, ...], int], file: Path) -> Any:
+def _construct(
+    node: yaml.Node, path: tuple[Any, ...], lines: dict[tuple[Any, ...], int], file: Path
+) -> Any:
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.ScalarNode):
         return _scalar(node)
@@ -99,7 +106,9 @@ def _construct(node: yaml.Node, path: tuple[Any, ...], lines: dict[tuple[Any, ..
             key = knode.value
             if key == "<<":
                 raise ScenarioError(
-                    "YAML merge keys (<<) are not supported", path=file, line=knode.start_mark.line + 1
+                    "YAML merge keys (<<) are not supported",
+                    path=file,
+                    line=knode.start_mark.line + 1,
                 )
             if key in out:
                 raise ScenarioError(
@@ -157,7 +166,9 @@ def read_json(path: str | Path, text: str | None = None) -> Scenario:
         out: dict[str, Any] = {}
         for k, v in pairs:
             if k in out:
-                raise ScenarioError("duplicate key", path=p, value=k, allowed="each key once per object")
+                raise ScenarioError(
+                    "duplicate key", path=p, value=k, allowed="each key once per object"
+                )
             out[k] = v
         return out
 
