@@ -205,7 +205,33 @@ def dump_ktab_csv(scenario: Scenario, path: str | Path | None = None) -> str:
                 value=[issue.scale.lo, issue.scale.hi],
                 allowed="every issue on lo=0, hi=100 (rescale it first, or write YAML/tidy CSV)",
             )
+    pos = {(p.actor, p.issue): p for p in scenario.positions}
+    for actor in scenario.actors:
+        for issue in scenario.issues:
+            if (actor.id, issue.id) not in pos:
+                raise ScenarioError(
+                    "KTAB has no absent actors: this actor has no position on this issue",
+                    path=where,
+                    field=f"positions ({actor.id}, {issue.id})",
+                    value="(none)",
+                    allowed="a position for every actor on every issue (or write YAML/tidy CSV)",
+                )
+    rows = []
     for n, actor in enumerate(scenario.actors):
+        row: list[Any] = [actor.id, actor.name, f"{actor.capability:.17g}"]
+        total = 0.0
+        for issue in scenario.issues:
+            p = pos[(actor.id, issue.id)]
+            row += [f"{p.position:.17g}", f"{p.salience:.17g}"]
+            total += p.salience
+        if total > 100.0 + 1e-9:
+            raise ScenarioError(
+                "KTAB needs each actor's saliences to sum to at most 100",
+                path=where,
+                field=f"saliences of actor {actor.id}",
+                value=round(total, 6),
+                allowed="a sum over issues of at most 100 (rescale the saliences first)",
+            )
         if actor.capability > 1e8:
             raise ScenarioError(
                 "capability too large for KTAB",
@@ -221,31 +247,6 @@ def dump_ktab_csv(scenario: Scenario, path: str | Path | None = None) -> str:
                 field=f"actors[{n}].id",
                 value=actor.id,
                 allowed=f"at most {_KTAB_NAME_MAX} characters (KTAB's limit)",
-            )
-    pos = {(p.actor, p.issue): p for p in scenario.positions}
-    rows = []
-    for actor in scenario.actors:
-        row: list[Any] = [actor.id, actor.name, f"{actor.capability:.17g}"]
-        total = 0.0
-        for issue in scenario.issues:
-            p = pos.get((actor.id, issue.id))
-            if p is None:
-                raise ScenarioError(
-                    "KTAB has no absent actors: this actor has no position on this issue",
-                    path=where,
-                    field=f"positions ({actor.id}, {issue.id})",
-                    value="(none)",
-                    allowed="a position for every actor on every issue (or write YAML/tidy CSV)",
-                )
-            row += [f"{p.position:.17g}", f"{p.salience:.17g}"]
-            total += p.salience
-        if total > 100.0 + 1e-9:
-            raise ScenarioError(
-                "KTAB needs each actor's saliences to sum to at most 100",
-                path=where,
-                field=f"saliences of actor {actor.id}",
-                value=round(total, 6),
-                allowed="a sum over issues of at most 100 (rescale the saliences first)",
             )
         rows.append(row)
     buf = io.StringIO()
