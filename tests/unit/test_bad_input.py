@@ -289,7 +289,7 @@ TIDY = [
         "column 4",
         "colour",
         "id, name, capability, role",
-    ),  # fmt: skip
+    ),
     ("actors.csv", "10,false", "10,maybe", 2, "column 4 (veto)", "maybe", "true or false"),
     ("positions.csv", "A1,p,20,30", "A1,p,20,130", 2, "column 4 (salience)", "130", None),
     ("positions.csv", "A1,p,20,30", "A1,p,20,30,99", 2, "column 5", "99", "at most 4 cells"),
@@ -301,7 +301,7 @@ TIDY = [
         "column 3 (capability)",
         "1e309",
         "finite",
-    ),  # fmt: skip
+    ),
     ("issues.csv", "p,P,0,100", "p,P,100,0", 2, "column 3 (lo)", None, None),
     ("actors.csv", "A1,First,10", "A 1,First,10", 2, "column 1 (id)", "A 1", "letters"),
 ]
