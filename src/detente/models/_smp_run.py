@@ -31,11 +31,15 @@ class SmpTrace:
     prob: list[np.ndarray] = field(default_factory=list)  # (n,) per state
     risk: list[np.ndarray] = field(default_factory=list)  # (n,) per state
     targets: list[np.ndarray] = field(default_factory=list)  # (n,) per turn, -1 = none
-    chosen: list[np.ndarray] = field(default_factory=list)  # (n,) per turn: initiator of the bargain taken, -1 = SQ
+    chosen: list[np.ndarray] = field(
+        default_factory=list
+    )  # (n,) per turn: initiator of the bargain taken, -1 = SQ
     stop_ratio: list[float] = field(default_factory=list)
 
 
-def _state_probs(dist: np.ndarray, r: np.ndarray, cap: np.ndarray, pos: np.ndarray, p: dict[str, str]) -> np.ndarray:
+def _state_probs(
+    dist: np.ndarray, r: np.ndarray, cap: np.ndarray, pos: np.ndarray, p: dict[str, str]
+) -> np.ndarray:
     """PCE probability of each actor's position (shared by actors at one position)."""
     rep = C.unique_index(pos)
     uniq = np.flatnonzero(rep == np.arange(rep.size))
@@ -90,7 +94,13 @@ def _resolve(
         ent = which[(start[sel][:, None] + np.arange(s)[None, :])]  # (nq, s) bargain ids
         u = np.zeros((sel.size, n, s + 1))
         u[:, :, 1:] = np.transpose(delta[:, ent], (1, 0, 2))
-        pr = C.pce(u, np.broadcast_to(cap, (sel.size, n)), p["VotingRule"], p["VictoryProbModel"], p["PCEModel"])
+        pr = C.pce(
+            u,
+            np.broadcast_to(cap, (sel.size, n)),
+            p["VotingRule"],
+            p["VictoryProbModel"],
+            p["PCEModel"],
+        )
         if p["StateTransitions"] == "Deterministic":
             m = np.argmax(pr, axis=1)
         else:
@@ -118,6 +128,7 @@ def run_smp(
     max_turns: int = 100,
     min_turns: int = 2,
     stop_tol: float = 0.02,
+    exhaustive: bool = False,
 ) -> SmpTrace:
     """Run SMP from positions ``pos0`` (0–1) until the stopping rule fires."""
     p = dict(DEFAULTS)
@@ -151,14 +162,48 @@ def run_smp(
         if n < 2:
             break
         best_j, best_p, _ = C.best_challenges(
-            dist, r, weight, sal_sum, p["VotingRule"], p["ThirdPartyCommit"], p["BigRAdjust"]
+            dist,
+            r,
+            weight,
+            sal_sum,
+            p["VotingRule"],
+            p["ThirdPartyCommit"],
+            p["BigRAdjust"],
+            exhaustive=exhaustive,
         )
         ini = np.flatnonzero(best_j >= 0)
         rcv = best_j[ini]
-        bi, bj = C.interpolate(pos[ini], pos[rcv], sal[ini], sal[rcv], best_p[ini], p["InterVecBrgn"])
+        bi, bj = C.interpolate(
+            pos[ini], pos[rcv], sal[ini], sal[rcv], best_p[ini], p["InterVecBrgn"]
+        )
+        if p["BargnModel"] != "InitOnlyInterp" and ini.size:
+            # the receiver's own estimate of P(initiator wins)
+            p_r, _, _ = C.contest(
+                rcv,
+                ini,
+                rcv,
+                dist,
+                r,
+                weight,
+                p["VotingRule"],
+                p["ThirdPartyCommit"],
+                p["BigRAdjust"],
+            )
+            ri, rj = C.interpolate(pos[ini], pos[rcv], sal[ini], sal[rcv], p_r, p["InterVecBrgn"])
+            if p["BargnModel"] == "PWCompInterp":
+                wi, wj = weight[ini][:, None], weight[rcv][:, None]
+                bi = np.round((wi * bi + wj * ri) / (wi + wj), 4)
+                bj = np.round((wi * bj + wj * rj) / (wi + wj), 4)
+            else:  # InitRcvrInterp: both proposals, the initiator's first
+                m = ini.size
+                order = np.arange(2 * m).reshape(2, m).T.ravel()
+                ini = np.concatenate([ini, ini])[order]
+                rcv = np.concatenate([rcv, rcv])[order]
+                bi = np.concatenate([bi, ri])[order]
+                bj = np.concatenate([bj, rj])[order]
         new_pos, taken = _resolve(n, ini, rcv, bi, bj, ideal, pos, sal, dist, r, cap, p, rng)
         tr.targets.append(best_j)
-        tr.chosen.append(np.where(taken >= 0, ini[np.maximum(taken, 0)], -1))
+        tr.chosen.append(np.where(taken >= 0, ini[np.maximum(taken, 0)] if ini.size else -1, -1))
         if acc is None:
             ideal = new_pos.copy()
         else:

@@ -145,7 +145,9 @@ class KtabData:
 
 
 # --------------------------------------------------------------------------- helpers
-def _num(path: Any, line: int | None, fld: str, text: str, lo: float, hi: float, what: str) -> float:
+def _num(
+    path: Any, line: int | None, fld: str, text: str, lo: float, hi: float, what: str
+) -> float:
     t = text.strip().strip('"').strip()
     try:
         v = float(t)
@@ -162,9 +164,13 @@ def _check_names(path: Any, names: list[str], lines: list[int | None]) -> None:
         if not nm:
             raise KtabFormatError(path, ln, "actor name", nm, "a non-empty name")
         if len(nm) > 25:
-            raise KtabFormatError(path, ln, "actor name", nm, "at most 25 characters (KTAB's limit)")
+            raise KtabFormatError(
+                path, ln, "actor name", nm, "at most 25 characters (KTAB's limit)"
+            )
         if nm in seen:
-            raise KtabFormatError(path, ln, "actor name", nm, f"a name not already used (line {seen[nm]})")
+            raise KtabFormatError(
+                path, ln, "actor name", nm, f"a name not already used (line {seen[nm]})"
+            )
         seen[nm] = ln
 
 
@@ -172,7 +178,11 @@ def _check_sal_rows(path: Any, sal: np.ndarray, names: list[str], lines: list[in
     tot = sal.sum(axis=1)
     for i in np.flatnonzero(tot > 100.0 + _SAL_TOL):
         raise KtabFormatError(
-            path, lines[i], f"saliences of {names[i]}", f"{tot[i]:g}", "a sum over dimensions of at most 100"
+            path,
+            lines[i],
+            f"saliences of {names[i]}",
+            f"{tot[i]:g}",
+            "a sum over dimensions of at most 100",
         )
 
 
@@ -221,10 +231,22 @@ def read_ktab_csv(path: str | Path) -> KtabData:
         while r and r[-1] == "":
             r.pop()
     if len(rows) < 2:
-        raise KtabFormatError(p, None, "file", f"{len(rows)} non-empty lines", "a title line, a header line and one line per actor")
+        raise KtabFormatError(
+            p,
+            None,
+            "file",
+            f"{len(rows)} non-empty lines",
+            "a title line, a header line and one line per actor",
+        )
     ln0, first = rows[0]
     if len(first) < 4:
-        raise KtabFormatError(p, ln0, "first line", ",".join(first), "scenario name, description, number of actors, number of dimensions")
+        raise KtabFormatError(
+            p,
+            ln0,
+            "first line",
+            ",".join(first),
+            "scenario name, description, number of actors, number of dimensions",
+        )
     name, desc = first[0], first[1]
     try:
         n = int(first[2])
@@ -233,7 +255,9 @@ def read_ktab_csv(path: str | Path) -> KtabData:
     try:
         k = int(first[3])
     except ValueError:
-        raise KtabFormatError(p, ln0, "number of dimensions", first[3], "a whole number >= 1") from None
+        raise KtabFormatError(
+            p, ln0, "number of dimensions", first[3], "a whole number >= 1"
+        ) from None
     if n < 1:
         raise KtabFormatError(p, ln0, "number of actors", first[2], "a whole number >= 1")
     if k < 1:
@@ -241,30 +265,65 @@ def read_ktab_csv(path: str | Path) -> KtabData:
     ln1, header = rows[1]
     ncol = 3 + 2 * k
     if len(header) < ncol:
-        raise KtabFormatError(p, ln1, "header", ",".join(header), f"{ncol} columns (Actor, Description, capability, then position and salience for each of {k} dimensions)")
+        raise KtabFormatError(
+            p,
+            ln1,
+            "header",
+            ",".join(header),
+            f"{ncol} columns (Actor, Description, capability, then position and salience for each of {k} dimensions)",
+        )
     dims = tuple(header[3 + 2 * d] for d in range(k))
     body = rows[2:]
     if len(body) != n:
-        raise KtabFormatError(p, body[-1][0] if body else ln1, "number of actor lines", len(body), f"{n}, as the first line says")
+        raise KtabFormatError(
+            p,
+            body[-1][0] if body else ln1,
+            "number of actor lines",
+            len(body),
+            f"{n}, as the first line says",
+        )
     names, descs, lines = [], [], []
     cap = np.empty(n)
     pos = np.empty((n, k))
     sal = np.empty((n, k))
     for i, (ln, r) in enumerate(body):
         if len(r) < ncol:
-            raise KtabFormatError(p, ln, "actor line", ",".join(r), f"{ncol} cells: name, description, capability, then position and salience per dimension")
+            raise KtabFormatError(
+                p,
+                ln,
+                "actor line",
+                ",".join(r),
+                f"{ncol} cells: name, description, capability, then position and salience per dimension",
+            )
         names.append(r[0])
         descs.append(r[1])
         lines.append(ln)
         cap[i] = _num(p, ln, f"capability of {r[0]}", r[2], 0.0, 1e8, "a number from 0 to 1e8")
         for d in range(k):
-            pos[i, d] = _num(p, ln, f"{dims[d]} of {r[0]}", r[3 + 2 * d], 0.0, 100.0, "a number from 0 to 100")
-            sal[i, d] = _num(p, ln, f"{header[4 + 2 * d]} of {r[0]}", r[4 + 2 * d], 0.0, 100.0, "a number from 0 to 100")
+            pos[i, d] = _num(
+                p, ln, f"{dims[d]} of {r[0]}", r[3 + 2 * d], 0.0, 100.0, "a number from 0 to 100"
+            )
+            sal[i, d] = _num(
+                p,
+                ln,
+                f"{header[4 + 2 * d]} of {r[0]}",
+                r[4 + 2 * d],
+                0.0,
+                100.0,
+                "a number from 0 to 100",
+            )
     _check_names(p, names, lines)
     _check_sal_rows(p, sal, names, lines)
     return KtabData(
-        path=str(p), name=name, description=desc, actor_names=tuple(names), actor_descriptions=tuple(descs),
-        dimension_names=dims, capability=cap, position=pos, salience=sal,
+        path=str(p),
+        name=name,
+        description=desc,
+        actor_names=tuple(names),
+        actor_descriptions=tuple(descs),
+        dimension_names=dims,
+        capability=cap,
+        position=pos,
+        salience=sal,
     )
 
 
@@ -337,12 +396,19 @@ def read_ktab_xml(path: str | Path) -> KtabData:
     try:
         root = _parse_xml_with_lines(p.read_bytes())
     except expat.ExpatError as e:
-        raise KtabFormatError(p, e.lineno, "XML", str(e), "well-formed XML following smpSchema.xsd") from None
+        raise KtabFormatError(
+            p, e.lineno, "XML", str(e), "well-formed XML following smpSchema.xsd"
+        ) from None
     if root.tag != "Scenario":
-        raise KtabFormatError(p, _line(root), "root element", f"<{root.tag}>", "<Scenario> (KTAB smpSchema.xsd)")
+        raise KtabFormatError(
+            p, _line(root), "root element", f"<{root.tag}>", "<Scenario> (KTAB smpSchema.xsd)"
+        )
     if root.find(".//ItemValues") is not None or root.find("govBudget") is not None:
         raise KtabFormatError(
-            p, _line(root), "scenario type", "Reform Priorities (reformpri.xsd)",
+            p,
+            _line(root),
+            "scenario type",
+            "Reform Priorities (reformpri.xsd)",
             "an SMP scenario (smpSchema.xsd); Reform Priorities files are a different KTAB model and are not supported",
         )
     name = _text(_child(p, root, "name", "the scenario name"))
@@ -353,14 +419,18 @@ def read_ktab_xml(path: str | Path) -> KtabData:
     if seed_el is not None and _text(seed_el):
         t = _text(seed_el)
         if not t.isdigit() or int(t) >= 2**64:
-            raise KtabFormatError(p, _line(seed_el), "prngSeed", t, "a whole number from 0 to 2**64 - 1")
+            raise KtabFormatError(
+                p, _line(seed_el), "prngSeed", t, "a whole number from 0 to 2**64 - 1"
+            )
         seed = int(t)
     params: dict[str, str] = {}
     mp = root.find("ModelParameters")
     if mp is not None:
         for c in mp:
             if c.tag not in KTAB_PARAMETERS:
-                raise KtabFormatError(p, _line(c), "ModelParameters", f"<{c.tag}>", ", ".join(KTAB_PARAMETERS))
+                raise KtabFormatError(
+                    p, _line(c), "ModelParameters", f"<{c.tag}>", ", ".join(KTAB_PARAMETERS)
+                )
             v = _text(c)
             if v not in KTAB_PARAMETERS[c.tag]:
                 raise KtabFormatError(p, _line(c), c.tag, v, ", ".join(KTAB_PARAMETERS[c.tag]))
@@ -368,7 +438,9 @@ def read_ktab_xml(path: str | Path) -> KtabData:
     dims_el = _child(p, root, "Dimensions", "a list of <dName> elements")
     dims = tuple(_text(d) for d in dims_el.findall("dName"))
     if not dims:
-        raise KtabFormatError(p, _line(dims_el), "Dimensions", "no <dName>", "at least one dimension")
+        raise KtabFormatError(
+            p, _line(dims_el), "Dimensions", "no <dName>", "at least one dimension"
+        )
     k = len(dims)
     actors_el = _child(p, root, "Actors", "a list of <Actor> elements")
     actors = actors_el.findall("Actor")
@@ -386,14 +458,30 @@ def read_ktab_xml(path: str | Path) -> KtabData:
         d_el = a.find("description")
         descs.append(_text(d_el) if d_el is not None else "")
         c_el = _child(p, a, "capability", "the actor's capability")
-        cap[i] = _num(p, _line(c_el), f"capability of {nm}", _text(c_el), 0.0, 1e8, "a number from 0 to 1e8")
+        cap[i] = _num(
+            p, _line(c_el), f"capability of {nm}", _text(c_el), 0.0, 1e8, "a number from 0 to 1e8"
+        )
         for tag, sub, arr in (("Position", "dCoord", pos), ("Salience", "dSal", sal)):
             blk = _child(p, a, tag, f"one <{sub}> per dimension")
             vals = blk.findall(sub)
             if len(vals) != k:
-                raise KtabFormatError(p, _line(blk), f"{tag} of {nm}", f"{len(vals)} <{sub}>", f"{k} (one per dimension)")
+                raise KtabFormatError(
+                    p,
+                    _line(blk),
+                    f"{tag} of {nm}",
+                    f"{len(vals)} <{sub}>",
+                    f"{k} (one per dimension)",
+                )
             for d, v in enumerate(vals):
-                arr[i, d] = _num(p, _line(v), f"{sub} {d + 1} ({dims[d]}) of {nm}", _text(v), 0.0, 100.0, "a number from 0 to 100")
+                arr[i, d] = _num(
+                    p,
+                    _line(v),
+                    f"{sub} {d + 1} ({dims[d]}) of {nm}",
+                    _text(v),
+                    0.0,
+                    100.0,
+                    "a number from 0 to 100",
+                )
     _check_names(p, names, lines)
     _check_sal_rows(p, sal, names, lines)
     acc = None
@@ -406,16 +494,35 @@ def read_ktab_xml(path: str | Path) -> KtabData:
             for tag in ("adjustingIdeal", "referencePos"):
                 e = _child(p, pair, tag, "an actor name")
                 if _text(e) not in index:
-                    raise KtabFormatError(p, _line(e), tag, _text(e), "one of the actor names: " + ", ".join(names))
+                    raise KtabFormatError(
+                        p, _line(e), tag, _text(e), "one of the actor names: " + ", ".join(names)
+                    )
                 ends.append(index[_text(e)])
             a_el = _child(p, pair, "adjust", "a number from 0 to 1")
-            acc[ends[0], ends[1]] = _num(p, _line(a_el), "adjust", _text(a_el), 0.0, 1.0, "a number from 0 to 1")
+            acc[ends[0], ends[1]] = _num(
+                p, _line(a_el), "adjust", _text(a_el), 0.0, 1.0, "a number from 0 to 1"
+            )
         rows = acc.sum(axis=1)
         for i in np.flatnonzero(rows > 1.0 + 1e-9):
-            raise KtabFormatError(p, _line(ia), f"adjust entries of {names[i]}", f"{rows[i]:g}", "a row sum of at most 1")
+            raise KtabFormatError(
+                p,
+                _line(ia),
+                f"adjust entries of {names[i]}",
+                f"{rows[i]:g}",
+                "a row sum of at most 1",
+            )
     return KtabData(
-        path=str(p), name=name, description=desc, actor_names=tuple(names), actor_descriptions=tuple(descs),
-        dimension_names=dims, capability=cap, position=pos, salience=sal, parameters=params, seed=seed,
+        path=str(p),
+        name=name,
+        description=desc,
+        actor_names=tuple(names),
+        actor_descriptions=tuple(descs),
+        dimension_names=dims,
+        capability=cap,
+        position=pos,
+        salience=sal,
+        parameters=params,
+        seed=seed,
         accommodation=acc,
     )
 

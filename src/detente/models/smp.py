@@ -1,0 +1,263 @@
+"""KTAB's Spatial Model of Politics (SMP): multi-dimensional probabilistic Condorcet bargaining.
+
+Implemented from the written description in ``shared/reference/bargaining-models.md`` §1.5–1.6
+(no KTAB code was read or copied). Where the description leaves a detail open, the plausible
+readings were tried and KTAB's deterministic reference logs decided; see
+``docs/explanation/smp.md``. With KTAB's defaults the implementation reproduces the logs of
+``dummyData_3Dim`` (11 states) and ``SOE-Pol-Comp`` (28 states): every actor's position on
+every dimension at every turn within the logs' printed precision (0.05), and every logged
+position probability to its 4 printed decimals.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from detente.models import _smp_core as _core
+from detente.models._smp_run import DEFAULTS, run_smp
+from detente.models.registry import register
+from detente.models.result import Forecast
+from detente.scenario.arrays import ScenarioArrays
+
+__all__ = ["PARAMETERS", "effective_power", "plot_positions", "plot_power_landscape", "run"]
+
+#: The nine SMP parameters: allowed values in KTAB's enum order (default first is not implied;
+#: see :data:`detente.models._smp_run.DEFAULTS`).
+PARAMETERS: dict[str, tuple[str, ...]] = {
+    "VictoryProbModel": ("Linear", "Square", "Quartic", "Octic", "Binary"),
+    "PCEModel": ("Conditional", "MarkovIncentive", "MarkovUniform"),
+    "StateTransitions": ("Deterministic", "Stochastic"),
+    "VotingRule": ("Binary", "PropBin", "Proportional", "PropCbc", "Cubic", "ASymProsp"),
+    "BigRAdjust": ("None", "OneThird", "Half", "TwoThirds", "Full"),
+    "BigRRange": ("Min", "Mid", "Max"),
+    "ThirdPartyCommit": ("NoCommit", "SemiCommit", "FullCommit"),
+    "InterVecBrgn": ("S1P1", "S2P2", "S2PMax"),
+    "BargnModel": ("InitOnlyInterp", "InitRcvrInterp", "PWCompInterp"),
+}
+_ALIASES = {"Prop": "Proportional"}
+
+
+def _check_params(params: dict[str, Any]) -> dict[str, str]:
+    out = dict(DEFAULTS)
+    for key, val in params.items():
+        if key not in PARAMETERS:
+            raise ValueError(f"smp: unknown parameter {key!r}; allowed: {', '.join(PARAMETERS)}")
+        v = _ALIASES.get(str(val), str(val))
+        if v not in PARAMETERS[key]:
+            raise ValueError(f"smp: {key} = {val!r}; allowed: {', '.join(PARAMETERS[key])}")
+        out[key] = v
+    return out
+
+
+def effective_power(capability: Any, salience: Any) -> Any:
+    """Effective power of each actor on each dimension: capability × salience, ``(n, k)``."""
+    return np.asarray(capability, float)[..., :, None] * np.asarray(salience, float)
+
+
+@register(
+    "smp",
+    title="KTAB Spatial Model of Politics (probabilistic Condorcet bargaining)",
+    citation=(
+        "Wise, B. P., Lester, L., Efird, B. et al. (2015–2019) KAPSARC Toolkit for Behavioral "
+        "Analysis (KTAB): 'An Introduction to KTAB' and 'Multidimensional Bargaining using KTAB', "
+        "KAPSARC discussion papers; KTAB source (MIT) examples/smp."
+    ),
+    stochastic=False,
+    dynamic=True,
+    supports=("multi_issue",),
+    params={**DEFAULTS, "max_turns": 100},
+)
+def run(
+    arrays: ScenarioArrays,
+    *,
+    rng: Any = None,
+    max_turns: int = 100,
+    exhaustive: bool = False,
+    **params: Any,
+) -> Forecast:
+    """Run KTAB's Spatial Model of Politics until its stopping rule fires.
+
+    Steps
+    -----
+    Each turn (``shared/reference/bargaining-models.md`` §1.5):
+
+    1. Salience-weighted normalised Euclidean distance from every actor's ideal to every
+       position; utility ``u(d, R) = (1 - d)(1 + d R)``.
+    2. Risk attitudes R from the risk-neutral probabilistic Condorcet election (PCE, weights =
+       capability) over **every actor's** position (equal positions are separate options), by
+       ``BigRRange``; h's estimate of i's R by ``BigRAdjust``.
+    3. The turn's position probabilities: PCE over the **distinct** positions (within 0.1 on the
+       0–100 scale), each voter using its own R; each actor is given its position's probability.
+    4. Each actor i picks the target j maximising its expected gain from challenging,
+       ``D (1 - 2 S_j (1 - P_ij))`` with ``D = U(i,i) - U(i,j)`` and ``P_ij`` i's estimate of its
+       chance, from the principals' votes and the third parties' votes under
+       ``ThirdPartyCommit`` (each third party first weighs the "little contest" with its own
+       vote added). No challenge when the best gain is not above 1e-5.
+    5. Bargain: ``InterVecBrgn`` interpolation of the two positions (S2P2: weights
+       ``s_i^2 P^2`` and ``s_j^2 (1-P)^2``, floor 1e-6), rounded to 4 decimals on 0–1.
+    6. Each actor's queue (status quo, then each bargain it is party to, in initiator order)
+       goes to a PCE among all actors, valuing a bargain by the mean utility of all positions
+       with the two bargained positions substituted; ``Deterministic`` takes the most probable
+       (first on ties), ``Stochastic`` draws one with ``rng``. The owner takes its part.
+    7. Ideals move by the accommodation matrix (identity: ideal = position).
+    8. Stop at ``max_turns`` or, from turn 2 on, when the summed Euclidean movement of this turn
+       is below 2 % of the first turn's (+1e-4).
+
+    The challenge search computes the exact third-party sums (an O(n) sum per pair) only for
+    pairs whose bound on the gain can still reach the initiator's best; the result is the same
+    as the exhaustive search (``exhaustive=True``), which the tests check.
+
+    Parameters
+    ----------
+    arrays : ScenarioArrays
+        Positions are mapped onto 0–1 by each issue's ``lo``/``hi``; saliences whose sum over
+        issues exceeds 1 are scaled down to sum to 1 (KTAB requires at most 1). An absent
+        actor is given salience 0 on that issue and the issue's mid-point.
+    rng : seed or Generator, optional
+        Used only with ``StateTransitions="Stochastic"``.
+    max_turns : int
+        KTAB's maxIter (100).
+    exhaustive : bool
+        Evaluate every (initiator, target) pair (slow; for checking).
+    **params
+        The nine KTAB parameters by name (``VictoryProbModel``, ``PCEModel``,
+        ``StateTransitions``, ``VotingRule``, ``BigRAdjust``, ``BigRRange``,
+        ``ThirdPartyCommit``, ``InterVecBrgn``, ``BargnModel``); defaults are KTAB's.
+
+    Returns
+    -------
+    Forecast
+        ``history`` (turns+1, n, k) in issue units; ``forecast`` = the PCE-probability-weighted
+        mean of the final positions; ``extra``: ``prob`` (turns+1, n) each actor's position
+        probability per turn, ``risk`` (turns+1, n), ``targets`` / ``bargain_initiator``
+        (turns, n; -1 = none / status quo), ``stop_ratio``, ``effective_power`` (n, k),
+        ``params``.
+
+    References
+    ----------
+    Wise, B. P. et al., *An Introduction to the KAPSARC Toolkit for Behavioral Analysis (KTAB)*
+    and *Multidimensional Bargaining using KTAB*, KAPSARC discussion papers; KTAB (MIT),
+    ``examples/smp``; reference logs ``examples/smp/doc/20170530_ref-*.txt``.
+    """
+    p = _check_params(params)
+    gen = np.random.default_rng(rng)
+    pos = np.asarray(arrays.to_unit(arrays.position), float)
+    present = np.asarray(arrays.present, bool)
+    pos = np.where(present, pos, 0.5)
+    sal = np.where(present, np.asarray(arrays.salience, float), 0.0)
+    tot = sal.sum(axis=1, keepdims=True)
+    sal = sal / np.maximum(tot, 1.0)
+    cap = np.asarray(arrays.capability, float)
+    acc = None if arrays.accommodation is None else np.asarray(arrays.accommodation, float)
+    if acc is not None and np.allclose(acc, np.eye(acc.shape[0])):
+        acc = None
+    tr = run_smp(
+        np.clip(pos, 0.0, 1.0),
+        sal,
+        cap,
+        acc,
+        p,
+        gen,
+        max_turns=int(max_turns),
+        exhaustive=exhaustive,
+    )
+    hist_u = np.stack(tr.positions)
+    history = arrays.from_unit(hist_u)
+    history = np.where(present[None], history, np.nan)
+    prob = np.stack(tr.prob)
+    last = hist_u[-1]
+    rep = _core.unique_index(last)
+    first = rep == np.arange(rep.size)
+    w = np.where(first, prob[-1], 0.0)
+    fc = arrays.from_unit((w[:, None] * last).sum(axis=0) / w.sum())
+    n = len(arrays.actor_ids)
+    extra = {
+        "prob": prob,
+        "risk": np.stack(tr.risk),
+        "targets": np.stack(tr.targets) if tr.targets else np.zeros((0, n), int),
+        "bargain_initiator": np.stack(tr.chosen) if tr.chosen else np.zeros((0, n), int),
+        "stop_ratio": np.asarray(tr.stop_ratio),
+        "effective_power": effective_power(cap, sal),
+        "params": p,
+    }
+    return Forecast(
+        "smp", arrays.issue_ids, arrays.actor_ids, np.asarray(fc, float), history, extra
+    )
+
+
+# ----------------------------------------------------------------------------- plots
+def plot_positions(forecast: Forecast, issue: int | str = 0, ax: Any = None) -> Any:
+    """Positions of every actor by turn on one issue, with the PCE-weighted mean dashed.
+
+    Line width grows with the actor's position probability at the last turn.
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4))
+    j = forecast.issue_ids.index(issue) if isinstance(issue, str) else int(issue)
+    h = forecast.history
+    if h is None:
+        raise ValueError("plot_positions needs a forecast with a history (a dynamic model)")
+    prob = forecast.extra.get("prob")
+    for i, a in enumerate(forecast.actor_ids):
+        lw = 1.0 + (3.0 * float(prob[-1, i]) if prob is not None else 0.0)
+        ax.plot(np.arange(h.shape[0]), h[:, i, j], lw=lw, label=a)
+    if prob is not None:
+        # PCE-weighted mean position per turn (each distinct position counted once)
+        means = []
+        for t in range(h.shape[0]):
+            rep = _core.unique_index(np.nan_to_num(h[t]) / 100.0)
+            w = np.where(rep == np.arange(rep.size), prob[t], 0.0)
+            means.append(np.nansum(w * h[t, :, j]) / w.sum())
+        ax.plot(np.arange(h.shape[0]), means, "k--", lw=1.5, label="PCE mean")
+    ax.set_xlabel("turn")
+    ax.set_ylabel(forecast.issue_ids[j])
+    ax.set_title(f"{forecast.model}: positions by turn")
+    if len(forecast.actor_ids) <= 14:
+        ax.legend(fontsize="small", ncol=2)
+    return ax
+
+
+def plot_power_landscape(
+    forecast: Forecast, issue: int | str = 0, ax: Any = None, bins: int = 20
+) -> Any:
+    """The effective power landscape: per turn, capability × salience stacked by position.
+
+    A heat map with turns across and position bins up; each cell is the total effective power
+    (capability × salience on the issue) of the actors standing in that bin at that turn.
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4))
+    j = forecast.issue_ids.index(issue) if isinstance(issue, str) else int(issue)
+    h = forecast.history
+    if h is None:
+        raise ValueError("plot_power_landscape needs a forecast with a history")
+    power = np.asarray(forecast.extra["effective_power"])[:, j]
+    lo, hi = np.nanmin(h[:, :, j]), np.nanmax(h[:, :, j])
+    if hi <= lo:
+        hi = lo + 1.0
+    edges = np.linspace(lo, hi, bins + 1)
+    idx = np.clip(np.digitize(h[:, :, j], edges) - 1, 0, bins - 1)  # (T, n)
+    grid = np.zeros((h.shape[0], bins))
+    np.add.at(
+        grid,
+        (np.repeat(np.arange(h.shape[0]), h.shape[1]), idx.ravel()),
+        np.tile(power, h.shape[0]),
+    )
+    im = ax.imshow(
+        grid.T,
+        origin="lower",
+        aspect="auto",
+        extent=(-0.5, h.shape[0] - 0.5, lo, hi),
+        cmap="viridis",
+    )
+    ax.figure.colorbar(im, ax=ax, label="effective power (capability × salience)")
+    ax.set_xlabel("turn")
+    ax.set_ylabel(forecast.issue_ids[j])
+    ax.set_title(f"{forecast.model}: effective power landscape")
+    return ax
