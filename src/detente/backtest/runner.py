@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 SUBSETS = ("all", "COD", "CNS", "QMV", "Unan")
-_FITTABLE = ("fitted",)
+_FITTABLE: dict[str, tuple[str, ...] | None] = {"fitted": None, "fitted-lite": ("gamma", "shrink")}
 
 
 def default_models() -> list[str]:
@@ -296,7 +296,7 @@ def run_backtest(
     for n in names:
         try:
             if n in _FITTABLE:
-                preds[n], fitted[n] = _cv_fitted(d, capability, n_folds, seed)
+                preds[n], fitted[n] = _cv_fitted(d, capability, n_folds, seed, _free(n))
             else:
                 preds[n] = predict_deu(d, n, capability=capability, seed=seed)
         except Exception as e:
@@ -335,16 +335,22 @@ def run_backtest(
     return BacktestResult(issues, capability, baseline, n_boot, seed, level, fitted, failures)
 
 
+def _free(model: str) -> tuple[str, ...]:
+    from detente.models.fitted import PARAM_NAMES
+
+    return _FITTABLE[model] or PARAM_NAMES
+
+
 def _cv_fitted(
-    d: DeuData, capability: str, n_folds: int, seed: int
+    d: DeuData, capability: str, n_folds: int, seed: int, free: tuple[str, ...]
 ) -> tuple[np.ndarray, dict[str, Any]]:
     from detente.models.fitted import fit, fitted_forecast, grouped_cv
 
     cap = capability_matrix(d, capability)
     oof, fold_params = grouped_cv(
-        d.arrays, d.outcome, d.proposal, cap=cap, n_folds=n_folds, seed=seed
+        d.arrays, d.outcome, d.proposal, cap=cap, n_folds=n_folds, seed=seed, free=free
     )
-    params = fit(d.arrays, d.outcome, cap=cap)
+    params = fit(d.arrays, d.outcome, cap=cap, free=free)
     ins = fitted_forecast(d.arrays, params, cap)
     cv_mae = float(np.mean(np.abs(oof - d.outcome)))
     return oof, {
@@ -390,7 +396,9 @@ def predict_file(
     if model in _FITTABLE:
         from detente.models.fitted import fit, fitted_forecast
 
-        params = fit(tr.arrays, tr.outcome, cap=capability_matrix(tr, capability))
+        params = fit(
+            tr.arrays, tr.outcome, cap=capability_matrix(tr, capability), free=_free(model)
+        )
         pred = fitted_forecast(hold.arrays, params, capability_matrix(hold, capability))
     else:
         pred = predict_deu(hold, model, capability=capability, seed=seed)

@@ -1,0 +1,210 @@
+"""``detente backtest``: score models against DEU III outcomes, and blind forecasts.
+
+``detente backtest FILE [--model NAME]...`` runs the backtest (the ``run`` subcommand is
+implied); ``detente backtest predict --train DEV HOLDOUT --model NAME -o predictions.csv``
+writes blind forecasts.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from detente.cli.app import app, errors, fail
+
+__all__ = ["backtest_app"]
+
+
+class _DefaultToRun(TyperGroup):
+    """A group whose first argument, when it is not a subcommand, goes to ``run``."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = ["run", *args]
+        return super().parse_args(ctx, args)  # type: ignore[no-any-return]
+
+
+backtest_app = typer.Typer(
+    cls=_DefaultToRun,
+    no_args_is_help=True,
+    help=(
+        "Score forecasting models against recorded outcomes (DEU III), or forecast blind.\n\n"
+        "Examples:\n\n"
+        "  detente backtest ../shared/data/deu3/deu3-dev.tsv\n\n"
+        "  detente backtest ../shared/data/deu3/deu3-dev.tsv -m compromise -m fitted "
+        "--csv metrics.csv --plot mae.png\n\n"
+        "  detente backtest predict --train ../shared/data/deu3/deu3-dev.tsv "
+        "../shared/data/deu3/deu3-holdout-inputs.tsv --model compromise -o predictions.csv"
+    ),
+)
+app.add_typer(backtest_app, name="backtest")
+
+_CAPS = "equal, gdp, council (treaty Council votes by date), council-roles (+ Commission/EP roles)"
+
+
+def _check_capability(capability: str) -> None:
+    from detente.backtest.datasets import CAPABILITY_OPTIONS
+
+    if capability not in CAPABILITY_OPTIONS:
+        fail(
+            f"--capability {capability!r} is not allowed; use one of: {', '.join(CAPABILITY_OPTIONS)}"
+        )
+
+
+def _fmt(row: Any, key: str, digits: int = 2, signed: bool = False) -> str:
+    v = row.get(key, math.nan)
+    if v is None or not math.isfinite(v):
+        return "—"
+    f = f"{{:{'+' if signed else ''}.{digits}f}}"
+    return f"{f.format(v)} [{f.format(row[key + '_lo'])}, {f.format(row[key + '_hi'])}]"
+
+
+@backtest_app.command("run")
+def run_cmd(
+    file: Annotated[
+        Path, typer.Argument(help="A DEU III table with outcomes (e.g. deu3-dev.tsv).")
+    ],
+    model: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--model", "-m", help="Model to score (repeatable). Default: every registered model."
+        ),
+    ] = None,
+    capability: Annotated[
+        str, typer.Option("--capability", "-c", help=f"Capability option: {_CAPS}.")
+    ] = "equal",
+    csv: Annotated[
+        Path | None,
+        typer.Option("--csv", help="Write the per-model metrics table (every subset) here."),
+    ] = None,
+    plot: Annotated[
+        Path | None, typer.Option("--plot", help="Write the MAE plot (PNG/SVG/PDF) here.")
+    ] = None,
+    boot: Annotated[
+        int, typer.Option("--boot", help="Bootstrap draws (proposals resampled).")
+    ] = 2000,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Seed of the bootstrap and the CV folds.")
+    ] = 0,
+    folds: Annotated[
+        int, typer.Option("--folds", help="Folds of the grouped CV for fitted models.")
+    ] = 10,
+) -> None:
+    """Score models on a DEU table: MAE, RMSE, share within 10 points.
+
+    Each with a 95% bootstrap interval resampling proposals, paired against the compromise
+    model, overall and by procedure (COD/CNS) and Council rule (QMV/Unan). Fitted models are
+    scored by out-of-fold forecasts of cross-validation grouped by proposal.
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    from detente.backtest import run_backtest
+
+    _check_capability(capability)
+    if boot < 10:
+        fail(f"--boot {boot} is too small; use at least 10 (2000 recommended)")
+    if folds < 2:
+        fail(f"--folds {folds} is too small; use at least 2")
+    with errors():
+        if not file.exists():
+            fail(f"{file}: no such file")
+        try:
+            res = run_backtest(
+                file, model, capability=capability, n_boot=boot, seed=seed, n_folds=folds
+            )
+        except ValueError as e:
+            fail(str(e))
+        table = res.to_df()
+    con = Console(highlight=False)
+    if not con.is_terminal:
+        con.width = 170
+    t = Table(
+        title=(
+            f"DEU backtest: {file.name}, capability={capability}, 95% proposal-bootstrap "
+            f"({boot} draws); Δ = model − {res.baseline}"
+        )
+    )
+    for c in ("model", "n", "MAE", "ΔMAE", "RMSE", "ΔRMSE", "within 10", "Δwithin 10"):
+        t.add_column(c, justify="left" if c == "model" else "right")
+    for _, r in table[table["subset"] == "all"].iterrows():
+        name = r["model"] + (" (CV)" if r["cv"] else "")
+        t.add_row(
+            name, str(r["n"]), _fmt(r, "mae"), _fmt(r, "d_mae", signed=True), _fmt(r, "rmse"),
+            _fmt(r, "d_rmse", signed=True), _fmt(r, "within10"), _fmt(r, "d_within10", signed=True),
+        )  # fmt: skip
+    con.print(t)
+    s = Table(title="MAE by procedure and Council vote rule (Δ vs the baseline)")
+    s.add_column("model")
+    subsets = [x for x in ("COD", "CNS", "QMV", "Unan") if x in set(table["subset"])]
+    for sub in subsets:
+        n = int(table[(table["subset"] == sub)]["n"].iloc[0])
+        s.add_column(f"{sub} (n={n})", justify="right")
+    for m in res.models:
+        cells = []
+        for sub in subsets:
+            r = table[(table["model"] == m) & (table["subset"] == sub)]
+            cells.append("—" if r.empty else f"{r['mae'].iloc[0]:.2f} ({r['d_mae'].iloc[0]:+.2f})")
+        s.add_row(m + (" (CV)" if m in res.fitted else ""), *cells)
+    con.print(s)
+    for m, info in res.fitted.items():
+        ps = ", ".join(f"{k}={v:.3g}" for k, v in info["params"].items())
+        con.print(
+            f"{m}: grouped {info['n_folds']}-fold CV MAE {info['cv_mae']:.2f} (shown above); "
+            f"in-sample {info['in_sample_mae']:.2f}; fitted on all: {ps}"
+        )
+    for m, why in res.failures.items():
+        con.print(f"[yellow]{m} failed:[/] {why}")
+    if csv is not None:
+        table.to_csv(csv, index=False)
+        con.print(f"wrote {csv}")
+    if plot is not None:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        ax = res.plot()
+        ax.figure.tight_layout()
+        ax.figure.savefig(plot, dpi=120)
+        plt.close(ax.figure)
+        con.print(f"wrote {plot}")
+
+
+@backtest_app.command("predict")
+def predict_cmd(
+    holdout: Annotated[
+        Path, typer.Argument(help="A DEU table without outcomes (deu3-holdout-inputs.tsv).")
+    ],
+    train: Annotated[
+        Path, typer.Option("--train", help="The DEU table with outcomes to fit on (dev only).")
+    ],
+    model: Annotated[
+        str, typer.Option("--model", "-m", help="The model to forecast with.")
+    ] = "compromise",
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="CSV to write: issue,model,prediction.")
+    ] = Path("predictions.csv"),
+    capability: Annotated[
+        str, typer.Option("--capability", "-c", help=f"Capability option: {_CAPS}.")
+    ] = "equal",
+) -> None:
+    """Blind forecasts for every held-out issue with at least three valid positions.
+
+    Fitted models are fitted on --train only; the held-out file's outcomes are not used (and
+    in deu3-holdout-inputs.tsv there are none).
+    """
+    from detente.backtest import predict_file
+
+    _check_capability(capability)
+    with errors():
+        for p in (train, holdout):
+            if not p.exists():
+                fail(f"{p}: no such file")
+        df = predict_file(train, holdout, model, capability=capability)
+    df.to_csv(output, index=False, float_format="%.4f")
+    typer.echo(f"wrote {output}: {len(df)} issues, model {model}")
