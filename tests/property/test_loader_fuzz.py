@@ -1,0 +1,167 @@
+"""Fuzzing every loader: random and mutated files may only give a valid Scenario or a
+ScenarioError — any other exception (a traceback for the user) fails the test.
+
+The mutated files start from every shared file of each format (read from ``../shared/data``,
+mutated in a temporary folder, never copied into the project), from the shipped YAML
+examples, and from tidy-CSV/JSON/Decide/KTAB files written from them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from detente.scenario.errors import ScenarioError
+from detente.scenario.io import load, save
+from detente.scenario.io.native import read_json, read_yaml
+from detente.scenario.schema import Scenario
+
+try:
+    from strategies import mutations, random_text_files, valid_scenario_dicts
+except ImportError:  # pragma: no cover - when tests/ is imported as a package
+    from tests.property.strategies import mutations, random_text_files, valid_scenario_dicts
+
+SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+EXAMPLES = sorted(
+    (Path(__file__).resolve().parents[2] / "src" / "detente" / "examples").glob("*.yaml")
+)
+
+#: Examples per test; raise with DETENTE_FUZZ_EXAMPLES for a long hunt (default keeps the
+#: whole module well under a minute).
+N = int(os.environ.get("DETENTE_FUZZ_EXAMPLES", "20"))
+FUZZ = settings(
+    max_examples=N,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+# format -> shared files of that format
+SHARED_FILES = {
+    "bdm-csv": ["bdm/" + f for f in (
+        "jmckib_ExampleActors_EU_emissions.csv", "jmckib_Sultan.csv", "masad_ChinaData.csv",
+        "masad_ExampleActors.csv", "masad_HondurasCrisisData.csv")],
+    "decide-csv": ["decide/cop21.csv", "decide/copenhagen.csv"],
+    "deu": ["deu3/deu3-dev.tsv", "deu3/deu3-holdout-inputs.tsv"],
+    "ktab-csv": ["ktab/" + f for f in (
+        "SOE-Policy.csv", "SOE-Competitive.csv", "SOE-Pol-Comp.csv", "dummyData_3Dim.csv",
+        "dummyData_6Dim.csv", "dummyData-a040.csv", "dummyData-a080.csv", "dummyData-a160.csv")],
+    "ktab-xml": ["ktab/dummyData_3Dim.xml", "ktab/smpExample.xml", "ktab/reformpri-ex01.xml"],
+}  # fmt: skip
+CASES = [(fmt, rel) for fmt, rels in SHARED_FILES.items() for rel in rels]
+
+
+def _shared(rel: str) -> Path:
+    p = SHARED / rel
+    if not p.exists():
+        pytest.skip(f"../shared/data not found: {p}")
+    return p
+
+
+def _only_scenario_or_error(path: Path, fmt: str | None) -> None:
+    """Load; a valid Scenario or a located ScenarioError are the only outcomes allowed."""
+    try:
+        result = load(path, format=fmt)
+    except ScenarioError as e:
+        assert e.message, "an error with no message"
+        assert e.path, f"an error that names no file: {e}"
+        return
+    assert isinstance(result, Scenario)
+    result.to_arrays()  # and it converts
+
+
+@pytest.mark.parametrize(("fmt", "rel"), CASES, ids=[c[1] for c in CASES])
+@FUZZ
+@given(data=st.data())
+def test_mutated_shared_files(tmp_path, fmt, rel, data):
+    original = _shared(rel).read_bytes()
+    mutated = data.draw(mutations(original), label="mutated file")
+    path = tmp_path / Path(rel).name
+    path.write_bytes(mutated)
+    _only_scenario_or_error(path, fmt)  # forced format
+    _only_scenario_or_error(path, None)  # recognised from the content
+
+
+def _native_sources(tmp_path: Path) -> list[tuple[str, Path]]:
+    """YAML examples, and the same scenarios written as JSON, Decide and KTAB (where they fit)."""
+    out: list[tuple[str, Path]] = []
+    for ex in EXAMPLES:
+        out.append(("yaml", ex))
+        s = read_yaml(ex)
+        save(s, tmp_path / f"{ex.stem}.json")
+        out.append(("json", tmp_path / f"{ex.stem}.json"))
+        save(s, tmp_path / f"{ex.stem}.decide.csv", format="decide-csv")
+        out.append(("decide-csv", tmp_path / f"{ex.stem}.decide.csv"))
+    return out
+
+
+@pytest.mark.parametrize("which", range(6))
+@FUZZ
+@given(data=st.data())
+def test_mutated_native_and_written_files(tmp_path_factory, which, data):
+    base = tmp_path_factory.mktemp("native")
+    sources = _native_sources(base)
+    if which >= len(sources):
+        pytest.skip("fewer shipped examples")
+    fmt, src = sources[which]
+    mutated = data.draw(mutations(src.read_bytes()), label="mutated file")
+    path = base / ("m" + "".join(src.suffixes))
+    path.write_bytes(mutated)
+    _only_scenario_or_error(path, fmt)
+    _only_scenario_or_error(path, None)
+
+
+TIDY_FROM = [*(("example", ex.name) for ex in EXAMPLES), ("shared", "decide/copenhagen.csv")]
+TABLES = ["actors.csv", "issues.csv", "positions.csv", "sources.csv", "anchors.csv",
+          "scenario.csv"]  # fmt: skip
+
+
+@pytest.mark.parametrize(("kind", "name"), TIDY_FROM)
+@FUZZ
+@given(data=st.data())
+def test_mutated_tidy_folders(tmp_path_factory, kind, name, data):
+    src = _shared(name) if kind == "shared" else next(e for e in EXAMPLES if e.name == name)
+    folder = tmp_path_factory.mktemp("tidy") / "t"
+    save(load(src), folder, format="tidy-csv")
+    present = [t for t in TABLES if (folder / t).exists()]
+    table = data.draw(st.sampled_from(present), label="table")
+    f = folder / table
+    f.write_bytes(data.draw(mutations(f.read_bytes()), label="mutated table"))
+    _only_scenario_or_error(folder, "tidy-csv")
+    _only_scenario_or_error(folder, None)
+
+
+ALL_FORMATS = ["yaml", "json", "ktab-csv", "ktab-xml", "bdm-csv", "decide-csv", "deu"]
+
+
+@pytest.mark.parametrize("fmt", ALL_FORMATS)
+@settings(max_examples=int(1.5 * N), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(raw=random_text_files())
+def test_random_files(tmp_path, fmt, raw):
+    path = tmp_path / "random.txt"
+    path.write_bytes(raw)
+    _only_scenario_or_error(path, fmt)
+    _only_scenario_or_error(path, None)
+
+
+@settings(max_examples=2 * N, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(d=valid_scenario_dicts())
+def test_valid_scenarios_round_trip_through_every_writer(tmp_path, d):
+    """A valid scenario dict loads, and reads back equal from YAML, JSON and tidy CSV."""
+    (tmp_path / "s.json").write_text(json.dumps(d))
+    s = read_json(tmp_path / "s.json")
+    for target, fmt in (("s.yaml", "yaml"), ("s2.json", "json"), ("tidy", "tidy-csv")):
+        save(s, tmp_path / target, format=fmt)
+        assert load(tmp_path / target) == s
+    # Decide holds positions and capability x salience exactly
+    save(s, tmp_path / "d.csv", format="decide-csv")
+    back = load(tmp_path / "d.csv").to_arrays()
+    a = s.to_arrays()
+    assert back.present.tolist() == a.present.tolist()
+    assert back.position[back.present].tolist() == pytest.approx(a.position[a.present].tolist())
