@@ -381,3 +381,19 @@ def test_tidy_anchors_and_ranges_survive(tmp_path):
     if (tmp_path / "t" / "anchors.csv").exists():
         n_anchor_rows = len(list(csv.DictReader((tmp_path / "t" / "anchors.csv").open())))
     assert n_anchor_rows == sum(len(i.scale.anchors) for i in s.issues)
+
+
+def test_the_documented_example_loads_and_round_trips(tmp_path):
+    import re
+
+    doc = Path(__file__).resolve().parents[2] / "docs" / "reference" / "scenario-format.md"
+    blocks = re.findall(r"```yaml\n(.*?)```", doc.read_text(encoding="utf-8"), re.S)
+    assert blocks, "docs/reference/scenario-format.md has a ```yaml example"
+    (tmp_path / "ex.yaml").write_text(blocks[0], encoding="utf-8")
+    s = load(tmp_path / "ex.yaml")
+    assert s.actor("NO").name == "Norway"  # the YAML 1.1 trap stays closed
+    assert s.actor("A").capability == 1000.0  # 1e3 is a number
+    assert s.issue("border").scale.unit == "km"
+    for fmt, target in (("json", "ex.json"), ("tidy-csv", "ex"), ("yaml", "back.yaml")):
+        save(s, tmp_path / target, format=fmt)
+        assert load(tmp_path / target) == s
