@@ -129,7 +129,7 @@ def pce(
     eye = np.eye(m, dtype=bool)
     v = np.where(eye, 0.5, v)
     if valid is None:
-        valid = np.ones(u.shape[:-2] + (m,), dtype=bool)
+        valid = np.ones((*u.shape[:-2], m), dtype=bool)
     vv = valid[..., :, None] & valid[..., None, :]
     if pcem == "Conditional":
         lv = np.where(vv, np.log(np.maximum(v, 1e-300)), 0.0)
