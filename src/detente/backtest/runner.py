@@ -288,6 +288,11 @@ def run_backtest(
     names = list(dict.fromkeys([baseline, *(models or default_models())]))
     for n in names:
         get_model(n)  # unknown names fail early, with the known ones listed
+    if d.n_issues == 0:
+        raise ValueError(
+            f"{d.path}: no issue has a recorded outcome ('out') and at least 3 valid positions; "
+            "a backtest needs outcomes (use `detente backtest predict` for blind forecasts)"
+        )
     if not np.isfinite(d.outcome).all():
         raise ValueError(f"{d.path}: some scored issues have no outcome; backtest needs outcomes")
     preds: dict[str, np.ndarray] = {}
