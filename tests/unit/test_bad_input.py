@@ -345,3 +345,34 @@ def test_cli_exit_code_2_and_no_traceback(tmp_path, fmt):
     assert "Traceback" not in out
     assert "UTF-8" in out
     assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit)
+
+
+# --------------------------------------------------------------------------- parser limits
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("deep.yaml", "name: " + "[" * 5000 + "]" * 5000),
+        ("deep.json", '{"name": ' + "[" * 100_000 + "]" * 100_000 + "}"),
+    ],
+)
+def test_deep_nesting_is_refused_not_a_recursion_error(tmp_path, name, text):
+    err = _fails(_write(tmp_path, name, text), fmt=name.split(".")[1])
+    assert "nested too deeply" in err.message
+
+
+def test_yaml_alias_bomb_is_refused(tmp_path, monkeypatch):
+    from detente.scenario.io import native
+
+    monkeypatch.setattr(native, "_MAX_NODES", 5000)  # the real limit is 1,000,000 values
+    levels = "".join(f"a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 10) + "]\n" for i in range(1, 9))
+    p = _write(tmp_path, "bomb.yaml", "a0: &a0 [x, y]\n" + levels)  # expands to 2e8 values
+    err = _fails(p, fmt="yaml", allowed="at most 5,000 values")
+    assert "too many values" in err.message
+
+
+@pytest.mark.parametrize(
+    ("cell", "allowed"), [("9" * 5000, "4300 digits"), ("2025-13-45", "valid date")]
+)
+def test_yaml_values_python_cannot_convert(tmp_path, cell, allowed):
+    p = _write(tmp_path, "s.yaml", _replace_line(YAML_OK, "capability: 2", f"capability: {cell}"))
+    _fails(p, line=5, field="actors.0.capability", allowed=allowed)

@@ -88,12 +88,34 @@ def _scalar(node: yaml.ScalarNode) -> Any:
     return v
 
 
+#: Most values a YAML scenario may expand to (guards against alias bombs).
+_MAX_NODES = 1_000_000
+_DEEP = "nested too deeply (more levels than the reader's stack holds)"
+
+
 def _construct(
     node: yaml.Node, path: tuple[Any, ...], lines: dict[tuple[Any, ...], int], file: Path
 ) -> Any:
     lines.setdefault(path, node.start_mark.line + 1)
+    if len(lines) > _MAX_NODES:
+        raise ScenarioError(
+            "too many values (YAML aliases expanding without bound?)",
+            path=file,
+            line=node.start_mark.line + 1,
+            allowed=f"at most {_MAX_NODES:,} values in a scenario",
+        )
     if isinstance(node, yaml.ScalarNode):
-        return _scalar(node)
+        try:
+            return _scalar(node)
+        except ValueError as e:
+            raise ScenarioError(
+                f"not a valid value: {e}"[:200],
+                path=file,
+                line=node.start_mark.line + 1,
+                field=".".join(str(x) for x in path) or None,
+                value=node.value,
+                allowed="a number of at most 4300 digits, a valid date (YYYY-MM-DD), or text",
+            ) from None
     if isinstance(node, yaml.SequenceNode):
         return [_construct(c, (*path, n), lines, file) for n, c in enumerate(node.value)]
     if isinstance(node, yaml.MappingNode):
@@ -150,10 +172,15 @@ def read_yaml(path: str | Path, text: str | None = None) -> Scenario:
         ) from None
     except yaml.YAMLError as e:
         raise ScenarioError(f"not valid YAML: {e}", path=p) from None
+    except RecursionError:
+        raise ScenarioError(_DEEP, path=p, allowed="a scenario's few levels of nesting") from None
     if node is None:
         raise ScenarioError("the file holds no YAML document", path=p)
     lines: dict[tuple[Any, ...], int] = {}
-    data = _construct(node, (), lines, p)
+    try:
+        data = _construct(node, (), lines, p)
+    except RecursionError:
+        raise ScenarioError(_DEEP, path=p, allowed="a scenario's few levels of nesting") from None
     return build_scenario(data, p, lines)
 
 
@@ -179,6 +206,14 @@ def read_json(path: str | Path, text: str | None = None) -> Scenario:
         data = json.loads(text, object_pairs_hook=_no_dupes, parse_constant=_bad_constant)
     except json.JSONDecodeError as e:
         raise ScenarioError(f"not valid JSON: {e.msg}", path=p, line=e.lineno) from None
+    except RecursionError:
+        raise ScenarioError(_DEEP, path=p, allowed="a scenario's few levels of nesting") from None
+    except ScenarioError:
+        raise
+    except ValueError as e:  # e.g. an integer of more than 4300 digits
+        raise ScenarioError(
+            f"not valid JSON: {e}"[:200], path=p, allowed="numbers of at most 4300 digits"
+        ) from None
     lines = _json_lines(text)
     return build_scenario(data, p, lines)
 
