@@ -376,3 +376,4 @@ def interpolate(
     bi = ((wi + BRGN_MIN_W) * ti + wj * tj) / (wi + BRGN_MIN_W + wj)
     bj = (wi * ti + (wj + BRGN_MIN_W) * tj) / (wi + wj + BRGN_MIN_W)
     return np.round(bi, 4), np.round(bj, 4)
+

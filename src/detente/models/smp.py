@@ -143,14 +143,15 @@ def run(
     """
     p = _check_params(params)
     gen = np.random.default_rng(rng)
-    pos = np.asarray(arrays.to_unit(arrays.position), float)
-    present = np.asarray(arrays.present, bool)
-    pos = np.where(present, pos, 0.5)
-    sal = np.where(present, np.asarray(arrays.salience, float), 0.0)
-    tot = sal.sum(axis=1, keepdims=True)
-    sal = sal / np.maximum(tot, 1.0)
-    cap = np.asarray(arrays.capability, float)
-    acc = None if arrays.accommodation is None else np.asarray(arrays.accommodation, float)
+    n = len(arrays.actor_ids)
+    keep = np.asarray(arrays.present, bool).any(axis=1)  # absent from every issue: no part
+    sub = arrays if keep.all() else arrays.subset(actors=np.flatnonzero(keep))
+    present = np.asarray(sub.present, bool)
+    pos = np.where(present, np.asarray(sub.to_unit(sub.position), float), 0.5)
+    sal = np.where(present, np.asarray(sub.salience, float), 0.0)
+    sal = sal / np.maximum(sal.sum(axis=1, keepdims=True), 1.0)
+    cap = np.asarray(sub.capability, float)
+    acc = None if sub.accommodation is None else np.asarray(sub.accommodation, float)
     if acc is not None and np.allclose(acc, np.eye(acc.shape[0])):
         acc = None
     tr = run_smp(
@@ -164,22 +165,41 @@ def run(
         exhaustive=exhaustive,
     )
     hist_u = np.stack(tr.positions)
-    history = arrays.from_unit(hist_u)
-    history = np.where(present[None], history, np.nan)
-    prob = np.stack(tr.prob)
+    t_len = hist_u.shape[0]
+    history = np.full((t_len, n, len(arrays.issue_ids)), np.nan)
+    history[:, keep] = np.where(present[None], sub.from_unit(hist_u), np.nan)
+    prob = np.zeros((t_len, n))
+    prob[:, keep] = np.stack(tr.prob)
+    risk = np.full((t_len, n), np.nan)
+    risk[:, keep] = np.stack(tr.risk)
+    # forecast: PCE-weighted mean over the distinct final positions; a position class stands
+    # where its member with the most effective power stands
     last = hist_u[-1]
     rep = _core.unique_index(last)
-    first = rep == np.arange(rep.size)
-    w = np.where(first, prob[-1], 0.0)
-    fc = arrays.from_unit((w[:, None] * last).sum(axis=0) / w.sum())
-    n = len(arrays.actor_ids)
+    power = cap * sal.sum(axis=1)
+    m = rep.size
+    order = np.lexsort((np.arange(m), -power, rep))  # by class, strongest member first
+    lead = np.zeros(m, dtype=bool)
+    lead[order[np.r_[True, rep[order][1:] != rep[order][:-1]]]] = True
+    w = np.where(lead, np.stack(tr.prob)[-1], 0.0)
+    fc = sub.from_unit((w[:, None] * last).sum(axis=0) / w.sum())
+    kidx = np.flatnonzero(keep)
+
+    def _expand(rows: list[np.ndarray]) -> np.ndarray:
+        out = np.full((len(rows), n), -1)
+        for t, row in enumerate(rows):  # per turn, not per actor
+            out[t, kidx] = np.where(row >= 0, kidx[np.maximum(row, 0)], -1)
+        return out
+
+    eff = np.zeros((n, len(arrays.issue_ids)))
+    eff[keep] = effective_power(cap, sal)
     extra = {
         "prob": prob,
-        "risk": np.stack(tr.risk),
-        "targets": np.stack(tr.targets) if tr.targets else np.zeros((0, n), int),
-        "bargain_initiator": np.stack(tr.chosen) if tr.chosen else np.zeros((0, n), int),
+        "risk": risk,
+        "targets": _expand(tr.targets),
+        "bargain_initiator": _expand(tr.chosen),
         "stop_ratio": np.asarray(tr.stop_ratio),
-        "effective_power": effective_power(cap, sal),
+        "effective_power": eff,
         "params": p,
     }
     return Forecast(
