@@ -89,6 +89,8 @@ JUNK_CELLS = [
     "abc", "é", "\u202e", '"', "'", "''", ",", ";", "\t", "<", "</Actor>", "<!--", "]]>",
     "&amp;", "&bogus;", "#A", "#D", "- x", ": x", "&anchor", "*alias", "!!python/object:x",
     "%YAML 1.1", "---", "...", "=", "1,5", "1.2.3", "+5", ".5", "5.", "1e-400",
+    "x" * 140_000,  # beyond Python's csv field limit (131072)
+    "[" * 3000 + "]" * 3000,  # deeper than the parsers' stacks
 ]  # fmt: skip
 _BAD_BYTES = [b"\xff", b"\xfe\xff", b"\xc3", b"\xe2\x82", b"\x80", b"\xed\xa0\x80", b"\x00"]
 _SPLIT = re.compile(r"(\t|,|;|\s+|<|>)")

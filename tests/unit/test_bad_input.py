@@ -376,3 +376,12 @@ def test_yaml_alias_bomb_is_refused(tmp_path, monkeypatch):
 def test_yaml_values_python_cannot_convert(tmp_path, cell, allowed):
     p = _write(tmp_path, "s.yaml", _replace_line(YAML_OK, "capability: 2", f"capability: {cell}"))
     _fails(p, line=5, field="actors.0.capability", allowed=allowed)
+
+
+@pytest.mark.parametrize("fmt", ["ktab-csv", "decide-csv", "bdm-csv", "tidy-csv", "deu"])
+def test_a_cell_beyond_the_csv_field_limit(tmp_path, fmt):
+    t = _target(_sample(tmp_path, fmt))
+    raw = t.read_text()
+    cut = raw.rindex("\n", 0, len(raw) - 1) + 1
+    t.write_text(raw[:cut] + "x" * 140_000 + raw[cut:])
+    _fails(t if fmt != "tidy-csv" else t.parent, fmt=fmt)

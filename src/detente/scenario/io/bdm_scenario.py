@@ -26,6 +26,7 @@ decision model. *Journal of Theoretical Politics* 23(4), 510–531.
 
 from __future__ import annotations
 
+import csv
 import re
 from pathlib import Path
 from typing import Any
@@ -94,7 +95,7 @@ def read_bdm_scenario(path: str | Path) -> Scenario:
             value=exc.value,
             allowed=exc.allowed,
         ) from None
-    except (ValueError, IndexError, KeyError, TypeError) as exc:
+    except (csv.Error, ValueError, IndexError, KeyError, TypeError) as exc:
         raise ScenarioError(
             f"not a valid expected-utility actor table ({type(exc).__name__}: {exc})"[:300],
             path=p,

@@ -120,7 +120,18 @@ def read_deu(path: str | Path, *, capability: str = "gdp") -> Scenario:
     """
     p = Path(path)
     text = read_text(p)
-    rows = list(csv.reader(io.StringIO(text), delimiter="\t", quotechar='"'))
+    reader = csv.reader(io.StringIO(text), delimiter="\t", quotechar='"')
+    rows: list[list[str]] = []
+    try:
+        for row in reader:
+            rows.append(row)
+    except csv.Error as e:
+        raise ScenarioError(
+            f"not readable as a table: {e}",
+            path=p,
+            line=reader.line_num + 1,
+            allowed='tab-separated cells, quoted with " where they hold tabs or newlines',
+        ) from None
     if not rows or not rows[0]:
         raise ScenarioError("no header row", path=p, line=1)
     header = [h.strip() for h in rows[0]]
