@@ -397,3 +397,28 @@ def test_the_documented_example_loads_and_round_trips(tmp_path):
     for fmt, target in (("json", "ex.json"), ("tidy-csv", "ex"), ("yaml", "back.yaml")):
         save(s, tmp_path / target, format=fmt)
         assert load(tmp_path / target) == s
+
+
+def test_cli_convert_chain_keeps_the_numbers(shared_data, tmp_path):
+    from typer.testing import CliRunner
+
+    from detente.cli import app
+
+    src = _path(shared_data, "decide/copenhagen.csv")
+    run = CliRunner().invoke
+    steps = [
+        [str(src), str(tmp_path / "c.yaml")],
+        [str(tmp_path / "c.yaml"), str(tmp_path / "c.json")],
+        [str(tmp_path / "c.json"), str(tmp_path / "tidy")],
+        [str(tmp_path / "tidy"), str(tmp_path / "d.csv"), "--output-format", "decide-csv"],
+    ]
+    for args in steps:
+        result = run(app, ["convert", *args])
+        assert result.exit_code == 0, result.output
+    _same_numbers(load(src).to_arrays(), load(tmp_path / "d.csv").to_arrays())
+    assert load(tmp_path / "tidy") == load(tmp_path / "c.yaml") == load(src)
+    # a scenario KTAB cannot hold: exit code 2, one located line, nothing written
+    result = run(app, ["convert", str(src), str(tmp_path / "k.csv")])
+    assert result.exit_code == 2
+    assert "absent" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "k.csv").exists()
