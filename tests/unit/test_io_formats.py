@@ -422,3 +422,21 @@ def test_cli_convert_chain_keeps_the_numbers(shared_data, tmp_path):
     assert result.exit_code == 2
     assert "absent" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "k.csv").exists()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '#A,A1,"First; the one",x\n#A,A2,Second,\n#P,p,p,\n#D,A1,p,20,0.3,0.5\n'
+        "#D,A2,p,80,0.4,0.25\n",
+        '"#A";"A1";"First, the one";"x"\n"#A";"A2";"Second"\n"#P";"p";"p"\n'
+        '"#D";"A1";"p";20;0.3;0.5\n"#D";"A2";"p";80;0.4;0.25\n',
+    ],
+    ids=["comma", "semicolon"],
+)
+def test_decide_other_separators_and_quotes(tmp_path, text):
+    (tmp_path / "d.csv").write_text(text)
+    s = load(tmp_path / "d.csv")
+    assert s.actor("A1").name.startswith("First") and s.actor("A1").name.endswith("the one")
+    f = run_model("compromise", s.to_arrays())
+    assert f.forecast[0] == pytest.approx((0.5 * 0.3 * 20 + 0.25 * 0.4 * 80) / (0.15 + 0.1))

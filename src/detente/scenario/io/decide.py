@@ -85,8 +85,11 @@ def _dialect(text: str) -> tuple[str, str]:
         head = s.lstrip("'\"")
         rest = head[2:] if head[:2] in _TAGS else head
         rest = rest.lstrip("'\"")
+        for sep in ("\t", ";", ","):  # the character right after the tag decides
+            if rest.startswith(sep):
+                return sep, quote
         for sep in ("\t", ";", ","):
-            if rest.startswith(sep) or sep in s:
+            if sep in s:
                 return sep, quote
         return "\t", quote
     return "\t", "'"
