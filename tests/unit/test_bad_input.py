@@ -385,3 +385,47 @@ def test_a_cell_beyond_the_csv_field_limit(tmp_path, fmt):
     cut = raw.rindex("\n", 0, len(raw) - 1) + 1
     t.write_text(raw[:cut] + "x" * 140_000 + raw[cut:])
     _fails(t if fmt != "tidy-csv" else t.parent, fmt=fmt)
+
+
+_TIDY_FULL = {
+    "actors.csv": "id,name,capability,capability_sources\nA1,First,10,\nA2,Second,5,\n",
+    "issues.csv": "id,name,lo,hi,status_quo\np,P,0,100,50\n",
+    "positions.csv": "actor,issue,position,salience,low,high,basis,sources\n"
+    "A1,p,20,30,,,,\nA2,p,80,40,,,,\n",
+    "sources.csv": "id,title,date\nS1,Thing,2025-01-01\n",
+    "anchors.csv": "issue,value,label,sources\np,50,middle,S1\n",
+    "accommodation.csv": "actor,toward,weight\nA1,A2,0.1\n",
+    "scenario.csv": 'field,value\nname,Test\nas_of,2025-12-19\nmodel_params,{"seed": 1}\n',
+}
+TIDY_FULL = [
+    ("issues.csv", "100,50", "100,150", 2, "column 5 (status_quo)", "150"),
+    ("anchors.csv", "p,50", "p,500", 2, "column 2 (value)", "500"),
+    ("anchors.csv", "S1\n", "S9\n", 2, "column 4 (sources)", "S9"),
+    ("anchors.csv", "p,50", "q,50", 2, "column 1 (issue)", "q"),
+    ("positions.csv", "A1,p,20,30,,", "A1,p,20,30,25,90", 2, "column 5 (low)", "25"),
+    ("positions.csv", "A1,p,20,30,,", "A1,p,20,30,,90", 2, "column 5 (low)", None),
+    ("positions.csv", "A1,p,20,30,,,,", "A1,p,20,30,,,documented,", 2, "column 7 (basis)", None),
+    ("positions.csv", "A1,p,20,30,,,,", "A1,p,20,30,,,,S7", 2, "column 8 (sources)", "S7"),
+    ("accommodation.csv", "A1,A2", "A1,A9", 2, "column 2 (toward)", "A9"),
+    ("accommodation.csv", "0.1", "1.5", 2, "column 3 (weight)", "1.5"),
+    ("scenario.csv", "2025-12-19", "2025-19-19", 3, "column 2 (value)", "2025-19-19"),
+    ("scenario.csv", "name,Test", "nom,Test", 2, "column 1 (field)", "nom"),
+    ("sources.csv", "2025-01-01", "yesterday", 2, "column 3 (date)", "yesterday"),
+    ("actors.csv", "A1,First,10,", "A1,First,10,S5", 2, "column 4 (capability_sources)", "S5"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new", "line", "field", "value"),
+    TIDY_FULL,
+    ids=[f"{c[0]}-{c[2]!r}" for c in TIDY_FULL],
+)
+def test_located_errors_tidy_optional_tables(tmp_path, name, old, new, line, field, value):
+    folder = tmp_path / "full"
+    folder.mkdir()
+    for f, text in _TIDY_FULL.items():
+        _write(folder, f, text)
+    assert load(folder).model_params == {"seed": 1}
+    (folder / name).write_text(_replace_line(_TIDY_FULL[name], old, new))
+    err = _fails(folder, line=line, field=field, value=value)
+    assert err.path == str(folder / name)

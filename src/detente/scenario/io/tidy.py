@@ -37,6 +37,7 @@ import io
 import json
 import math
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterable
@@ -418,6 +419,11 @@ def _relocate(
                 rest = ["id"]
         elif head == "issues" and rest[:1] == ["scale"]:
             rest = rest[1:] or ["lo"]
+            hit = _anchor_row(exc.message, loc[1], anchor_lines)
+            if hit is not None:
+                (table, row), rest = hit, ["value"]
+        elif head == "issues" and not rest and exc.message.startswith("status_quo"):
+            rest = ["status_quo"]
         col = rest[0] if rest else None
         col = _FIELD_COLUMN.get(col, col) if col else None
     elif head in ("name", "description", "as_of", "model_params"):
@@ -440,6 +446,19 @@ def _relocate(
     return ScenarioError(
         exc.message, path=table.path, line=line, field=field, value=exc.value, allowed=exc.allowed
     )
+
+
+def _anchor_row(
+    message: str, issue: Any, anchor_lines: dict[tuple[int, int], tuple[_Table, int]]
+) -> tuple[_Table, int] | None:
+    """The anchors.csv row of an anchor the scale validator refused (found by its label)."""
+    m = re.match(r"anchor (.*) at ", message)
+    if m is None or not isinstance(issue, int):
+        return None
+    for (k, _), (table, row) in anchor_lines.items():
+        if k == issue and repr(table.rows[row].get("label", "")) == m.group(1):
+            return table, row
+    return None
 
 
 def _shown(ids: Iterable[str]) -> str:
