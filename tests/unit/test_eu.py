@@ -1,0 +1,251 @@
+"""Known answers for the expected-utility model (Scholz, Calbert & Smith 2011 reading)."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from detente.models import expected_utility as eu
+from detente.models.registry import get_model, run_model
+from detente.scenario.arrays import ScenarioArrays
+
+# The EC car-emission case (BDM 1994, p. 77–78), typed in from the published table.
+EMISSIONS = {
+    "actor": ["NL", "BE", "LU", "DE", "FR", "IT", "UK", "IE", "DK", "GR"],
+    "cap": [0.08, 0.08, 0.03, 0.16, 0.16, 0.16, 0.16, 0.05, 0.05, 0.08],
+    "pos": [4, 7, 4, 4, 10, 10, 10, 7, 4, 7],
+    "sal": [0.8, 0.4, 0.2, 0.8, 0.6, 0.6, 0.9, 0.1, 1.0, 0.7],
+}
+
+
+def _emissions() -> ScenarioArrays:
+    e = EMISSIONS
+    return ScenarioArrays.from_numpy(
+        e["cap"],
+        np.array(e["pos"], float)[:, None],
+        np.array(e["sal"])[:, None],
+        lo=4,
+        hi=10,
+        actor_ids=e["actor"],
+    )
+
+
+def _scenario(
+    draw_pos: list[float], draw_cap: list[float], draw_sal: list[float]
+) -> ScenarioArrays:
+    n = len(draw_pos)
+    return ScenarioArrays.from_numpy(
+        draw_cap[:n], np.array(draw_pos)[:, None], np.array(draw_sal[:n])[:, None], lo=0, hi=100
+    )
+
+
+scen = st.integers(2, 6).flatmap(
+    lambda n: st.tuples(
+        st.lists(st.floats(0, 100), min_size=n, max_size=n),
+        st.lists(st.floats(0.01, 1), min_size=n, max_size=n),
+        st.lists(st.floats(0.01, 1), min_size=n, max_size=n),
+    )
+)
+
+
+def test_registered() -> None:
+    for name in ("eu", "eu-damped"):
+        info = get_model(name)
+        assert info.dynamic and not info.stochastic
+        assert "Scholz" in info.citation and "Bueno de Mesquita" in info.citation
+        assert info.params["rounds"] == 10
+
+
+def test_hand_computed_expected_utilities() -> None:
+    # UK (10, s=.9) against Germany (4, s=.8), r = 1, pairwise P. By hand:
+    # voters at 10 (c·s = .336) back the UK, voters at 4 (.248) Germany, voters at 7 are
+    # indifferent: P = .336/.584. U_s = 2, U_f = -2, U_sq = 0 (d = 1).
+    # EU_UK = .8 (4P - 2) + .2·2 = 0.641096; EU_DE = .9 (4(1-P) - 2) + .1·2 = -0.071233.
+    per = eu.perceptions(_emissions(), risk="none", p_success="pair")
+    uk, de = 6, 3
+    assert per["p"][uk, de, 0] == pytest.approx(0.336 / 0.584)
+    assert per["u_c"][uk, de, 0] == pytest.approx(0.641096, abs=1e-6)
+    assert per["u_r"][uk, de, 0] == pytest.approx(-0.071233, abs=1e-6)
+    # |U_r| < U_c: a compromise, Germany moving 0.071233/0.641096 = 1/9 of the way
+    assert per["kind"][uk, de, 0] == eu.COMPROMISE
+    assert per["median"][0] == 7.0
+
+
+def test_status_quo_utility_and_zero_distance() -> None:
+    # With r = 1 everywhere and Q = 1, an actor challenging one at its own position gains 0.
+    a = ScenarioArrays.from_numpy([1, 1, 1], [[30.0], [30.0], [80.0]], [[0.5], [0.7], [0.9]])
+    per = eu.perceptions(a, risk="none")
+    assert per["u_c"][0, 1, 0] == pytest.approx(0.0)
+    assert per["kind"][0, 1, 0] == eu.NONE
+
+
+@given(scen)
+@settings(max_examples=40, deadline=None)
+def test_pairwise_probabilities_sum_to_one(data: tuple[list[float], ...]) -> None:
+    a = _scenario(*data)
+    p = eu.perceptions(a, p_success="pair", risk="none")["p"][:, :, 0]
+    x = a.position[:, 0]
+    differ = np.abs(x[:, None] - x[None, :]) > 1e-9
+    np.testing.assert_allclose((p + p.T)[differ], 1.0)
+
+
+@given(scen)
+@settings(max_examples=40, deadline=None)
+def test_risk_exponents_in_range(data: tuple[list[float], ...]) -> None:
+    a = _scenario(*data)
+    for risk in ("others", "alternatives", "grid"):
+        r = eu.perceptions(a, risk=risk)["r"]
+        assert np.all((r >= 0.5 - 1e-12) & (r <= 2.0 + 1e-12))
+
+
+def test_all_agree_stays() -> None:
+    a = ScenarioArrays.from_numpy([1, 2, 3], [[40.0], [40.0], [40.0]], [[0.2], [0.5], [1.0]])
+    for name in ("eu", "eu-damped"):
+        f = run_model(name, a, tol=0.0)
+        assert f.history.shape == (11, 3, 1)
+        np.testing.assert_allclose(f.history, 40.0)
+        assert f.forecast[0] == 40.0
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_mirror_symmetry(seed: int) -> None:
+    # Reflecting the scale (x -> 100 - x) reflects every round (Q = 1: the median does not
+    # enter the dynamics). Continuous random inputs, so no two offers tie (ties are broken by
+    # actor order, which a reflection does not preserve).
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 7))
+    pos, cap, sal = rng.uniform(0, 100, n), rng.uniform(0.05, 1, n), rng.uniform(0.05, 1, n)
+    a = _scenario(list(pos), list(cap), list(sal))
+    m = _scenario(list(100 - pos), list(cap), list(sal))
+    for name in ("eu", "eu-damped"):
+        h = run_model(name, a, tol=0.0, rounds=4).history
+        hm = run_model(name, m, tol=0.0, rounds=4).history
+        np.testing.assert_allclose(hm, 100 - h, atol=1e-7)
+
+
+def test_two_symmetric_actors() -> None:
+    # Equal clout and salience at the two ends: by symmetry each sees the same expected
+    # utilities, so they move by the same amount towards each other (or not at all).
+    a = ScenarioArrays.from_numpy([1, 1], [[0.0], [100.0]], [[0.6], [0.6]])
+    for name in ("eu", "eu-damped"):
+        h = run_model(name, a, tol=0.0).history[:, :, 0]
+        np.testing.assert_allclose(h[:, 0] + h[:, 1], 100.0, atol=1e-9)
+
+
+def test_deterministic_and_rng_ignored() -> None:
+    a = _emissions()
+    f1 = run_model("eu", a, rng=1)
+    f2 = run_model("eu", a, rng=2)
+    np.testing.assert_array_equal(f1.history, f2.history)
+    np.testing.assert_array_equal(f1.forecast, f2.forecast)
+    f3 = pickle.loads(pickle.dumps(f1))
+    np.testing.assert_array_equal(f3.history, f1.history)
+
+
+@given(scen)
+@settings(max_examples=30, deadline=None)
+def test_damped_stays_in_hull_and_moves_at_most_half(data: tuple[list[float], ...]) -> None:
+    a = _scenario(*data)
+    h = run_model("eu-damped", a, tol=0.0, rounds=6).history[:, :, 0]
+    x0 = h[0]
+    assert np.all(h >= x0.min() - 1e-9) and np.all(h <= x0.max() + 1e-9)
+    # each step covers at most half of the distance to any other actor's position
+    span = x0.max() - x0.min()
+    assert np.all(np.abs(np.diff(h, axis=0)) <= 0.5 * span + 1e-9)
+
+
+def test_absent_actor_has_no_influence() -> None:
+    base = _emissions()
+    pos = np.vstack([base.position, [[4.0]]])
+    a = ScenarioArrays.from_numpy(
+        np.append(base.capability, 0.5),
+        np.where(np.arange(11)[:, None] == 10, np.nan, pos),
+        np.vstack([base.salience, [[0.9]]]),
+        lo=4,
+        hi=10,
+    )
+    f, g = run_model("eu", a), run_model("eu", base)
+    np.testing.assert_allclose(f.history[:, :10], g.history)
+    assert np.all(np.isnan(f.history[:, 10]))
+    assert f.forecast[0] == g.forecast[0]
+
+
+def test_issues_run_independently() -> None:
+    # A two-issue scenario gives, issue by issue, what each issue gives alone.
+    rng = np.random.default_rng(3)
+    pos = rng.uniform(0, 100, (6, 2))
+    pos[2, 1] = np.nan
+    sal = rng.uniform(0.1, 1, (6, 2))
+    cap = rng.uniform(0.1, 1, 6)
+    both = ScenarioArrays.from_numpy(cap, pos, sal)
+    for name in ("eu", "eu-damped"):
+        f = run_model(name, both)
+        for j in range(2):
+            g = run_model(name, both.subset(issues=[j]))
+            r = g.history.shape[0]
+            np.testing.assert_allclose(f.history[:r, :, j], g.history[:, :, 0], equal_nan=True)
+            # once an issue has stopped it stays put
+            np.testing.assert_allclose(
+                f.history[r - 1 :, :, j],
+                np.broadcast_to(f.history[r - 1, :, j], f.history[r - 1 :, :, j].shape),
+                equal_nan=True,
+            )
+            assert f.forecast[j] == pytest.approx(g.forecast[0])
+
+
+def test_own_alternatives_risk_matches_brute_force() -> None:
+    rng = np.random.default_rng(7)
+    u = rng.random((5, 3))
+    present = rng.random((5, 3)) > 0.2
+    u = np.where(present, u, 0.0)
+    w = np.where(present, rng.random((5, 3)), 0.0)
+    s = np.where(present, rng.random((5, 3)), 0.0)
+    for ps in ("pair", "net", "all_pairs"):
+        opts = {**eu.DEFAULTS, "p_success": ps, "q": 0.5, "t": 0.3}
+        cand = np.where(present, u, np.nan)
+        fast = eu._own_danger(u, w, s, present, cand, opts)
+        slow = eu._own_danger_bruteforce(u, w, s, present, cand, opts)
+        np.testing.assert_allclose(fast, slow, equal_nan=True)
+
+
+def test_history_units_and_table() -> None:
+    f = run_model("eu", _emissions())
+    assert f.history.shape[1:] == (10, 1)
+    assert np.nanmin(f.history) >= 4 and np.nanmax(f.history) <= 10
+    df = f.history_df()
+    assert list(df.columns) == ["model", "round", "actor", "issue", "position"]
+    assert len(df) == f.history.shape[0] * 10
+
+
+@pytest.mark.parametrize(
+    ("opts", "err"),
+    [
+        ({"risk": "bogus"}, ValueError),
+        ({"q": 2}, ValueError),
+        ({"damping": 0}, ValueError),
+        ({"colour": 1}, TypeError),
+    ],
+)
+def test_bad_options(opts: dict[str, object], err: type) -> None:
+    with pytest.raises(err):
+        run_model("eu", _emissions(), **opts)
+
+
+def test_plots_draw() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from detente.models._eu_plots import plot_positions, plot_quadrants, relations
+
+    a = _emissions()
+    axes = plot_positions(run_model("eu", a))
+    assert axes.size >= 1
+    fig = plot_quadrants(a, actors=["UK", "DE"], risk="none", p_success="pair")
+    assert len([ax for ax in fig.axes if ax.get_visible()]) == 2
+    # the regions of the hand-computed UK–DE pair: compromise (Germany yields part-way)
+    assert relations(0.641096, -0.071233) == 2
+    assert relations(0.5, 0.7) == 1 and relations(-0.2, -0.1) == 6
