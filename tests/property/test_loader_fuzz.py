@@ -86,51 +86,66 @@ def test_mutated_shared_files(tmp_path, fmt, rel, data):
     _only_scenario_or_error(path, None)  # recognised from the content
 
 
-def _native_sources(tmp_path: Path) -> list[tuple[str, Path]]:
-    """YAML examples, and the same scenarios written as JSON, Decide and KTAB (where they fit)."""
-    out: list[tuple[str, Path]] = []
+@pytest.fixture(scope="module")
+def native_sources(tmp_path_factory) -> list[tuple[str, str, bytes]]:
+    """YAML examples, and the same scenarios written as JSON and Decide: (format, suffix, bytes)."""
+    base = tmp_path_factory.mktemp("native-src")
+    out: list[tuple[str, str, bytes]] = [("yaml", ".yaml", ex.read_bytes()) for ex in EXAMPLES]
     for ex in EXAMPLES:
-        out.append(("yaml", ex))
         s = read_yaml(ex)
-        save(s, tmp_path / f"{ex.stem}.json")
-        out.append(("json", tmp_path / f"{ex.stem}.json"))
-        save(s, tmp_path / f"{ex.stem}.decide.csv", format="decide-csv")
-        out.append(("decide-csv", tmp_path / f"{ex.stem}.decide.csv"))
+        for fmt, suffix in (("json", ".json"), ("decide-csv", ".csv")):
+            target = base / f"{ex.stem}{suffix}"
+            save(s, target, format=fmt)
+            out.append((fmt, suffix, target.read_bytes()))
     return out
 
 
 @pytest.mark.parametrize("which", range(6))
 @FUZZ
 @given(data=st.data())
-def test_mutated_native_and_written_files(tmp_path_factory, which, data):
-    base = tmp_path_factory.mktemp("native")
-    sources = _native_sources(base)
-    if which >= len(sources):
+def test_mutated_native_and_written_files(tmp_path, native_sources, which, data):
+    if which >= len(native_sources):
         pytest.skip("fewer shipped examples")
-    fmt, src = sources[which]
-    mutated = data.draw(mutations(src.read_bytes()), label="mutated file")
-    path = base / ("m" + "".join(src.suffixes))
-    path.write_bytes(mutated)
+    fmt, suffix, original = native_sources[which]
+    path = tmp_path / ("m" + suffix)
+    path.write_bytes(data.draw(mutations(original), label="mutated file"))
     _only_scenario_or_error(path, fmt)
     _only_scenario_or_error(path, None)
 
 
 TIDY_FROM = [*(("example", ex.name) for ex in EXAMPLES), ("shared", "decide/copenhagen.csv")]
-TABLES = ["actors.csv", "issues.csv", "positions.csv", "sources.csv", "anchors.csv",
-          "scenario.csv"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def tidy_sources(tmp_path_factory) -> dict[str, dict[str, bytes]]:
+    """The tables of each scenario in TIDY_FROM written as tidy CSV: {name: {file: bytes}}."""
+    out: dict[str, dict[str, bytes]] = {}
+    for kind, name in TIDY_FROM:
+        if kind == "shared" and not (SHARED / name).exists():
+            continue
+        src = SHARED / name if kind == "shared" else next(e for e in EXAMPLES if e.name == name)
+        folder = tmp_path_factory.mktemp("tidy-src") / "t"
+        save(load(src), folder, format="tidy-csv")
+        out[name] = {f.name: f.read_bytes() for f in sorted(folder.iterdir())}
+    return out
 
 
 @pytest.mark.parametrize(("kind", "name"), TIDY_FROM)
 @FUZZ
 @given(data=st.data())
-def test_mutated_tidy_folders(tmp_path_factory, kind, name, data):
-    src = _shared(name) if kind == "shared" else next(e for e in EXAMPLES if e.name == name)
-    folder = tmp_path_factory.mktemp("tidy") / "t"
-    save(load(src), folder, format="tidy-csv")
-    present = [t for t in TABLES if (folder / t).exists()]
-    table = data.draw(st.sampled_from(present), label="table")
-    f = folder / table
-    f.write_bytes(data.draw(mutations(f.read_bytes()), label="mutated table"))
+def test_mutated_tidy_folders(tmp_path, tidy_sources, kind, name, data):
+    if name not in tidy_sources:
+        pytest.skip(f"../shared/data not found: {name}")
+    folder = tmp_path / "t"
+    folder.mkdir(exist_ok=True)
+    for old in folder.iterdir():
+        old.unlink()
+    tables = tidy_sources[name]
+    for f, raw in tables.items():
+        (folder / f).write_bytes(raw)
+    table = data.draw(st.sampled_from(sorted(tables)), label="table")
+    mutated = data.draw(mutations(tables[table]), label="mutated table")
+    (folder / table).write_bytes(mutated)
     _only_scenario_or_error(folder, "tidy-csv")
     _only_scenario_or_error(folder, None)
 
