@@ -360,8 +360,8 @@ def analyze(
     if not restricted:
         openings = cheapest_openings(domain)
         blocking = blocking_issues(domain)
-        if arrays is not None:
-            moves = reservation_concessions(arrays)
+    if arrays is not None:
+        moves = reservation_concessions(arrays)
     forecast = None
     if arrays is not None:
         from detente.models.compromise import run as compromise
