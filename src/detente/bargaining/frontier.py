@@ -91,7 +91,7 @@ def _ndk(u: FloatArray, block: int = 64) -> IntArray:
     3. Drop every remaining row that a kept row dominates; repeat until no rows are left.
     """
     n = u.shape[1]
-    keys = tuple(-u[:, c] for c in range(n - 1, -1, -1)) + (-u.sum(axis=1),)
+    keys = (*(-u[:, c] for c in range(n - 1, -1, -1)), -u.sum(axis=1))
     order = np.lexsort(keys)
     rest = u[order]
     idx = order

@@ -174,7 +174,7 @@ def domain_from_arrays(
     every continuous package has a grid package within that bound for every actor at once.
     """
     options = options or {}
-    n, k = arrays.n_actors, arrays.n_issues
+    n = arrays.n_actors
     w = issue_weights(arrays)
     lips = np.broadcast_to(loss_lipschitz(shape, risk), (n,))
     rk = np.broadcast_to(np.asarray(risk, dtype=float), (n,))

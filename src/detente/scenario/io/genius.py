@@ -187,7 +187,7 @@ def _issue_spec(path: Path, el: ET.Element, n_real: int) -> dict[str, Any]:
                 path, f"issue {name!r} upperbound", hi, f">= lowerbound {lo}", line=_line(src)
             )
         if kind == "integer":
-            vals = np.arange(int(round(lo)), int(round(hi)) + 1, dtype=float)
+            vals = np.arange(round(lo), round(hi) + 1, dtype=float)
             labels = [str(int(v)) for v in vals]
         else:
             vals = np.linspace(lo, hi, n_real)
