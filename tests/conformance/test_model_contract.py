@@ -147,7 +147,9 @@ def test_single_actor_with_all_the_power(name: str) -> None:
     cap = np.zeros(a.n_actors)
     cap[2] = 1.0
     b = ScenarioArrays.from_numpy(cap, a.position, a.salience, status_quo=a.position[2])
-    np.testing.assert_allclose(_run(name, b).forecast, a.position[2], atol=1e-3)
+    # 0.01 on a 0-100 scale: KTAB's SMP rounds bargains to 1e-4 of the unit scale, and its
+    # reference logs need that rounding (docs/explanation/smp.md).
+    np.testing.assert_allclose(_run(name, b).forecast, a.position[2], atol=1e-2)
 
 
 @pytest.mark.parametrize("name", MODELS)

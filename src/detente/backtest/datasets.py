@@ -247,17 +247,8 @@ class DeuData:
 
 
 def subset_issues(arrays: ScenarioArrays, issues: Any, actors: Any = None) -> ScenarioArrays:
-    """``arrays.subset`` that also slices the per-issue tuples in ``meta``."""
-    sub = arrays.subset(actors=actors, issues=issues)
-    idx = np.arange(arrays.n_issues)[issues]
-    meta = dict(sub.meta)
-    for key in ("issue_groups", "issue_attributes"):
-        if key in meta and meta[key] is not None and len(meta[key]) == arrays.n_issues:
-            meta[key] = tuple(meta[key][i] for i in idx)
-    if "roles" in meta and meta["roles"] is not None and len(meta["roles"]) == arrays.n_actors:
-        aidx = np.arange(arrays.n_actors) if actors is None else np.arange(arrays.n_actors)[actors]
-        meta["roles"] = tuple(meta["roles"][i] for i in aidx)
-    return replace(sub, meta=meta)
+    """``arrays.subset`` (which slices the per-issue and per-actor tuples in ``meta`` too)."""
+    return arrays.subset(actors=actors, issues=issues)
 
 
 def load_deu(path: str | Path, *, need_outcome: bool = True, min_actors: int = 3) -> DeuData:

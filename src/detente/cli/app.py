@@ -157,9 +157,11 @@ def forecast(
 
 def _run_one(name: str, arrays: Any, rng: Any) -> Any:
     from detente.models import get_model
+    from detente.models.registry import run_by_group
 
     info = get_model(name)
-    return info.run(arrays, rng=rng if info.stochastic else None)
+    # A table of separate negotiations (DEU proposals) runs group by group.
+    return run_by_group(name, arrays, rng=rng if info.stochastic else None)
 
 
 def _history_frame(res: Any, arrays: Any) -> Any:

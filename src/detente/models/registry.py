@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ModelInfo", "get_model", "list_models", "register", "run_model"]
+__all__ = ["ModelInfo", "get_model", "list_models", "register", "run_by_group", "run_model"]
 
 
 @dataclass(frozen=True)
@@ -110,6 +110,65 @@ def get_model(name: str) -> ModelInfo:
 def run_model(name: str, arrays: Any, *, rng: Any = None, **params: Any) -> Any:
     """Run the model registered as ``name`` on ``arrays``."""
     return get_model(name).run(arrays, rng=rng, **params)
+
+
+def run_by_group(name: str, arrays: Any, *, rng: Any = None, **params: Any) -> Any:
+    """Run a model separately on each group of issues (e.g. each DEU proposal).
+
+    Issues are grouped by ``arrays.meta["issue_groups"]``; each group runs on the actors
+    present on at least one of its issues. Without groups (or with one), this is
+    :func:`run_model`. Multi-dimensional models such as SMP treat the issues of one run as
+    one policy space, so a table of unrelated negotiations must be run group by group.
+    Stochastic models get one child stream per group (``SeedSequence.spawn``), so a group's
+    result does not depend on the others.
+
+    Returns
+    -------
+    Forecast
+        Forecasts in the original issue order; ``history`` padded with each group's last
+        round up to the longest run.
+    """
+    import numpy as np
+
+    from detente.models.result import Forecast
+
+    groups = tuple(arrays.meta.get("issue_groups") or ())
+    if len(set(groups)) <= 1 or len(groups) != arrays.n_issues:
+        return run_model(name, arrays, rng=rng, **params)
+    info = get_model(name)
+    order: dict[Any, list[int]] = {}
+    for j, g in enumerate(groups):
+        order.setdefault(g, []).append(j)
+    streams = np.random.SeedSequence(
+        np.random.default_rng(rng).integers(2**63) if info.stochastic else 0
+    ).spawn(len(order))
+    forecast = np.full(arrays.n_issues, np.nan)
+    parts = []
+    for (_, idx), seq in zip(order.items(), streams, strict=True):
+        actors = np.flatnonzero(arrays.present[:, idx].any(axis=1))
+        if actors.size == 0:
+            continue
+        sub = arrays.subset(actors=actors, issues=idx)
+        res = info.run(sub, rng=np.random.default_rng(seq) if info.stochastic else None, **params)
+        forecast[idx] = res.forecast
+        parts.append((actors, idx, res.history))
+    history = None
+    if info.dynamic:
+        rounds = max((h.shape[0] for _, _, h in parts if h is not None), default=1)
+        history = np.full((rounds, arrays.n_actors, arrays.n_issues), np.nan)
+        for actors, idx, h in parts:
+            if h is None:
+                continue
+            padded = np.concatenate([h, np.repeat(h[-1:], rounds - h.shape[0], axis=0)])
+            history[np.ix_(np.arange(rounds), actors, idx)] = padded
+    return Forecast(
+        name,
+        arrays.issue_ids,
+        arrays.actor_ids,
+        forecast,
+        history=history,
+        extra={"groups": len(order)},
+    )
 
 
 def render_models_markdown() -> str:

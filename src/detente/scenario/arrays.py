@@ -141,6 +141,16 @@ class ScenarioArrays:
         ai = np.arange(self.n_actors) if actors is None else np.arange(self.n_actors)[actors]
         ii = np.arange(self.n_issues) if issues is None else np.arange(self.n_issues)[issues]
         acc = None if self.accommodation is None else self.accommodation[np.ix_(ai, ai)]
+        meta = dict(self.meta)
+        # Per-issue and per-actor tuples in meta follow the selection.
+        for key, size, sel in (
+            ("issue_groups", self.n_issues, ii),
+            ("issue_attributes", self.n_issues, ii),
+            ("roles", self.n_actors, ai),
+        ):
+            val = meta.get(key)
+            if val is not None and len(val) == size:
+                meta[key] = tuple(val[i] for i in sel)
         return replace(
             self,
             actor_ids=tuple(self.actor_ids[i] for i in ai),
@@ -155,7 +165,7 @@ class ScenarioArrays:
             lo=self.lo[ii],
             hi=self.hi[ii],
             accommodation=acc,
-            meta=dict(self.meta),
+            meta=meta,
         )
 
     @classmethod
