@@ -20,11 +20,6 @@ from detente.scenario.io.tidy import read_tidy, write_tidy
 
 pytestmark = pytest.mark.shared_data
 
-_SMP_EXAMPLE = (
-    "ktab.read_ktab_xml refuses the empty <dCoord> of Alice in smpExample.xml "
-    "(KTAB's own run starts her at 52.8); reported to the owner of ktab.py"
-)
-
 # (relative path, format, actors, issues): counts from SOURCES.md / bargaining-models.md §1.4,
 # or counted in the file by eye (bdm tables: data rows).
 SHARED = [
@@ -46,9 +41,6 @@ SHARED = [
     ("ktab/dummyData-a080.csv", "ktab-csv", 80, 1),
     ("ktab/dummyData-a160.csv", "ktab-csv", 160, 1),
     ("ktab/dummyData_3Dim.xml", "ktab-xml", 7, 3),
-    pytest.param(
-        "ktab/smpExample.xml", "ktab-xml", 5, 3, marks=pytest.mark.xfail(reason=_SMP_EXAMPLE)
-    ),
 ]
 
 #: Shared files that detente reads as some format but that hold something else: they must be
@@ -94,6 +86,24 @@ def test_shared_files_that_are_no_scenario_are_refused_cleanly(shared_data, rel)
     with pytest.raises(ScenarioError) as info:
         load(path)
     assert str(path) in str(info.value) or path.name in str(info.value)
+
+
+def test_smp_example_blank_coordinate_is_a_located_error(shared_data):
+    # The shared smpExample.xml leaves Alice's first coordinate empty (<dCoord></dCoord>,
+    # line 32); detente refuses to guess it (ktab.py's decision) and says where.
+    with pytest.raises(ScenarioError) as info:
+        load(_path(shared_data, "ktab/smpExample.xml"))
+    e = info.value
+    assert e.line == 32 and "Alice" in e.field and "0 to 100" in e.allowed
+
+
+def _smp_example_filled(shared_data, tmp_path) -> Path:
+    """smpExample.xml with Alice's blank coordinate set to 52.8, her first position in
+    KTAB's own reference run (ref-output-smpExample.txt)."""
+    src = _path(shared_data, "ktab/smpExample.xml").read_text(encoding="utf-8-sig")
+    f = tmp_path / "smpExample.xml"
+    f.write_text(src.replace("<dCoord></dCoord>", "<dCoord>52.8</dCoord>"), encoding="utf-8")
+    return f
 
 
 # ----------------------------------------------------------------------------- spot values
@@ -181,9 +191,9 @@ def test_ktab_csv_and_xml_of_the_same_scenario_agree(shared_data):
     np.testing.assert_allclose(a.salience, b.salience)
 
 
-@pytest.mark.xfail(reason=_SMP_EXAMPLE)
-def test_ktab_xml_parameters_seed_and_accommodation(shared_data):
-    s = load(_path(shared_data, "ktab/smpExample.xml"))
+def test_ktab_xml_parameters_seed_and_accommodation(shared_data, tmp_path):
+    s = load(_smp_example_filled(shared_data, tmp_path))
+    assert detect_format(tmp_path / "smpExample.xml") == "ktab-xml"
     assert s.model_params["seed"] == 3507583219545544127  # <prngSeed>03507583219545544127
     assert s.model_params["smp"]["VotingRule"] == "PropCbc"
     assert s.model_params["smp"]["PCEModel"] == "MarkovIncentive"
@@ -198,6 +208,9 @@ def test_ktab_xml_parameters_seed_and_accommodation(shared_data):
     }
     m = s.to_arrays().accommodation
     assert m[1, 0] == 0.07 and m[4, 4] == 1.0  # Ellie has no pair: identity row
+    for fmt, target in (("tidy-csv", "t"), ("yaml", "s.yaml"), ("json", "s.json")):
+        save(s, tmp_path / target, format=fmt)
+        assert load(tmp_path / target) == s  # accommodation, parameters and seed survive
 
 
 def test_bdm_salience_scales_agree(shared_data):
