@@ -172,8 +172,11 @@ def _check_header(cells: list[str], name: str, path: Path, line: int) -> list[st
     for n, h in enumerate(header, start=1):
         if h not in known:
             hint = ""
-            if name == "actors" and h in ("actor_id", "actor"):
-                hint = " (this looks like another layout: rename the column to 'id')"
+            if h in ("actor_id", "issue_id", "position_0_100", "salience_0_100"):
+                hint = (
+                    " (this folder is laid out differently from detente's tidy CSV;"
+                    " see docs/reference/scenario-format.md)"
+                )
             raise ScenarioError(
                 f"unknown column in {name}.csv{hint}",
                 path=path,
