@@ -17,7 +17,7 @@ Mapping onto a detente :class:`~detente.scenario.schema.Scenario`
 * **Scale.** An issue's scale runs from its lowest to its highest ``#M`` point, widened to
   cover every ``#D`` position on it; with fewer than two distinct points it is 0–100 widened to
   cover them. The meanings of the lowest and highest ``#M`` points become ``lo_means`` and
-  ``hi_means``; the points between become anchors.
+  ``hi_means``; the points between that have a meaning become anchors.
 * **Salience** is Decide's 0–1 times 100 (detente's 0–100).
 * **Power → capability.** Decide gives power per actor *and* issue; detente has one capability
   per actor. The capability is the actor's largest power over its issues. Where an actor's
