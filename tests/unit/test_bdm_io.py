@@ -21,7 +21,14 @@ EXPECTED = [
 
 @pytest.mark.parametrize(("name", "n", "scale", "first", "cap", "pos", "sal"), EXPECTED)
 def test_every_shipped_table_loads(
-    shared_data: Path, name: str, n: int, scale: float, first: str, cap: float, pos: float, sal: float
+    shared_data: Path,
+    name: str,
+    n: int,
+    scale: float,
+    first: str,
+    cap: float,
+    pos: float,
+    sal: float,
 ) -> None:
     d = read_bdm_csv(shared_data / "bdm" / name)
     assert d.n_actors == n

@@ -151,7 +151,7 @@ def _eu_matrix(
     mu: FloatArray,
     p: FloatArray,
     s: FloatArray,
-    r: FloatArray,
+    r: FloatArray | float,
     q: float,
     t: float,
 ) -> FloatArray:
@@ -472,7 +472,9 @@ def _select(
 
 
 # --------------------------------------------------------------------------- public API
-def _prepare(arrays: ScenarioArrays) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, Any]:
+def _prepare(
+    arrays: ScenarioArrays,
+) -> tuple[FloatArray, FloatArray, FloatArray, NDArray[np.bool_], Any]:
     """Normalise positions to the initial range per issue: ``u = (x − x_min)/Δ`` in [0, 1]."""
     present = np.asarray(arrays.present, bool)
     unit = np.where(present, arrays.unit_positions(), np.nan)
