@@ -458,6 +458,7 @@ def best_challenges(
     adjust: str,
     exhaustive: bool = False,
     first: int = 4,
+    small: int = 1 << 18,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every actor's best target (``bestChallenge``), its estimated P(win) and its gain.
 
@@ -515,7 +516,7 @@ def best_challenges(
             gain[hi, ji] = eu_chlg - (uk + uj)
             done[mask] = True
 
-        if n <= 12:
+        if n**3 <= small:  # a few hundred thousand elements: one pass beats pruning rounds
             gains(alive)
         else:
             p0 = tab["a"] / (tab["a"] + tab["b"])

@@ -49,6 +49,64 @@ def _state_probs(
     return full[rep]  # type: ignore[no-any-return]
 
 
+def _queue_choice(
+    delta: np.ndarray,
+    which: np.ndarray,
+    start: np.ndarray,
+    size: np.ndarray,
+    cap: np.ndarray,
+    p: dict[str, str],
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Conditional PCE over every queue at once; per queue the index of the chosen option
+    (0 = status quo, q = the queue's q-th bargain).
+
+    All queues' options are laid end to end (each queue: its status quo, then its bargains);
+    every ordered pair of options within a queue is one column of the vote array, so the
+    coalitions, victory probabilities and the per-option products ``prod_b V(a, b)`` are a
+    handful of calls whatever the queue sizes. Same numbers as :func:`detente.models._smp_core.pce`
+    per queue (row sums in option order).
+    """
+    n = delta.shape[0]
+    nq = size.size
+    m = size + 1  # options per queue
+    o_start = np.concatenate([[0], np.cumsum(m)[:-1]])
+    t_opt = int(m.sum())
+    q_of = np.repeat(np.arange(nq), m)
+    local = np.arange(t_opt) - o_start[q_of]
+    # utilities of each option: status quo 0, bargain b: delta[:, b]
+    bid = np.where(local > 0, which[np.minimum(start[q_of] + local - 1, which.size - 1)], 0)
+    u = np.where(local[None, :] > 0, delta[:, bid], 0.0)  # (n, T)
+    # every ordered pair (a, b) within a queue, rows grouped by a, b in option order
+    reps = m[q_of]
+    rows = np.repeat(np.arange(t_opt), reps)
+    first_pair = np.concatenate([[0], np.cumsum(reps)[:-1]])
+    cols = o_start[q_of][rows] + (np.arange(rows.size) - first_pair[rows])
+    vv = C.vote(p["VotingRule"], cap[:, None], u[:, rows], u[:, cols])  # (n, pairs)
+    c_ab = C.MIN_CLTN + np.maximum(vv, 0.0).sum(axis=0)
+    # (b, a) of pair (a, b): row b's block, position of a within it
+    tpos = first_pair[cols] + local[rows]
+    v = C.vict_prob(p["VictoryProbModel"], c_ab, c_ab[tpos])
+    v = np.where(rows == cols, 0.5, v)
+    lv = np.log(np.maximum(v, 1e-300))
+    srow = np.add.reduceat(lv, first_pair)  # (T,) in option order
+    smax = np.maximum.reduceat(srow, o_start)
+    e = np.exp(srow - smax[q_of])
+    pr = e / np.add.reduceat(e, o_start)[q_of]
+    if p["StateTransitions"] == "Deterministic":
+        best = np.maximum.reduceat(pr, o_start)
+        big = np.where(pr == best[q_of], local, t_opt)
+        return np.minimum.reduceat(big, o_start)  # type: ignore[no-any-return]
+    # one draw per queue, queues ordered by size then owner
+    draw = np.empty(nq)
+    draw[np.lexsort((np.arange(nq), size))] = rng.random(nq)
+    cdf = np.cumsum(pr)
+    cdf = cdf - np.concatenate([[0.0], cdf])[o_start][q_of]
+    tot = cdf[o_start + m - 1]
+    below = cdf <= (draw * tot)[q_of]
+    return np.minimum(np.add.reduceat(below.astype(int), o_start), size)  # type: ignore[no-any-return]
+
+
 def _resolve(
     n: int,
     init: np.ndarray,
@@ -63,6 +121,7 @@ def _resolve(
     cap: np.ndarray,
     p: dict[str, str],
     rng: np.random.Generator,
+    reference: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each actor's queue (its status quo, then every bargain it is party to, in initiator
     order) is put to a PCE among all actors; the owner takes its part of the chosen bargain.
@@ -76,18 +135,24 @@ def _resolve(
         return new_pos, taken
     own = C.util(dist, r[:, None])  # (n, n): a's utility of n's position, a's own R
     # utility change to every actor a of bargain b, relative to the status quo (x N)
-    d_bi = C.distance(ideal, bi, sal)  # (n, nb)
-    d_bj = C.distance(ideal, bj, sal)
-    delta = (
-        C.util(d_bi, r[:, None]) + C.util(d_bj, r[:, None]) - own[:, init] - own[:, rcvr]
-    ) / n  # (n, nb)
+    d_b = C.distance(ideal, np.concatenate([bi, bj]), sal)  # (n, 2 nb)
+    u_b = C.util(d_b, r[:, None])
+    delta = (u_b[:, :nb] + u_b[:, nb:] - own[:, init] - own[:, rcvr]) / n  # (n, nb)
     owner = np.concatenate([init, rcvr])
     which = np.concatenate([np.arange(nb), np.arange(nb)])
     order = np.lexsort((which, owner))
     owner, which = owner[order], which[order]
     owners, start, size = np.unique(owner, return_index=True, return_counts=True)
-    slot = np.arange(owner.size) - np.repeat(start, size)
-    for s in np.unique(size):
+    if p["PCEModel"] == "Conditional" and not reference:
+        m_all = _queue_choice(delta, which, start, size, cap, p, rng)
+        go = m_all > 0
+        bb = which[start[go] + m_all[go] - 1]
+        who = owners[go]
+        is_init = init[bb] == who
+        new_pos[who] = np.where(is_init[:, None], bi[bb], bj[bb])
+        taken[who] = bb
+        return new_pos, taken
+    for s in np.unique(size):  # per distinct queue size, not per actor
         sel = np.flatnonzero(size == s)
         q_own = owners[sel]  # (nq,)
         ent = which[(start[sel][:, None] + np.arange(s)[None, :])]  # (nq, s) bargain ids
@@ -113,7 +178,6 @@ def _resolve(
         is_init = init[bb] == who
         new_pos[who] = np.where(is_init[:, None], bi[bb], bj[bb])
         taken[who] = bb
-    del slot
     return new_pos, taken
 
 
@@ -200,7 +264,9 @@ def run_smp(
                 rcv = np.concatenate([rcv, rcv])[order]
                 bi = np.concatenate([bi, ri])[order]
                 bj = np.concatenate([bj, rj])[order]
-        new_pos, taken = _resolve(n, ini, rcv, bi, bj, ideal, pos, sal, dist, r, cap, p, rng)
+        new_pos, taken = _resolve(
+            n, ini, rcv, bi, bj, ideal, pos, sal, dist, r, cap, p, rng, reference=exhaustive
+        )
         tr.targets.append(best_j)
         tr.chosen.append(np.where(taken >= 0, ini[np.maximum(taken, 0)] if ini.size else -1, -1))
         if acc is None:
