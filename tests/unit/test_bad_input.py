@@ -429,3 +429,10 @@ def test_located_errors_tidy_optional_tables(tmp_path, name, old, new, line, fie
     (folder / name).write_text(_replace_line(_TIDY_FULL[name], old, new))
     err = _fails(folder, line=line, field=field, value=value)
     assert err.path == str(folder / name)
+
+
+def test_ktab_xml_unknown_declared_encoding(tmp_path):
+    # found by the fuzz test: expat raised LookupError for encoding="TTF-8"
+    p = _write(tmp_path, "k.xml", _KTAB_XML.replace('encoding="UTF-8"', 'encoding="TTF-8"'))
+    _fails(p, fmt="ktab-xml")
+    _fails(p)

@@ -87,7 +87,7 @@ def _read(path: str | Path, kind: str) -> Scenario:
         raise
     except ktab.KtabFormatError as exc:
         raise _from_ktab_error(exc, p, kind) from None
-    except (csv.Error, ValueError, IndexError, KeyError, TypeError, RecursionError) as exc:
+    except (csv.Error, ValueError, LookupError, TypeError, RecursionError) as exc:
         # A malformed file the low-level reader did not anticipate.
         raise ScenarioError(
             f"not a valid KTAB {kind} scenario ({type(exc).__name__}: {exc})"[:300],
