@@ -343,7 +343,7 @@ def models_cmd(
         kind = ("stochastic" if r["stochastic"] else "deterministic") + (
             ", dynamic" if r["dynamic"] else ", static"
         )
-        t.add_row(r["model"], r["title"], kind, r["citation"])
+        t.add_row(str(r["model"]), str(r["title"]), kind, str(r["citation"]))
     _console().print(t)
 
 

@@ -160,7 +160,7 @@ def run_by_group(name: str, arrays: Any, *, rng: Any = None, **params: Any) -> A
             if h is None:
                 continue
             padded = np.concatenate([h, np.repeat(h[-1:], rounds - h.shape[0], axis=0)])
-            history[np.ix_(np.arange(rounds), actors, idx)] = padded
+            history[np.ix_(np.arange(rounds), actors, np.asarray(idx))] = padded
     return Forecast(
         name,
         arrays.issue_ids,

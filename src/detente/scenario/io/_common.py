@@ -136,7 +136,8 @@ def build_scenario(
         inner = ctx.get("error")
         if isinstance(inner, SchemaProblem):
             loc = inner.loc
-            message, value, allowed = inner.message, inner.value, inner.allowed
+            message, value = inner.message, inner.value
+            allowed = inner.allowed
         else:
             message = err.get("msg", "invalid value")
             if message.startswith("Value error, "):
@@ -144,7 +145,7 @@ def build_scenario(
             value = err.get("input", ...)
             if err.get("type") == "missing" or isinstance(value, Mapping):
                 value = ...
-            allowed = _ALLOWED.get(err.get("type", ""))
+            allowed: str | None = _ALLOWED.get(err.get("type", ""))
             if err.get("type") == "literal_error" and "expected" in ctx:
                 allowed = f"one of {ctx['expected']}"
         field = describe(loc) if describe else _loc_text(loc)
