@@ -134,6 +134,7 @@ def build_scenario(
         loc = tuple(err.get("loc", ()))
         ctx = err.get("ctx") or {}
         inner = ctx.get("error")
+        allowed: str | None
         if isinstance(inner, SchemaProblem):
             loc = inner.loc
             message, value = inner.message, inner.value
@@ -145,7 +146,7 @@ def build_scenario(
             value = err.get("input", ...)
             if err.get("type") == "missing" or isinstance(value, Mapping):
                 value = ...
-            allowed: str | None = _ALLOWED.get(err.get("type", ""))
+            allowed = _ALLOWED.get(err.get("type", ""))
             if err.get("type") == "literal_error" and "expected" in ctx:
                 allowed = f"one of {ctx['expected']}"
         field = describe(loc) if describe else _loc_text(loc)
