@@ -118,3 +118,10 @@ def test_console_script_runs_in_a_subprocess() -> None:
         [str(exe), "forecast", "/nonexistent.yaml"], capture_output=True, text=True, timeout=120
     )
     assert p.returncode == 2 and "no such file" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_forecast_plot_writes_a_png(tmp_path: Path) -> None:
+    out = tmp_path / "f.png"
+    r = invoke("forecast", "eu-emissions", "-m", "compromise", "-m", "eu", "--plot", str(out))
+    assert r.exit_code == 0, r.output
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -122,6 +122,12 @@ def forecast(
         Path | None,
         typer.Option("--output", "-o", help="Write to this file instead of the terminal."),
     ] = None,
+    plot: Annotated[
+        Path | None,
+        typer.Option(
+            "--plot", help="Also draw each issue's forecasts and rounds to this PNG/SVG file."
+        ),
+    ] = None,
 ) -> None:
     """Forecast every issue of a scenario with one or more models.
 
@@ -153,6 +159,16 @@ def forecast(
         for n in names:
             results.append(_run_one(n, arrays, rng))
     _emit_forecasts(scenario, arrays, results, fmt, history, output)
+    if plot is not None:
+        from detente.report import plot_forecasts
+
+        plot_forecasts(
+            results,
+            issue_names=[i.name for i in scenario.issues],
+            anchors=[[(a.value, a.label) for a in i.scale.anchors] for i in scenario.issues],
+            scales=[(i.scale.lo, i.scale.hi) for i in scenario.issues],
+            path=plot,
+        )
 
 
 def _run_one(name: str, arrays: Any, rng: Any) -> Any:
