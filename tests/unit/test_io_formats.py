@@ -453,3 +453,13 @@ def test_decide_other_separators_and_quotes(tmp_path, text):
     assert s.actor("A1").name.startswith("First") and s.actor("A1").name.endswith("the one")
     f = run_model("compromise", s.to_arrays())
     assert f.forecast[0] == pytest.approx((0.5 * 0.3 * 20 + 0.25 * 0.4 * 80) / (0.15 + 0.1))
+
+
+def test_a_yaml_file_whose_first_line_looks_like_ktab_is_read_as_yaml(tmp_path: Path) -> None:
+    from detente.scenario.io import detect_format
+
+    f = tmp_path / "talks.yaml"
+    f.write_text("# Talks, round 2, 3, 4\nname: x\n")
+    f2 = tmp_path / "x.yaml"
+    f2.write_text("Talks,round,3,4\n")
+    assert detect_format(f) == "yaml" and detect_format(f2) == "yaml"

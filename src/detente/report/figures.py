@@ -62,7 +62,7 @@ def plot_forecasts(
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for j in range(k):
         ax = axes[j // cols][j % cols]
-        for a_val, a_lab in anchors[j] if anchors else ():
+        for a_val, _label in anchors[j] if anchors else ():
             ax.axhline(a_val, color="0.85", lw=0.8, zorder=0)
             ax.annotate(
                 f"{a_val:g}",

@@ -129,7 +129,12 @@ def detect_format(path: str | Path) -> str:
         )
     if not p.exists():
         raise ScenarioError("no such file", path=p)
+    suffix = p.suffix.lower()
     sniffed = _sniff(p)
+    # A native suffix is trusted over a look-alike first line (a YAML title with commas
+    # and numbers reads like a KTAB header); JSON content is JSON whatever the name.
+    if suffix in (".yaml", ".yml") and sniffed != "json":
+        return "yaml"
     if sniffed in FORMATS:
         return sniffed
     if sniffed == "genius":
@@ -138,7 +143,6 @@ def detect_format(path: str | Path) -> str:
             path=p,
             allowed="use `detente analyze FOLDER` on the folder holding the domain and its profiles",
         )
-    suffix = p.suffix.lower()
     if suffix in (".yaml", ".yml", ""):
         return "yaml"
     if suffix == ".json":
