@@ -1,7 +1,10 @@
-"""Import every built-in model module so that it registers itself (lazily, on first use)."""
+"""Import every built-in model module so that it registers itself (lazily, on first use).
 
-from detente.models import compromise, median, nash  # noqa: F401
-from detente.models import expected_utility  # noqa: F401
-from detente.models import procedural, fitted  # noqa: F401
-from detente.models import smp  # noqa: F401
-from detente.models import exchange  # noqa: F401
+The order of the imports is the order of ``detente models`` and of the reference page:
+static models first, then the dynamic bargaining models, then the DEU-specific ones.
+"""
+
+# ruff: noqa: F401, I001
+from detente.models import compromise, median, nash
+from detente.models import smp, expected_utility, exchange
+from detente.models import procedural, fitted
