@@ -1,0 +1,37 @@
+"""The house style is part of the build: ruff's lint rules hold on the whole tree."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_ruff_check_passes() -> None:
+    ruff = shutil.which("ruff") or str(Path(sys.executable).with_name("ruff"))
+    if not Path(ruff).exists():
+        pytest.skip("ruff is not installed (pip install -e '.[test]')")
+    p = subprocess.run(
+        [ruff, "check", "src", "tests", "benchmarks", "--output-format", "concise"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert p.returncode == 0, p.stdout + p.stderr
+
+
+def test_no_work_at_import() -> None:
+    # `import detente` must not import numpy-heavy modules or register models.
+    code = (
+        "import sys, detente; "
+        "bad = [m for m in ('pandas', 'matplotlib', 'scipy', 'detente.models._builtin') if m in sys.modules]; "
+        "print(','.join(bad))"
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0 and p.stdout.strip() == "", p.stdout + p.stderr
