@@ -77,6 +77,37 @@ def vict_prob(model: str, c_ab: Any, c_ba: Any) -> Any:
     return x / (x + y)
 
 
+def _cityblock(x: np.ndarray) -> np.ndarray:
+    """Square matrix of cityblock distances between the rows of ``x`` (compiled code).
+
+    Large inputs are cut into two halves A, B: one thread computes A-B, the other A-A and
+    B-B, so both cores share the triangle; each entry is the same number as ``pdist``'s.
+    """
+    from scipy.spatial.distance import cdist, pdist, squareform
+
+    m = x.shape[0]
+    if m * m * x.shape[1] < 4_000_000 or _n_threads() < 2:
+        return squareform(pdist(x, "cityblock"))  # type: ignore[no-any-return]
+    from concurrent.futures import ThreadPoolExecutor
+
+    h = m // 2
+    out = np.zeros((m, m))
+
+    def cross() -> None:
+        ab = cdist(x[:h], x[h:], "cityblock")
+        out[:h, h:] = ab
+        out[h:, :h] = ab.T
+
+    def own() -> None:
+        out[:h, :h] = squareform(pdist(x[:h], "cityblock"))
+        out[h:, h:] = squareform(pdist(x[h:], "cityblock"))
+
+    with ThreadPoolExecutor(2) as ex:
+        for f in [ex.submit(cross), ex.submit(own)]:
+            f.result()
+    return out
+
+
 def coalitions(u: np.ndarray, w: np.ndarray, rule: str, chunk: int = 8_000_000) -> np.ndarray:
     """``C[..., a, b] = 1e-8 + sum_k max(vote_k(a, b), 0)`` for utilities ``u[..., k, a]``.
 
@@ -86,10 +117,8 @@ def coalitions(u: np.ndarray, w: np.ndarray, rule: str, chunk: int = 8_000_000) 
     cityblock distance between option columns (O(m^2 k) in compiled code, no (m, m, k) array).
     """
     if u.ndim == 2 and rule == "Proportional" and u.shape[1] > 1:
-        from scipy.spatial.distance import pdist, squareform
-
         x = np.ascontiguousarray((u * w[:, None]).T)  # (m, k)
-        l1 = squareform(pdist(x, "cityblock"))
+        l1 = _cityblock(x)
         tot = x.sum(axis=1)
         return MIN_CLTN + np.maximum(0.5 * ((tot[:, None] - tot[None, :]) + l1), 0.0)  # type: ignore[no-any-return]
     ut = np.swapaxes(u, -1, -2)  # (..., a, k)
@@ -107,7 +136,13 @@ def coalitions(u: np.ndarray, w: np.ndarray, rule: str, chunk: int = 8_000_000) 
 
 
 def pce(
-    u: np.ndarray, w: np.ndarray, rule: str, vpm: str, pcem: str, valid: np.ndarray | None = None
+    u: np.ndarray,
+    w: np.ndarray,
+    rule: str,
+    vpm: str,
+    pcem: str,
+    valid: np.ndarray | None = None,
+    inverse: np.ndarray | None = None,
 ) -> np.ndarray:
     """Probabilistic Condorcet election over options (``Model::scalarPCE`` / ``probCE2``).
 
@@ -116,12 +151,20 @@ def pce(
     u : (..., k, m) utilities of each voter k for each option m.
     w : (..., k) voting weights.
     valid : (..., m) bool, optional — options that exist (padding otherwise; probability 0).
+    inverse : (m_all,) int, optional — ``u`` holds each distinct option once (2-D ``u``
+        only); option ``a`` of the election is ``u[:, inverse[a]]``. The coalitions are
+        computed once per distinct option and spread, so the result equals the election
+        over all ``m_all`` options.
 
     Returns
     -------
     (..., m) probabilities summing to 1 over the valid options.
     """
     c = coalitions(u, w, rule)
+    if inverse is not None:
+        # options given once per distinct position: every actor's copy has the same column
+        c = c[inverse][:, inverse]
+        u = u[..., inverse]
     cab = c
     cba = np.swapaxes(c, -1, -2)
     v = vict_prob(vpm, cab, cba)

@@ -61,35 +61,31 @@ def _queue_choice(
     """Conditional PCE over every queue at once; per queue the index of the chosen option
     (0 = status quo, q = the queue's q-th bargain).
 
-    All queues' options are laid end to end (each queue: its status quo, then its bargains);
-    every ordered pair of options within a queue is one column of the vote array, so the
-    coalitions, victory probabilities and the per-option products ``prod_b V(a, b)`` are a
-    handful of calls whatever the queue sizes. Same numbers as :func:`detente.models._smp_core.pce`
-    per queue (row sums in option order).
+    A bargain's coalitions and victory probabilities against another do not depend on the
+    queue: one (bargains+1)^2 matrix of ``log V`` serves every queue (the proportional rule's
+    coalitions as a cityblock distance in compiled code), and each queue's
+    ``sum_b log V(a, b)`` over its own options is a product with the queue-membership matrix
+    (BLAS). All queues' options are then laid end to end for the choice.
     """
-    n = delta.shape[0]
+    nb = delta.shape[1]
     nq = size.size
     m = size + 1  # options per queue
     o_start = np.concatenate([[0], np.cumsum(m)[:-1]])
     t_opt = int(m.sum())
     q_of = np.repeat(np.arange(nq), m)
     local = np.arange(t_opt) - o_start[q_of]
-    # utilities of each option: status quo 0, bargain b: delta[:, b]
-    bid = np.where(local > 0, which[np.minimum(start[q_of] + local - 1, which.size - 1)], 0)
-    u = np.where(local[None, :] > 0, delta[:, bid], 0.0)  # (n, T)
-    # every ordered pair (a, b) within a queue, rows grouped by a, b in option order
-    reps = m[q_of]
-    rows = np.repeat(np.arange(t_opt), reps)
-    first_pair = np.concatenate([[0], np.cumsum(reps)[:-1]])
-    cols = o_start[q_of][rows] + (np.arange(rows.size) - first_pair[rows])
-    vv = C.vote(p["VotingRule"], cap[:, None], u[:, rows], u[:, cols])  # (n, pairs)
-    c_ab = C.MIN_CLTN + np.maximum(vv, 0.0).sum(axis=0)
-    # (b, a) of pair (a, b): row b's block, position of a within it
-    tpos = first_pair[cols] + local[rows]
-    v = C.vict_prob(p["VictoryProbModel"], c_ab, c_ab[tpos])
-    v = np.where(rows == cols, 0.5, v)
+    # global option index: 0 = status quo (utility change 0), b + 1 = bargain b
+    gid = np.where(local > 0, which[np.minimum(start[q_of] + local - 1, which.size - 1)] + 1, 0)
+    u = np.zeros((delta.shape[0], nb + 1))
+    u[:, 1:] = delta
+    # a bargain has the same coalitions in whichever queue it stands: one matrix for all
+    c = C.coalitions(u, cap, p["VotingRule"])
+    v = C.vict_prob(p["VictoryProbModel"], c, c.T)
+    np.fill_diagonal(v, 0.5)
     lv = np.log(np.maximum(v, 1e-300))
-    srow = np.add.reduceat(lv, first_pair)  # (T,) in option order
+    member = np.zeros((nq, nb + 1))
+    member[q_of, gid] = 1.0
+    srow = (member @ lv.T)[q_of, gid]  # sum over the queue's options of log V(a, b)
     smax = np.maximum.reduceat(srow, o_start)
     e = np.exp(srow - smax[q_of])
     pr = e / np.add.reduceat(e, o_start)[q_of]
@@ -208,7 +204,15 @@ def run_smp(
         dist = C.distance(ideal, pos, sal)
         # risk attitudes from the risk-neutral PCE over every actor's position (equal
         # positions are separate options here: the reference logs decide this)
-        p_rn = C.pce(1.0 - dist, cap, p["VotingRule"], p["VictoryProbModel"], p["PCEModel"])
+        _, first, inv = np.unique(pos, axis=0, return_index=True, return_inverse=True)
+        p_rn = C.pce(
+            1.0 - dist[:, first],
+            cap,
+            p["VotingRule"],
+            p["VictoryProbModel"],
+            p["PCEModel"],
+            inverse=inv.ravel(),
+        )
         r = C.big_r(p_rn, p["BigRRange"])
         tr.positions.append(pos.copy())
         tr.ideals.append(ideal.copy())
