@@ -3,13 +3,19 @@ solutions, minimal concessions and logrolls."""
 
 from detente.bargaining.acceptable import (
     Concession,
+    LimitConcession,
     acceptable_mask,
+    apply_limit_concession,
     blocking_issues,
     cheapest_openings,
+    limit_concessions,
+    limit_gaps,
     minimal_concessions,
     reservation_concessions,
+    signable_intervals,
+    within_limits,
 )
-from detente.bargaining.analysis import BargainingAnalysis, analyze
+from detente.bargaining.analysis import WALKAWAY_READINGS, BargainingAnalysis, analyze
 from detente.bargaining.domain import AdditiveDomain
 from detente.bargaining.frontier import Frontier, brute_force_frontier, nondominated, pareto_fold
 from detente.bargaining.packages import issuewise_reference, logrolls
@@ -26,12 +32,15 @@ from detente.bargaining.utility import (
 __all__ = [
     "LOSS_SHAPES",
     "SOLUTION_NAMES",
+    "WALKAWAY_READINGS",
     "AdditiveDomain",
     "BargainingAnalysis",
     "Concession",
     "Frontier",
+    "LimitConcession",
     "acceptable_mask",
     "analyze",
+    "apply_limit_concession",
     "bargaining_solutions",
     "blocking_issues",
     "brute_force_frontier",
@@ -39,6 +48,8 @@ __all__ = [
     "domain_from_arrays",
     "issue_weights",
     "issuewise_reference",
+    "limit_concessions",
+    "limit_gaps",
     "logrolls",
     "loss",
     "minimal_concessions",
@@ -46,5 +57,7 @@ __all__ = [
     "package_utility",
     "pareto_fold",
     "reservation_concessions",
+    "signable_intervals",
     "walkaway_utility",
+    "within_limits",
 ]

@@ -40,11 +40,17 @@ from detente.scenario.arrays import ScenarioArrays
 
 __all__ = [
     "Concession",
+    "LimitConcession",
     "acceptable_mask",
+    "apply_limit_concession",
     "blocking_issues",
     "cheapest_openings",
+    "limit_concessions",
+    "limit_gaps",
     "minimal_concessions",
     "reservation_concessions",
+    "signable_intervals",
+    "within_limits",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -267,3 +273,241 @@ def reservation_concessions(
             }
         )
     return out
+
+
+# --------------------------------------------------------------------------- hard limits
+def signable_intervals(arrays: ScenarioArrays) -> tuple[FloatArray, FloatArray]:
+    """Each actor's signable interval per issue, ``(lo, hi)`` each ``(n, k)`` in issue units.
+
+    A reservation point is the worst value on that issue the actor would still sign (the
+    scenario schema's ``Position.reservation``). With single-peaked utilities the actor signs
+    every value at most as far from its position as the reservation point:
+    ``[p - |r - p|, p + |r - p|]``, clipped to the scale. ``nan`` where the actor has no
+    reservation point on the issue (or is absent): no limit there.
+    """
+    p = arrays.position
+    known = arrays.present & ~np.isnan(arrays.reservation)
+    rad = np.abs(arrays.reservation - p)
+    lo = np.where(known, np.maximum(p - rad, arrays.lo), np.nan)
+    hi = np.where(known, np.minimum(p + rad, arrays.hi), np.nan)
+    return lo, hi  # type: ignore[return-value]
+
+
+def within_limits(arrays: ScenarioArrays, x: Any, tol: float = 1e-9) -> NDArray[np.bool_]:
+    """Whether each actor would sign packages ``x`` (``(..., k)`` issue units): ``(..., n)``.
+
+    True iff, on every issue where the actor has a reservation point, the value lies in its
+    signable interval (:func:`signable_intervals`), within ``tol`` × the scale's span.
+    """
+    x = np.asarray(x, dtype=float)[..., None, :]
+    lo, hi = signable_intervals(arrays)
+    t = tol * arrays.span
+    ok = np.where(np.isnan(lo), True, (x >= lo - t) & (x <= hi + t))
+    return ok.all(axis=-1)  # type: ignore[no-any-return]
+
+
+def limit_gaps(arrays: ScenarioArrays, veto: Any = None) -> list[dict[str, Any]]:
+    """Per issue, the values every veto player would sign, and the gap where there are none.
+
+    Steps
+    -----
+    1. Intersect the veto players' signable intervals on each issue (issues where no veto
+       player has a reservation point are unconstrained and omitted).
+    2. The issue *blocks* when the intersection is empty; its *gap* is
+       ``max_i lo_ij - min_i hi_ij`` (issue units), between the players named.
+
+    Returns
+    -------
+    list of dicts: ``issue``, ``lo``, ``hi`` (the joint interval, or the two facing ends
+    when blocked), ``blocked``, ``gap``, ``low_side`` / ``high_side`` (the actors whose limits
+    face each other: the one demanding at least ``lo``, the one conceding at most ``hi``),
+    ``limits`` {actor: [lo, hi]}.
+    """
+    v = np.asarray(arrays.veto if veto is None else veto, bool)
+    lo, hi = signable_intervals(arrays)
+    out = []
+    for j, iss in enumerate(arrays.issue_ids):
+        rows = [i for i in np.flatnonzero(v) if not np.isnan(lo[i, j])]
+        if not rows:
+            continue
+        L = lo[rows, j]
+        U = hi[rows, j]
+        a, b = int(np.argmax(L)), int(np.argmin(U))
+        blocked = bool(L[a] > U[b])
+        out.append(
+            {
+                "issue": iss,
+                "lo": float(L[a]),
+                "hi": float(U[b]),
+                "blocked": blocked,
+                "gap": float(L[a] - U[b]) if blocked else 0.0,
+                "low_side": arrays.actor_ids[rows[a]],
+                "high_side": arrays.actor_ids[rows[b]],
+                "limits": {arrays.actor_ids[i]: [float(lo[i, j]), float(hi[i, j])] for i in rows},
+            }
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class LimitConcession:
+    """Moves of reservation points that make every veto player's limits meet on every issue.
+
+    Attributes
+    ----------
+    allowed : tuple of str
+        Veto players allowed to move their reservation points.
+    moves : list of dict
+        One per moved reservation point: ``actor``, ``issue``, ``from`` (reservation point),
+        ``to`` (new reservation point), ``units`` (how far, issue units), ``salience``.
+    meeting : dict str -> float
+        Per blocked issue, the value every veto player signs after the moves.
+    cost : float
+        ``sum salience × units`` over the moves.
+    objective : str
+        ``"balanced"`` or ``"sum"`` (see :func:`limit_concessions`).
+    """
+
+    allowed: tuple[str, ...]
+    moves: list[dict[str, Any]]
+    meeting: dict[str, float]
+    cost: float
+    objective: str
+
+    def by_actor(self) -> dict[str, float]:
+        """Salience-weighted units moved per actor."""
+        out: dict[str, float] = {}
+        for m in self.moves:
+            out[m["actor"]] = out.get(m["actor"], 0.0) + m["salience"] * m["units"]
+        return out
+
+
+def limit_concessions(
+    arrays: ScenarioArrays,
+    *,
+    allowed: Any = None,
+    objective: str = "balanced",
+    veto: Any = None,
+) -> LimitConcession | None:
+    """Cheapest moves of reservation points that open the zone of agreement (hard limits).
+
+    A move of ``t_ij >= 0`` issue units widens actor ``i``'s signable interval on issue ``j``
+    to ``[lo_ij - t_ij, hi_ij + t_ij]`` (its reservation point moves ``t_ij`` further from its
+    position). A linear program (HiGHS via :func:`scipy.optimize.linprog`) finds a value
+    ``x_j`` on every blocked issue and the moves:
+
+    Steps
+    -----
+    1. Variables per blocked issue ``j``: ``x_j`` ∈ [lo_j, hi_j]; ``t_ij >= 0`` for each veto
+       player with a reservation point there (upper bound 0 if not in ``allowed``); ``z_j``.
+    2. Constraints: ``lo_ij - t_ij <= x_j <= hi_ij + t_ij``; ``s_ij t_ij <= z_j`` (``s`` =
+       salience on 0–1, floored at 1e-6).
+    3. ``objective="balanced"`` (default): minimise ``sum_j z_j`` — on each issue the largest
+       salience-weighted move — then, at that optimum, ``sum s_ij t_ij``. The gap is shared so
+       that salience-weighted moves are equal: two players split a gap ``g`` as
+       ``t_a = g s_b / (s_a + s_b)`` (who cares more moves less).
+       ``objective="sum"``: minimise ``sum s_ij t_ij`` first (the player with the lower
+       salience moves the whole gap), then ``sum_j z_j`` to break ties.
+    4. The moves are recomputed exactly from ``x`` (rounded to 1e-9 issue units):
+       ``t_ij = max(0, lo_ij - x_j, x_j - hi_ij)``.
+
+    Issues do not interact under hard limits, so the joint problem is the per-issue problems
+    solved together; a solo problem (``allowed`` = one player) is infeasible, returning
+    ``None``, exactly when the other players' limits do not meet on some blocked issue.
+
+    References
+    ----------
+    Huangfu, Q. & Hall, J. A. J. (2018). Parallelizing the dual revised simplex method.
+    *Mathematical Programming Computation* 10, 119–142 (HiGHS).
+    """
+    from scipy.optimize import linprog
+
+    if objective not in ("balanced", "sum"):
+        raise ValueError(f"objective {objective!r} unknown; allowed: balanced, sum")
+    v = np.asarray(arrays.veto if veto is None else veto, bool)
+    vid = [arrays.actor_ids[i] for i in np.flatnonzero(v)]
+    allow = set(vid) if allowed is None else {str(a) for a in allowed}
+    lo, hi = signable_intervals(arrays)
+    gaps = [g for g in limit_gaps(arrays, v) if g["blocked"]]
+    if not gaps:
+        return LimitConcession(tuple(sorted(allow & set(vid))), [], {}, 0.0, objective)
+    # variable layout: per blocked issue [x_j, z_j, t_1j, ..., t_hj]
+    cols: list[tuple[int, list[int]]] = []
+    nvar = 0
+    for g in gaps:
+        j = arrays.issue_ids.index(g["issue"])
+        rows = [i for i in np.flatnonzero(v) if not np.isnan(lo[i, j])]
+        cols.append((j, rows))
+        nvar += 2 + len(rows)
+    a_ub, b_ub = [], []
+    bounds: list[tuple[float, float | None]] = []
+    c_z = np.zeros(nvar)
+    c_t = np.zeros(nvar)
+    off = 0
+    for j, rows in cols:
+        bounds += [(float(arrays.lo[j]), float(arrays.hi[j])), (0.0, None)]
+        for a, i in enumerate(rows):
+            ti = off + 2 + a
+            s = max(float(arrays.salience[i, j]), 1e-6)
+            bounds.append((0.0, None if arrays.actor_ids[i] in allow else 0.0))
+            r1 = np.zeros(nvar)  # lo - t <= x  ->  -x - t <= -lo
+            r1[off], r1[ti] = -1.0, -1.0
+            r2 = np.zeros(nvar)  # x - t <= hi
+            r2[off], r2[ti] = 1.0, -1.0
+            r3 = np.zeros(nvar)  # s t - z <= 0
+            r3[ti], r3[off + 1] = s, -1.0
+            a_ub += [r1, r2, r3]
+            b_ub += [-float(lo[i, j]), float(hi[i, j]), 0.0]
+            c_t[ti] = s
+        c_z[off + 1] = 1.0
+        off += 2 + len(rows)
+    A, b = np.array(a_ub), np.array(b_ub)
+    first, second = (c_z, c_t) if objective == "balanced" else (c_t, c_z)
+    r = linprog(first, A_ub=A, b_ub=b, bounds=bounds, method="highs")
+    if r.status != 0:
+        return None
+    cap = r.fun + 1e-9 * max(1.0, abs(r.fun))
+    r2 = linprog(
+        second,
+        A_ub=np.vstack([A, first[None, :]]),
+        b_ub=np.append(b, cap),
+        bounds=bounds,
+        method="highs",
+    )
+    x_all = r2.x if r2.status == 0 else r.x
+    moves: list[dict[str, Any]] = []
+    meeting: dict[str, float] = {}
+    off = 0
+    for j, rows in cols:
+        x = round(float(x_all[off]), 9)
+        meeting[arrays.issue_ids[j]] = x
+        for i in rows:
+            t = max(0.0, float(lo[i, j]) - x, x - float(hi[i, j]))
+            if t <= 1e-9:
+                continue
+            p = float(arrays.position[i, j])
+            rad = abs(float(arrays.reservation[i, j]) - p)
+            new = p + (rad + t) if x >= p else p - (rad + t)
+            moves.append(
+                {
+                    "actor": arrays.actor_ids[i],
+                    "issue": arrays.issue_ids[j],
+                    "from": float(arrays.reservation[i, j]),
+                    "to": float(new),
+                    "units": float(t),
+                    "salience": float(arrays.salience[i, j]),
+                }
+            )
+        off += 2 + len(rows)
+    cost = float(sum(m["salience"] * m["units"] for m in moves))
+    return LimitConcession(tuple(sorted(allow & set(vid))), moves, meeting, cost, objective)
+
+
+def apply_limit_concession(arrays: ScenarioArrays, conc: LimitConcession) -> ScenarioArrays:
+    """The scenario with the concession's reservation points moved (everything else kept)."""
+    from dataclasses import replace
+
+    res = np.array(arrays.reservation, dtype=float)
+    for m in conc.moves:
+        res[arrays.actor_ids.index(m["actor"]), arrays.issue_ids.index(m["issue"])] = m["to"]
+    return replace(arrays, reservation=res)

@@ -176,3 +176,32 @@ class AdditiveDomain:
             option_values=self.option_values,
             meta=dict(self.meta),
         )
+
+    def restrict(self, keep: Any) -> AdditiveDomain:
+        """The same domain with each issue's options restricted to ``keep[j]`` (bool masks or
+        index arrays, one per issue). ``meta["option_index"]`` maps the new option indices
+        back to this domain's."""
+        idx = []
+        for j, kj in enumerate(keep):
+            a = np.asarray(kj)
+            a = np.flatnonzero(a) if a.dtype == bool else a.astype(np.intp)
+            if a.size == 0:
+                raise ValueError(f"restrict: no option left on issue {self.issue_ids[j]!r}")
+            idx.append(a)
+        ov = self.option_values
+        meta = dict(self.meta)
+        meta["option_index"] = tuple(idx)
+        return AdditiveDomain(
+            party_ids=self.party_ids,
+            issue_ids=self.issue_ids,
+            options=tuple(tuple(self.options[j][int(v)] for v in a) for j, a in enumerate(idx)),
+            values=tuple(self.values[j][:, a] for j, a in enumerate(idx)),
+            weights=self.weights,
+            reservation=self.reservation,
+            discount=self.discount,
+            veto=self.veto,
+            option_values=None
+            if ov is None
+            else tuple(None if ov[j] is None else ov[j][a] for j, a in enumerate(idx)),
+            meta=meta,
+        )

@@ -155,17 +155,24 @@ def domain_from_arrays(
     batna: Any = None,
     grid: int = 101,
     options: dict[str, Any] | None = None,
+    walkaway: str = "limits",
+    extra_values: dict[str, Any] | None = None,
 ) -> AdditiveDomain:
     """Discretise a continuous scenario into an :class:`AdditiveDomain`.
 
     Steps
     -----
     1. Per issue, the candidate values are ``grid`` equally spaced points from ``lo`` to
-       ``hi``, plus every actor's position, reservation point and the status quo (so each
-       ideal point is reachable exactly). A discrete issue given in ``options``
+       ``hi``, plus every actor's position, reservation point, the ends of its signable
+       interval (``p ± |r - p|``), the status quo and any ``extra_values[issue]`` (so ideal
+       points and limits are reachable exactly). A discrete issue given in ``options``
        (``{issue_id: {label: value in issue units}}``) uses exactly its named options.
     2. Per actor and value, the contribution ``w_ij (1 - l(d_ij))`` (module docstring).
-    3. Walk-away utilities from :func:`walkaway_utility`; vetoes from the arrays.
+    3. Walk-away utilities (``domain.reservation``): with ``walkaway="limits"`` (default) the
+       reservation points are hard per-issue limits applied by the analysis, and the utility
+       threshold is only an explicit ``batna`` (``-inf`` where none); with
+       ``walkaway="utility"`` the threshold comes from :func:`walkaway_utility`. Vetoes from
+       the arrays.
 
     Approximation bound: on a continuous issue the largest gap between neighbouring
     candidate values is ``h_j`` (≤ span/(grid-1)); any value lies within ``h_j/2`` of a
@@ -189,7 +196,15 @@ def domain_from_arrays(
             labels = [str(a) for a in spec]
             xv = np.array([float(spec[a]) for a in spec])
         else:
-            extra = [arrays.position[:, j], arrays.reservation[:, j], [arrays.status_quo[j]]]
+            rad = np.abs(arrays.reservation[:, j] - arrays.position[:, j])
+            extra = [
+                arrays.position[:, j],
+                arrays.reservation[:, j],
+                arrays.position[:, j] - rad,
+                arrays.position[:, j] + rad,
+                [arrays.status_quo[j]],
+                np.atleast_1d(np.asarray((extra_values or {}).get(iss, []), float)),
+            ]
             xs = np.concatenate(
                 [np.linspace(lo, hi, max(int(grid), 2))] + [np.asarray(e, float) for e in extra]
             )
@@ -197,7 +212,7 @@ def domain_from_arrays(
             xv = xv[(xv >= lo) & (xv <= hi)]
             gap = float(np.diff(xv).max()) if xv.size > 1 else 0.0
             bound += w[:, j] * lips * gap / (2.0 * (hi - lo))
-            labels = [f"{v:g}" for v in xv]
+            labels = [f"{v:.10g}" for v in xv]
         d = np.abs(xv[None, :] - np.nan_to_num(arrays.position[:, j])[:, None]) / (hi - lo)
         d = np.clip(d, 0, 1)
         contrib = 1.0 - loss(d, shape, rk[:, None])
@@ -205,7 +220,20 @@ def domain_from_arrays(
         opts.append(tuple(labels))
         vals.append(contrib)
         ovals.append(xv)
-    r, basis = walkaway_utility(arrays, batna=batna, shape=shape, risk=risk)
+    if walkaway == "utility":
+        r, basis = walkaway_utility(arrays, batna=batna, shape=shape, risk=risk)
+    elif walkaway == "limits":
+        b = np.full(n, np.nan) if batna is None else np.asarray(batna, float).reshape(n)
+        r = np.where(np.isnan(b), -np.inf, b)
+        has = (arrays.present & ~np.isnan(arrays.reservation)).any(axis=-1)
+        basis = [
+            ("limits + batna" if has[i] else "batna")
+            if not np.isnan(b[i])
+            else ("limits" if has[i] else "none")
+            for i in range(n)
+        ]
+    else:
+        raise ValueError(f"walkaway {walkaway!r} unknown; allowed: limits, utility")
     return AdditiveDomain(
         party_ids=arrays.actor_ids,
         issue_ids=arrays.issue_ids,
@@ -222,5 +250,6 @@ def domain_from_arrays(
             "grid": int(grid),
             "grid_bound": bound.tolist(),
             "walkaway_basis": basis,
+            "walkaway": walkaway,
         },
     )

@@ -29,8 +29,30 @@ def analyze(
         ),
     ],
     actors: Annotated[
-        str | None, typer.Option("--actors", help="Comma-separated actor ids to include.")
+        str | None,
+        typer.Option(
+            "--actors",
+            help="Parties of the frontier and solutions: comma-separated ids, or 'all'. "
+            "Default: the veto players when there are at least two, else everyone.",
+        ),
     ] = None,
+    walkaway: Annotated[
+        str,
+        typer.Option(
+            "--walkaway",
+            help="limits: reservation points are hard per-issue limits (default); utility: "
+            "one walk-away utility per actor from its reservation points, compensable "
+            "across issues.",
+        ),
+    ] = "limits",
+    objective: Annotated[
+        str,
+        typer.Option(
+            "--split",
+            help="How a gap is shared in the minimal concession: balanced (equal "
+            "salience-weighted moves, default) or sum (least total salience x units).",
+        ),
+    ] = "balanced",
     fmt: Annotated[_Fmt, typer.Option("--format", "-f", help="table or json.")] = _Fmt.table,
     plot: Annotated[
         Path | None,
@@ -61,9 +83,14 @@ def analyze(
 
     if loss not in LOSS_SHAPES:
         fail(f"--loss {loss!r} unknown; allowed: {', '.join(LOSS_SHAPES)}")
+    if walkaway not in ("limits", "utility"):
+        fail(f"--walkaway {walkaway!r} unknown; allowed: limits, utility")
+    if objective not in ("balanced", "sum"):
+        fail(f"--split {objective!r} unknown; allowed: balanced, sum")
     if grid < 2:
         fail(f"--grid {grid} too small; allowed: an integer >= 2")
     who = [a.strip() for a in actors.split(",") if a.strip()] if actors else None
+    scenario = None
     with errors():
         try:
             p = Path(file)
@@ -72,24 +99,46 @@ def analyze(
             else:
                 from detente.cli.app import load_scenario
 
-                source = load_scenario(file).to_arrays()
+                scenario = load_scenario(file)
+                source = scenario.to_arrays()
                 ids = source.actor_ids  # type: ignore[attr-defined]
-                if who:
+                if who and who != ["all"]:
                     bad = [a for a in who if a not in ids]
                     if bad:
                         fail(
                             f"--actors: unknown actor(s) {', '.join(bad)}; allowed: "
                             f"{', '.join(ids)}"
                         )
-            res = run_analysis(source, actors=who, shape=loss, grid=grid)
+            res = run_analysis(
+                source,
+                actors=who,
+                shape=loss,
+                grid=grid,
+                walkaway=walkaway,
+                objective=objective,
+            )
         except GeniusFormatError as e:
             fail(str(e))
         except ValueError as e:
             fail(str(e))
+    prov = _provenance(scenario, res.reservation_points) if scenario is not None else []
     if fmt is _Fmt.json:
-        typer.echo(json.dumps(res.to_dict(), indent=1, default=str))
+        d = res.to_dict()
+        d["reservation_points"] = prov or d["reservation_points"]
+        typer.echo(json.dumps(d, indent=1, default=str))
     else:
         typer.echo(res.summary())
+        if prov:
+            typer.echo("reservation points used (actor, issue, value; sources; note):")
+            for r in prov:
+                src = ", ".join(r["sources"]) or "none"
+                typer.echo(
+                    f"  {r['actor']} {r['issue']} = {r['reservation']:g} "
+                    f"(position {r['position']:g}, salience {r['salience']:.2f}); "
+                    f"sources: {src}; {r['basis']}"
+                )
+                if r["note"]:
+                    typer.echo(f"      {r['note']}")
     if plot is not None:
         import matplotlib
 
@@ -102,3 +151,20 @@ def analyze(
         fig.tight_layout()
         fig.savefig(plot)
         plt.close(fig)
+
+
+def _provenance(scenario: object, points: list[dict]) -> list[dict]:
+    """Attach each reservation point's ``sources``, ``basis`` and ``note`` from the scenario."""
+    pos = {(p.actor, p.issue): p for p in scenario.positions}  # type: ignore[attr-defined]
+    out = []
+    for r in points:
+        p = pos.get((r["actor"], r["issue"]))
+        out.append(
+            {
+                **r,
+                "sources": list(p.sources) if p is not None else [],
+                "basis": p.basis if p is not None else "",
+                "note": " ".join(p.note.split()) if p is not None else "",
+            }
+        )
+    return out
