@@ -125,3 +125,20 @@ def test_forecast_plot_writes_a_png(tmp_path: Path) -> None:
     r = invoke("forecast", "eu-emissions", "-m", "compromise", "-m", "eu", "--plot", str(out))
     assert r.exit_code == 0, r.output
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_output_into_a_missing_folder_is_a_clean_error(tmp_path: Path) -> None:
+    r = invoke("forecast", "miami", "-m", "compromise", "-o", str(tmp_path / "no" / "f.csv"))
+    assert r.exit_code == 2 and "No such file" in r.output and "Traceback" not in r.output
+
+
+def test_unknown_plot_type_is_refused_before_running(tmp_path: Path) -> None:
+    r = invoke("forecast", "miami", "--plot", str(tmp_path / "f.xyz"))
+    assert r.exit_code == 2 and ".png" in r.output
+
+
+def test_deu_table_with_a_short_second_line_is_located(tmp_path: Path) -> None:
+    f = tmp_path / "t.tsv"
+    f.write_text('"prnr"\t"isnr"\t"pcom"\t"scom"\t"rp"\t"out"\n"1"\n"1"\t"i1"\t10\t50\t0\t5\n')
+    r = invoke("forecast", str(f), "-m", "compromise", "--format", "csv")
+    assert r.exit_code in (0, 2) and "Traceback" not in r.output

@@ -60,6 +60,8 @@ def errors() -> Iterator[None]:
         fail(str(e))
     except KeyError as e:  # unknown model names and the like
         fail(str(e.args[0]) if e.args else str(e))
+    except OSError as e:
+        fail(f"{e.filename or 'file'}: {e.strerror or e}")
     except MemoryError:
         fail("out of memory; try fewer draws or a smaller scenario", code=1)
 
@@ -154,21 +156,24 @@ def forecast(
         names = list(model) if model else [m for m in DEFAULT_MODELS if m in registered]
         for n in names:
             get_model(n)
-        results = []
-        rng = np.random.default_rng(seed)
-        for n in names:
-            results.append(_run_one(n, arrays, rng))
-    _emit_forecasts(scenario, arrays, results, fmt, history, output)
+        if plot is not None and plot.suffix.lower() not in (".png", ".svg", ".pdf"):
+            fail(f"--plot {plot}: unknown figure type; allowed: a .png, .svg or .pdf file name")
+        # One child stream per model: a model's draws do not depend on which others ran.
+        seeds = np.random.SeedSequence(seed).spawn(len(names))
+        results = [_run_one(n, arrays, s) for n, s in zip(names, seeds, strict=True)]
+    with errors():
+        _emit_forecasts(scenario, arrays, results, fmt, history, output)
     if plot is not None:
         from detente.report import plot_forecasts
 
-        plot_forecasts(
-            results,
-            issue_names=[i.name for i in scenario.issues],
-            anchors=[[(a.value, a.label) for a in i.scale.anchors] for i in scenario.issues],
-            scales=[(i.scale.lo, i.scale.hi) for i in scenario.issues],
-            path=plot,
-        )
+        with errors():
+            plot_forecasts(
+                results,
+                issue_names=[i.name for i in scenario.issues],
+                anchors=[[(a.value, a.label) for a in i.scale.anchors] for i in scenario.issues],
+                scales=[(i.scale.lo, i.scale.hi) for i in scenario.issues],
+                path=plot,
+            )
 
 
 def _run_one(name: str, arrays: Any, rng: Any) -> Any:

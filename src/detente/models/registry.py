@@ -10,7 +10,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ModelInfo", "get_model", "list_models", "register", "run_by_group", "run_model"]
+__all__ = [
+    "ModelInfo",
+    "get_model",
+    "list_models",
+    "register",
+    "run_by_group",
+    "run_model",
+    "spawn_streams",
+]
 
 
 @dataclass(frozen=True)
@@ -112,6 +120,28 @@ def run_model(name: str, arrays: Any, *, rng: Any = None, **params: Any) -> Any:
     return get_model(name).run(arrays, rng=rng, **params)
 
 
+def _seed_sequence(rng: Any) -> Any:
+    """A ``SeedSequence`` from an int, a ``SeedSequence``, ``None`` or a ``Generator``.
+
+    Ints and ``None`` map directly (``SeedSequence(seed)``), so that the same seed gives the
+    same child streams wherever it is spawned from; a ``Generator`` contributes one draw.
+    """
+    import numpy as np
+
+    if isinstance(rng, np.random.SeedSequence):
+        return rng
+    if isinstance(rng, np.random.Generator):
+        return np.random.SeedSequence(int(rng.integers(2**63)))
+    return np.random.SeedSequence(rng)
+
+
+def spawn_streams(rng: Any, n: int) -> list[Any]:
+    """``n`` independent generators from one seed (``SeedSequence(seed).spawn(n)``)."""
+    import numpy as np
+
+    return [np.random.default_rng(s) for s in _seed_sequence(rng).spawn(n)]
+
+
 def run_by_group(name: str, arrays: Any, *, rng: Any = None, **params: Any) -> Any:
     """Run a model separately on each group of issues (e.g. each DEU proposal).
 
@@ -139,9 +169,7 @@ def run_by_group(name: str, arrays: Any, *, rng: Any = None, **params: Any) -> A
     order: dict[Any, list[int]] = {}
     for j, g in enumerate(groups):
         order.setdefault(g, []).append(j)
-    streams = np.random.SeedSequence(
-        np.random.default_rng(rng).integers(2**63) if info.stochastic else 0
-    ).spawn(len(order))
+    streams = _seed_sequence(rng if info.stochastic else 0).spawn(len(order))
     forecast = np.full(arrays.n_issues, np.nan)
     parts = []
     for (_, idx), seq in zip(order.items(), streams, strict=True):

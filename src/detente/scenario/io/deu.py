@@ -157,7 +157,18 @@ def read_deu(path: str | Path, *, capability: str = "gdp") -> Scenario:
 
     body_start = 1
     gdp: dict[str, float] = {}
-    if len(rows) > 1 and rows[1] and rows[1][col["isnr"]].strip() == "":
+    if capability not in ("gdp", "equal"):
+        raise ScenarioError(
+            "unknown capability option",
+            field="capability",
+            value=capability,
+            allowed="gdp or equal",
+        )
+    if (
+        len(rows) > 1
+        and rows[1]
+        and (col["isnr"] >= len(rows[1]) or rows[1][col["isnr"]].strip() == "")
+    ):
         body_start = 2
         for a in actors:
             cell = rows[1][col[f"p{a}"]].strip() if col[f"p{a}"] < len(rows[1]) else ""
