@@ -7,6 +7,7 @@ chunk of b initiators at a time, so memory stays O(b n^2).
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import numpy as np
@@ -345,7 +346,71 @@ def _pair_tables(
     a = MIN_CLTN_CHLG + np.maximum(c_i, 0.0) + np.maximum(c_j, 0.0)
     b = MIN_CLTN_CHLG + np.maximum(-c_i, 0.0) + np.maximum(-c_j, 0.0)
     del n
-    return {"rr": rr, "uni": uni, "unn": unn, "u_own": u_own, "a": a, "b": b}
+    w = weight[None, :]
+    e = w * unn - w
+    return {
+        "rr": rr,
+        "uni": uni,
+        "unn": unn,
+        "u_own": u_own,
+        "a": a,
+        "b": b,
+        "w1": w * (1.0 - rr),
+        "w2": w * rr,
+        "x": w * unn - w * uni,
+        "e": e,
+        "e_any": bool(np.any(e != 0.0)),  # type: ignore[dict-item]
+    }
+
+
+_BUF = threading.local()
+
+
+def _buffers(size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Three scratch arrays of at least ``size`` doubles, one set per thread (reused)."""
+    b = getattr(_BUF, "b", None)
+    if b is None or b[0].size < size:
+        b = (np.empty(size), np.empty(size), np.empty(size))
+        _BUF.b = b
+    return b[0][:size], b[1][:size], b[2][:size]
+
+
+def _semicommit_prop(
+    rows: tuple[np.ndarray, ...],
+    d: np.ndarray,
+    a: np.ndarray,
+    bb: np.ndarray,
+) -> np.ndarray:
+    """Third parties' votes ``vt`` (b, c, m) under the proportional rule and SemiCommit.
+
+    With ``X = w(u_nn - u_ni)`` (n's loss if i's position wins) and
+    ``h = w(u_nn - u_nj) = (w u_nn - w) + d (w(1 - r) + d w r)`` (n's loss at j; d = d(n, j),
+    r = i's estimate of n's R), the little-contest vote is ``v = h - X``,
+    ``p_in = (a + max(v, 0)) / (a + b + |v|)`` and ``vt = p_in (X + h) - h``, a convex
+    combination of X and -h. ``rows`` = the initiators' (b, 1, m) rows of ``w(1 - r)``,
+    ``w r``, X and, with accommodation, ``w u_nn - w``.
+    ``d`` is overwritten; works in per-thread scratch arrays.
+    """
+    w1, w2, x = rows[:3]
+    _, t2, t3 = _buffers(d.size)
+    h = t2.reshape(d.shape)
+    tmp = t3.reshape(d.shape)
+    np.multiply(d, w2, out=h)
+    h += w1
+    h *= d
+    if len(rows) > 3:  # accommodation: u_nn < 1
+        h += rows[3]
+    v = np.subtract(h, x, out=d)
+    np.abs(v, out=tmp)
+    v += tmp  # 2 max(v, 0)
+    v += (2.0 * a)[:, :, None]
+    tmp += (a + bb)[:, :, None]
+    v /= tmp  # 2 p_in
+    np.add(h, x, out=tmp)
+    tmp *= v
+    tmp *= 0.5
+    tmp -= h  # vt
+    return tmp
 
 
 def _contest_block(
@@ -353,109 +418,123 @@ def _contest_block(
     tgt: np.ndarray,
     dist_t: np.ndarray,
     weight: np.ndarray,
-    tab: dict[str, np.ndarray],
+    tab: dict[str, Any],
     rule: str,
     commit: str,
-) -> np.ndarray:
-    """Exact P(i beats j) as i sees it, for a block of initiators ``ini`` (b,) and their
-    targets ``tgt`` (b, c): third parties on the last axis, per-initiator rows broadcast.
+    c0: int,
+    c1: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Third-party sums ``(sum vt, sum |vt|)`` as i sees them, for a block of initiators
+    ``ini`` (b,) and their targets ``tgt`` (b, c), over third parties ``c0:c1`` of each
+    initiator's order (``tab["perm"]``; natural order when absent).
 
-    Same quantities as :func:`contest` with h = i; the proportional rule under SemiCommit
-    uses ``vt = w[(u_nn - u_ni) p_in + (u_nj - u_nn)(1 - p_in)]`` and
-    ``C_i = (C_i + C_j + (C_i - C_j)) / 2`` from ``sum vt`` and ``sum |vt|``.
+    Same quantities as :func:`contest` with h = i (principals excluded).
     """
     bsz, c = tgt.shape
     n = dist_t.shape[0]
-    rows = np.arange(bsz)[:, None]
+    m = c1 - c0
     a = tab["a"][ini[:, None], tgt]  # (b, c)
     bb = tab["b"][ini[:, None], tgt]
-    d = dist_t[tgt]  # (b, c, n): d(ideal_n, pos_j)
-    rr = tab["rr"][ini][:, None, :]  # (b, 1, n)
-    uni = tab["uni"][ini][:, None, :]
-    unn = tab["unn"][ini][:, None, :]
-    w = weight[None, None, :]
-    if commit in ("NoCommit", "FullCommit"):
-        # both expected utilities are equal: every third party abstains
-        ci, cj = a, bb
-        return ci / (ci + cj)  # type: ignore[no-any-return]
-    if rule == "Proportional" and commit == "SemiCommit":
-        wr = weight[None, :] * tab["rr"][ini]  # (b, n)
-        wuni = (weight[None, :] * tab["uni"][ini])[:, None, :]
-        wunn = (weight[None, :] * tab["unn"][ini])[:, None, :]
-        q = 2.0 * wunn - wuni
-        # w u_nj = (1 - d)(w + d w r)
-        wunj = d * wr[:, None, :]
-        wunj += w
-        wunj *= 1.0 - d
-        v = np.subtract(wuni, wunj, out=d)  # n's little-contest vote (d no longer needed)
-        s = (a + bb)[:, :, None]
-        den = np.abs(v)
-        den += s
-        np.maximum(v, 0.0, out=v)
-        v += a[:, :, None]
-        v /= den  # p_in
-        y = wunj - wunn  # w (u_nj - u_nn)
-        np.subtract(q, wunj, out=wunj)  # w (2u_nn - u_ni - u_nj)
-        wunj *= v
-        y += wunj  # vt
+    perm = tab.get("perm")
+    if perm is None:
+        cols = None
+        pi = ini[:, None]  # position of the principals among the third parties
+        pj = tgt
     else:
+        cols = perm[ini, c0:c1]  # (b, m)
+        pi = tab["pos_of"][ini, ini][:, None] - c0
+        pj = tab["pos_of"][ini[:, None], tgt] - c0
+    if rule == "Proportional" and commit == "SemiCommit":
+        buf = _buffers(bsz * c * m)[0].reshape(bsz, c, m)
+        if cols is None:
+            d = np.take(dist_t, tgt, axis=0, out=buf)
+            rw = (tab["w1"][ini], tab["w2"][ini], tab["x"][ini])
+            if tab["e_any"]:
+                rw = (*rw, tab["e"][ini])
+        else:
+            flat = tgt[:, :, None] * n + cols[:, None, :]
+            d = np.take(dist_t.ravel(), flat, out=buf)
+            rw = (tab["pw1"][ini, c0:c1], tab["pw2"][ini, c0:c1], tab["px"][ini, c0:c1])
+        y = _semicommit_prop(tuple(x[:, None] for x in rw), d, a, bb)
+    else:
+        d = dist_t[tgt]  # (b, c, n): d(ideal_n, pos_j)
+        rr = tab["rr"][ini][:, None, :]  # (b, 1, n)
+        uni = tab["uni"][ini][:, None, :]
+        unn = tab["unn"][ini][:, None, :]
+        w = weight[None, None, :]
         unj = util(d, rr)
         v = vote(rule, w, uni, unj)
         pin = (a[:, :, None] + np.maximum(v, 0.0)) / (a[:, :, None] + bb[:, :, None] + np.abs(v))
-        uki = pin * (2.0 * uni + unn) + (1.0 - pin) * (3.0 * unj)
-        ukj = (1.0 - pin) * (2.0 * unj + unn) + pin * (3.0 * uni)
+        if commit == "SemiCommit":
+            uki = pin * (2.0 * uni + unn) + (1.0 - pin) * (3.0 * unj)
+            ukj = (1.0 - pin) * (2.0 * unj + unn) + pin * (3.0 * uni)
+        elif commit == "FullCommit":
+            uki = pin * (3.0 * uni) + (1.0 - pin) * (3.0 * unj)
+            ukj = (1.0 - pin) * (3.0 * unj) + pin * (3.0 * uni)
+        else:  # NoCommit
+            uki = pin * (2.0 * uni + unn) + (1.0 - pin) * (2.0 * unj + unn)
+            ukj = (1.0 - pin) * (2.0 * unj + unn) + pin * (2.0 * uni + unn)
         y = vote(rule, w, uki, ukj)
     # principals are not third parties
-    y[rows, :, ini[:, None]] = 0.0
-    y[rows, np.arange(c)[None, :], tgt] = 0.0
+    bi = np.arange(bsz)[:, None]
+    ok_i = (pi >= 0) & (pi < m)
+    if ok_i.any():
+        sel = np.flatnonzero(ok_i[:, 0])
+        y[sel, :, pi[sel, 0]] = 0.0
+    ok_j = (pj >= 0) & (pj < m)
+    if ok_j.any():
+        r_, c_ = np.nonzero(ok_j)
+        y[bi[r_, 0], c_, pj[r_, c_]] = 0.0
     tot = y.sum(axis=2)
     np.abs(y, out=y)
     ab = y.sum(axis=2)
-    ci = a + 0.5 * (ab + tot)
-    cj = bb + 0.5 * (ab - tot)
-    del n
-    return ci / (ci + cj)  # type: ignore[no-any-return]
+    return tot, ab
 
 
 def _evaluate_pairs(
     cand: np.ndarray,
-    dist: np.ndarray,
+    dist_t: np.ndarray,
     weight: np.ndarray,
-    tab: dict[str, np.ndarray],
+    tab: dict[str, Any],
     rule: str,
     commit: str,
-    prob: np.ndarray,
+    out_t: np.ndarray,
+    out_ab: np.ndarray,
+    c0: int = 0,
+    c1: int | None = None,
     block: int = 1 << 16,
     threads: int | None = None,
 ) -> None:
-    """Exact P for every True entry of ``cand`` (n, n), written into ``prob``.
+    """Third-party sums over columns ``c0:c1`` for every True entry of ``cand`` (n, n),
+    written into ``out_t`` (sum vt) and ``out_ab`` (sum |vt|).
 
     Initiators are sorted by their number of candidate targets and cut into blocks of about
     ``block`` (pair, third party) elements; each block is one :func:`_contest_block` call on
     a (initiators, targets, third parties) array padded to its longest target list (the
     padding repeats a real target and is discarded). Blocks run on a thread pool (numpy
-    releases the GIL), so both cores work; each pair's value does not depend on its block.
+    releases the GIL), so both cores work; each pair's sums do not depend on its block.
     """
-    n = dist.shape[0]
+    n = dist_t.shape[0]
+    c1 = n if c1 is None else c1
+    width = c1 - c0
     cnt = cand.sum(axis=1)
     act = np.flatnonzero(cnt)
-    if act.size == 0:
+    if act.size == 0 or width <= 0:
         return
     order = act[np.argsort(cnt[act], kind="stable")]
     cs = cnt[order]
     # target lists padded to each initiator's row: sort candidates first in each row
     srt = np.argsort(~cand[order], axis=1, kind="stable")  # True entries first, in j order
-    dist_t = np.ascontiguousarray(dist.T)
     jobs = []
     i0 = 0
     m = order.size
     while i0 < m:
-        # grow the block while (initiators x longest list x n) stays within the budget
+        # grow the block while (initiators x longest list x width) stays within the budget
         cmax = int(cs[i0])
-        per = max(1, block // max(1, cmax * n))
+        per = max(1, block // max(1, cmax * width))
         i1 = min(m, i0 + per)
         cmax = int(cs[i1 - 1])
-        while i1 - i0 > 1 and (i1 - i0) * cmax * n > block:
+        while i1 - i0 > 1 and (i1 - i0) * cmax * width > block:
             i1 -= 1
             cmax = int(cs[i1 - 1])
         jobs.append((i0, i1, cmax))
@@ -467,10 +546,12 @@ def _evaluate_pairs(
         tg = srt[j0:j1, :cm]
         valid = np.arange(cm)[None, :] < cs[j0:j1, None]
         tg = np.where(valid, tg, tg[:, :1])
-        pv = _contest_block(ini, tg, dist_t, weight, tab, rule, commit)
-        prob[ini[:, None].repeat(cm, 1)[valid], tg[valid]] = pv[valid]
+        tot, ab = _contest_block(ini, tg, dist_t, weight, tab, rule, commit, c0, c1)
+        rr = ini[:, None].repeat(cm, 1)[valid]
+        out_t[rr, tg[valid]] = tot[valid]
+        out_ab[rr, tg[valid]] = ab[valid]
 
-    work = int((cs.astype(np.int64) * n).sum())
+    work = int((cs.astype(np.int64) * width).sum())
     nthreads = threads if threads is not None else _n_threads()
     if nthreads > 1 and work > 4 * block and len(jobs) > 1:
         from concurrent.futures import ThreadPoolExecutor
@@ -502,6 +583,7 @@ def best_challenges(
     exhaustive: bool = False,
     first: int = 4,
     small: int = 1 << 18,
+    sample: float = 0.25,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every actor's best target (``bestChallenge``), its estimated P(win) and its gain.
 
@@ -510,12 +592,21 @@ def best_challenges(
     ``D = U(i,i) - U(i,j)``: linear in P. The target is the first j maximising Δ; -1 when the
     best Δ is not above 1e-5.
 
-    Only what the decision needs is computed. Δ at P = 0 and P = 1 bounds every pair at O(n^2)
-    cost. The exact P (an O(n) sum over third parties) is computed first for each initiator's
-    ``first`` most promising targets, ranked by Δ with the principals-only estimate
-    ``P0 = a / (a + b)`` (which tracks P closely), then for the targets whose upper bound
-    reaches the best exact gain so far, in two rounds (best-ranked half first). Pruned pairs
-    cannot be the argmax, so the targets are those of the exhaustive search.
+    Only what the decision needs is computed; pruned pairs provably cannot be the argmax, so
+    the targets are those of the exhaustive search:
+
+    1. Δ at P = 0 and P = 1 bounds every pair at O(n^2) cost.
+    2. The exact P (an O(n) sum over third parties) is computed first for each initiator's
+       ``first`` most promising targets, ranked by Δ with the principals-only estimate
+       ``P0 = a / (a + b)``.
+    3. Pairs whose bound reaches the best exact gain so far are then summed over a sample of
+       third parties first: each initiator's ``sample`` share with the largest
+       ``X_n = w_n (u_nn - u_ni)``. Every third-party vote is a convex combination of X_n
+       and ``-h_n`` (``h_n >= 0`` without accommodation), so the rest can add at most
+       ``sum_rest max(X_n, 0)`` to i's coalition and nothing to j's: an upper bound on P and
+       on Δ. Pairs whose bound still reaches the best are summed over the rest, the
+       better-ranked half first.
+
     ``exhaustive=True`` evaluates every pair with the reference :func:`contest` instead (slow;
     the tests compare the two).
     """
@@ -532,56 +623,112 @@ def best_challenges(
             eu_chlg = (1.0 - s_j) * (2.0 * u_ki) + s_j * (p * 2.0 * u_ki + (1.0 - p) * 2.0 * u_kj)
             gain[h, j] = eu_chlg - (u_ki + u_kj)
             prob[h, j] = p
+        jb = np.argmax(gain, axis=1)
+        g = gain[np.arange(n), jb]
+        return np.where(g > MIN_SIG_EDU, jb, -1), prob[np.arange(n), jb], g
+
+    tab: dict[str, Any] = _pair_tables(dist, r, weight, rule, adjust)
+    dist_t = np.ascontiguousarray(dist.T)
+    u_own = tab["u_own"]
+    u_ki = np.diagonal(u_own)[:, None]
+    two_s = 2.0 * sal_sum[None, :]
+    dd = u_ki - u_own
+    ub = np.maximum(dd, dd * (1.0 - two_s))
+    np.fill_diagonal(ub, -np.inf)
+    slack = 1e-9
+    lb = np.minimum(dd, dd * (1.0 - two_s))
+    np.fill_diagonal(lb, -np.inf)
+    floor = np.maximum(lb.max(axis=1), MIN_SIG_EDU) - slack
+    alive = ub >= floor[:, None]
+    staged = (
+        rule == "Proportional"
+        and commit == "SemiCommit"
+        and not tab["e_any"]
+        and n**3 > small
+        and bool((dd >= 0).all())
+    )
+    ns = max(1, int(n * sample)) if staged else n
+    if staged:
+        perm = np.argsort(-tab["x"], axis=1, kind="stable")
+        tab["perm"] = perm
+        pos_of = np.empty_like(perm)
+        np.put_along_axis(pos_of, perm, np.arange(n)[None, :].repeat(n, 0), axis=1)
+        tab["pos_of"] = pos_of
+        for k in ("w1", "w2", "x"):
+            tab["p" + k] = np.take_along_axis(tab[k], perm, axis=1)
+        rest_x = np.maximum(tab["px"][:, ns:], 0.0).sum(axis=1)  # (n,)
+    t_a = np.zeros((n, n))
+    ab_a = np.zeros((n, n))
+    t_b = np.zeros((n, n))
+    ab_b = np.zeros((n, n))
+    done_a = np.zeros((n, n), dtype=bool)
+    done = np.zeros((n, n), dtype=bool)
+    a_tab, b_tab = tab["a"], tab["b"]
+
+    def stage_a(mask: np.ndarray) -> None:
+        todo = mask & ~done_a
+        if todo.any():
+            _evaluate_pairs(todo, dist_t, weight, tab, rule, commit, t_a, ab_a, 0, ns)
+            done_a[todo] = True
+
+    def exact(mask: np.ndarray) -> None:
+        mask = mask & ~done
+        if not mask.any():
+            return
+        stage_a(mask)
+        if staged:
+            _evaluate_pairs(mask, dist_t, weight, tab, rule, commit, t_b, ab_b, ns, n)
+        hi, ji = np.nonzero(mask)
+        tot = t_a[hi, ji] + t_b[hi, ji]
+        ab = ab_a[hi, ji] + ab_b[hi, ji]
+        ci = a_tab[hi, ji] + 0.5 * (ab + tot)
+        cj = b_tab[hi, ji] + 0.5 * (ab - tot)
+        p = ci / (ci + cj)
+        prob[hi, ji] = p
+        uk = u_ki[hi, 0]
+        uj = u_own[hi, ji]
+        s_j = sal_sum[ji]
+        eu_chlg = (1.0 - s_j) * (2.0 * uk) + s_j * (p * 2.0 * uk + (1.0 - p) * 2.0 * uj)
+        gain[hi, ji] = eu_chlg - (uk + uj)
+        done[mask] = True
+
+    def best_now() -> np.ndarray:
+        return np.maximum(gain.max(axis=1) - slack, floor)  # type: ignore[no-any-return]
+
+    if n**3 <= small:  # a few hundred thousand elements: one pass beats pruning rounds
+        exact(alive)
     else:
-        tab = _pair_tables(dist, r, weight, rule, adjust)
-        u_own = tab["u_own"]
-        u_ki = np.diagonal(u_own)[:, None]
-        two_s = 2.0 * sal_sum[None, :]
-        dd = u_ki - u_own
-        ub = np.maximum(dd, dd * (1.0 - two_s))
-        np.fill_diagonal(ub, -np.inf)
-        slack = 1e-9
-        lb = np.minimum(dd, dd * (1.0 - two_s))
-        np.fill_diagonal(lb, -np.inf)
-        floor = np.maximum(lb.max(axis=1), MIN_SIG_EDU) - slack
-        alive = ub >= floor[:, None]
-        done = np.zeros((n, n), dtype=bool)
-        s_row = sal_sum[None, :]
-
-        def gains(mask: np.ndarray) -> None:
-            _evaluate_pairs(mask, dist, weight, tab, rule, commit, prob)
-            p = prob[mask]
-            hi, ji = np.nonzero(mask)
-            uk = u_ki[hi, 0]
-            uj = u_own[hi, ji]
-            s_j = s_row[0, ji]
-            eu_chlg = (1.0 - s_j) * (2.0 * uk) + s_j * (p * 2.0 * uk + (1.0 - p) * 2.0 * uj)
-            gain[hi, ji] = eu_chlg - (uk + uj)
-            done[mask] = True
-
-        if n**3 <= small:  # a few hundred thousand elements: one pass beats pruning rounds
-            gains(alive)
+        p0 = a_tab / (a_tab + b_tab)
+        est = np.where(alive, dd * (1.0 - two_s * (1.0 - p0)), -np.inf)
+        t = min(n - 1, first)
+        top = np.argpartition(-est, t - 1, axis=1)[:, :t]
+        m1 = np.zeros((n, n), dtype=bool)
+        np.put_along_axis(m1, top, True, axis=1)
+        exact(m1 & alive)
+        left = (ub >= best_now()[:, None]) & ~done
+        if staged and left.any():
+            # upper bound on P from the sampled third parties plus the most the rest can add
+            stage_a(left)
+            ci = a_tab + 0.5 * (ab_a + t_a) + rest_x[:, None]
+            cj = b_tab + 0.5 * (ab_a - t_a)
+            p_ub = np.minimum(ci / (ci + cj) * (1.0 + 1e-12), 1.0)
+            ub2 = dd * (1.0 - two_s * (1.0 - p_ub))
+            left &= ub2 >= best_now()[:, None]
+            est = np.where(left, ub2, -np.inf)
         else:
-            p0 = tab["a"] / (tab["a"] + tab["b"])
-            est = np.where(alive, dd * (1.0 - two_s * (1.0 - p0)), -np.inf)
-            t = min(n - 1, first)
-            top = np.argpartition(-est, t - 1, axis=1)[:, :t]
-            m1 = np.zeros((n, n), dtype=bool)
-            np.put_along_axis(m1, top, True, axis=1)
-            gains(m1 & alive)
-            for rnd in range(2):
-                best = np.maximum(gain.max(axis=1) - slack, floor)
-                left = (ub >= best[:, None]) & ~done
-                if rnd == 0:
-                    # the better-ranked half of what is left (by the P0 estimate) first
-                    k = np.maximum(left.sum(axis=1) // 2, 0)
-                    if not k.any():
-                        continue
-                    e2 = np.where(left, est, -np.inf)
-                    rank = np.argsort(np.argsort(-e2, axis=1, kind="stable"), axis=1)
-                    left &= rank < k[:, None]
-                if left.any():
-                    gains(left)
+            ub2 = ub
+        for rnd in range(2):
+            left = (ub2 >= best_now()[:, None]) & ~done & alive
+            if rnd == 0:
+                # the better-ranked half of what is left first
+                k = left.sum(axis=1) // 2
+                if not k.any():
+                    continue
+                e2 = np.where(left, est, -np.inf)
+                rank = np.argsort(np.argsort(-e2, axis=1, kind="stable"), axis=1)
+                left &= rank < k[:, None]
+            if left.any():
+                exact(left)
     jb = np.argmax(gain, axis=1)
     g = gain[np.arange(n), jb]
     ok = g > MIN_SIG_EDU
