@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from pydantic import ValidationError
 from detente.scenario.errors import ScenarioError
 from detente.scenario.schema import Scenario, SchemaProblem
 
-__all__ = ["MAX_BYTES", "build_scenario", "read_text"]
+__all__ = ["MAX_BYTES", "build_scenario", "read_text", "unique_ids"]
 
 #: Largest scenario file read (bytes). The biggest real input (a DEU III table) is ~90 kB;
 #: the limit keeps a wrong file (a log, a database dump) from eating the machine.
@@ -161,3 +162,19 @@ def build_scenario(
             value=value,
             allowed=allowed,
         ) from None
+
+
+def unique_ids(names: list[str], fallback: str = "A") -> list[str]:
+    """Identifiers from free-text names: unsafe characters become ``_``, at most 72 characters,
+    ``{fallback}{n}`` (1-based) for a name with nothing left, and ``_2``, ``_3``… for repeats."""
+    out: list[str] = []
+    used: set[str] = set()
+    for n, name in enumerate(names, start=1):
+        base = re.sub(r"[^A-Za-z0-9_.:\-]+", "_", name.strip()).strip("_")[:72] or f"{fallback}{n}"
+        ident, k = base, 1
+        while ident in used:
+            k += 1
+            ident = f"{base}_{k}"
+        used.add(ident)
+        out.append(ident)
+    return out

@@ -32,24 +32,10 @@ from pathlib import Path
 from typing import Any
 
 from detente.scenario.errors import ScenarioError
-from detente.scenario.io._common import build_scenario, read_text
+from detente.scenario.io._common import build_scenario, read_text, unique_ids
 from detente.scenario.schema import Scenario
 
 __all__ = ["read_bdm_scenario"]
-
-
-def _unique_ids(names: list[str]) -> list[str]:
-    out: list[str] = []
-    used: set[str] = set()
-    for n, name in enumerate(names, start=1):
-        base = re.sub(r"[^A-Za-z0-9_.:\-]+", "_", name.strip()).strip("_")[:72] or f"A{n}"
-        ident, k = base, 1
-        while ident in used:
-            k += 1
-            ident = f"{base}_{k}"
-        used.add(ident)
-        out.append(ident)
-    return out
 
 
 def read_bdm_scenario(path: str | Path) -> Scenario:
@@ -104,7 +90,7 @@ def read_bdm_scenario(path: str | Path) -> Scenario:
 
     # Line of each actor row (the low-level reader skips blank lines).
     body = [n for n, ln in enumerate(text.splitlines(), start=1) if ln.strip(" ,\t\r")][1:]
-    ids = _unique_ids(list(data.actors))
+    ids = unique_ids(list(data.actors))
     lo, hi = min(data.position), max(data.position)
     if hi <= lo:
         lo, hi = lo - 0.5, lo + 0.5

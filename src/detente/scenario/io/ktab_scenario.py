@@ -36,32 +36,17 @@ from __future__ import annotations
 import csv
 import io
 import os
-import re
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from detente.scenario.errors import ScenarioError
-from detente.scenario.io._common import build_scenario, read_text
+from detente.scenario.io._common import build_scenario, read_text, unique_ids
 from detente.scenario.schema import Scenario
 
 __all__ = ["dump_ktab_csv", "read_ktab_csv_scenario", "read_ktab_xml_scenario", "write_ktab_csv"]
 
 _KTAB_NAME_MAX = 25
-
-
-def _unique_ids(names: list[str], fallback: str) -> list[str]:
-    out: list[str] = []
-    used: set[str] = set()
-    for n, name in enumerate(names, start=1):
-        base = re.sub(r"[^A-Za-z0-9_.:\-]+", "_", name.strip()).strip("_")[:72] or f"{fallback}{n}"
-        ident, k = base, 1
-        while ident in used:
-            k += 1
-            ident = f"{base}_{k}"
-        used.add(ident)
-        out.append(ident)
-    return out
 
 
 def _from_ktab_error(exc: Exception, path: Path, kind: str) -> ScenarioError:
@@ -99,8 +84,8 @@ def _read(path: str | Path, kind: str) -> Scenario:
 
 def _to_scenario(data: Any, path: Path) -> Scenario:
     names = list(data.actor_names)
-    aids = _unique_ids(names, "A")
-    iids = _unique_ids(list(data.dimension_names), "dim")
+    aids = unique_ids(names, "A")
+    iids = unique_ids(list(data.dimension_names), "dim")
     actors = [
         {
             "id": aid,
