@@ -523,8 +523,9 @@ def _evaluate_pairs(
         return
     order = act[np.argsort(cnt[act], kind="stable")]
     cs = cnt[order]
-    # target lists padded to each initiator's row: sort candidates first in each row
-    srt = np.argsort(~cand[order], axis=1, kind="stable")  # True entries first, in j order
+    # each initiator's targets in j order, laid end to end in initiator order
+    _, flat_j = np.nonzero(cand[order])
+    first = np.concatenate([[0], np.cumsum(cs)[:-1]])
     jobs = []
     i0 = 0
     m = order.size
@@ -543,9 +544,9 @@ def _evaluate_pairs(
     def run(job: tuple[int, int, int]) -> None:
         j0, j1, cm = job
         ini = order[j0:j1]
-        tg = srt[j0:j1, :cm]
         valid = np.arange(cm)[None, :] < cs[j0:j1, None]
-        tg = np.where(valid, tg, tg[:, :1])
+        idx = first[j0:j1, None] + np.minimum(np.arange(cm)[None, :], cs[j0:j1, None] - 1)
+        tg = flat_j[idx]  # padding repeats the row's last target
         tot, ab = _contest_block(ini, tg, dist_t, weight, tab, rule, commit, c0, c1)
         rr = ini[:, None].repeat(cm, 1)[valid]
         out_t[rr, tg[valid]] = tot[valid]
@@ -605,7 +606,7 @@ def best_challenges(
        and ``-h_n`` (``h_n >= 0`` without accommodation), so the rest can add at most
        ``sum_rest max(X_n, 0)`` to i's coalition and nothing to j's: an upper bound on P and
        on Δ. Pairs whose bound still reaches the best are summed over the rest, the
-       better-ranked half first.
+       better-ranked ones (above their initiator's mean bound) first.
 
     ``exhaustive=True`` evaluates every pair with the reference :func:`contest` instead (slow;
     the tests compare the two).
@@ -649,7 +650,7 @@ def best_challenges(
     )
     ns = max(1, int(n * sample)) if staged else n
     if staged:
-        perm = np.argsort(-tab["x"], axis=1, kind="stable")
+        perm = np.argpartition(-tab["x"], ns - 1, axis=1)  # the sample: ns largest X first
         tab["perm"] = perm
         pos_of = np.empty_like(perm)
         np.put_along_axis(pos_of, perm, np.arange(n)[None, :].repeat(n, 0), axis=1)
@@ -721,12 +722,12 @@ def best_challenges(
             left = (ub2 >= best_now()[:, None]) & ~done & alive
             if rnd == 0:
                 # the better-ranked half of what is left first
-                k = left.sum(axis=1) // 2
-                if not k.any():
+                cnt = left.sum(axis=1)
+                if not (cnt > 1).any():
                     continue
-                e2 = np.where(left, est, -np.inf)
-                rank = np.argsort(np.argsort(-e2, axis=1, kind="stable"), axis=1)
-                left &= rank < k[:, None]
+                e2 = np.where(left, est, 0.0)
+                mean = e2.sum(axis=1) / np.maximum(cnt, 1)
+                left &= est >= mean[:, None]
             if left.any():
                 exact(left)
     jb = np.argmax(gain, axis=1)
