@@ -158,3 +158,118 @@ def test_smp_example_matches_in_distribution(shared_data: Path, tmp_path: Path) 
     # and the deterministic reading does not reproduce the log's first turn
     det = run_model("smp", a, **{**prm, "StateTransitions": "Deterministic"})
     assert np.abs(det.history[1] - ref[1]).max() > 1.0
+
+
+# ----------------------------------------------------------------------------- fast == reference
+def _turn_state(n: int, k: int, seed: int, acc: bool = False):  # type: ignore[no-untyped-def]
+    """One SMP state with risk attitudes, as the turn loop builds it (0-1 scale)."""
+    from detente.models import _smp_core as C
+
+    g = np.random.default_rng(seed)
+    pos = np.round(g.uniform(0, 1, (n, k)), 3)
+    sal = g.uniform(0.05, 1, (n, k))
+    sal = sal / sal.sum(1, keepdims=True) * g.uniform(0.3, 1.0, (n, 1))
+    cap = g.uniform(1, 100, n)
+    ideal = pos.copy()
+    if acc:  # ideals pulled part of the way toward other actors: u_nn < 1
+        ideal = np.clip(pos + g.normal(0, 0.05, (n, k)), 0, 1)
+    dist = C.distance(ideal, pos, sal)
+    r = C.big_r(C.pce(1.0 - dist, cap, "Proportional", "Linear", "Conditional"), "Mid")
+    return dist, r, sal.sum(1) * cap, sal.sum(1)
+
+
+@pytest.mark.parametrize("acc", [False, True])
+@pytest.mark.parametrize(
+    ("rule", "commit"),
+    [("Proportional", "SemiCommit"), ("Cubic", "SemiCommit"), ("Proportional", "FullCommit")],
+)
+def test_block_kernel_equals_reference_contest(rule: str, commit: str, acc: bool) -> None:
+    """The blocked third-party sums give the reference triple-wise P (to rounding)."""
+    from detente.models import _smp_core as C
+
+    n = 23
+    dist, r, w, _ = _turn_state(n, 3, 5, acc)
+    tab = C._pair_tables(dist, r, w, rule, "OneThird")
+    cand = ~np.eye(n, dtype=bool)
+    t = np.zeros((n, n))
+    ab = np.zeros((n, n))
+    C._evaluate_pairs(cand, np.ascontiguousarray(dist.T), w, tab, rule, commit, t, ab, block=500)
+    ci = tab["a"] + 0.5 * (ab + t)
+    cj = tab["b"] + 0.5 * (ab - t)
+    hi, ji = np.nonzero(cand)
+    ref, _, _ = C.contest(hi, hi, ji, dist, r, w, rule, commit, "OneThird")
+    np.testing.assert_allclose((ci / (ci + cj))[hi, ji], ref, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("n", "k", "seed", "acc"),
+    [(40, 2, 1, False), (80, 3, 2, False), (90, 1, 3, False), (70, 2, 4, True)],
+)
+def test_pruned_targets_equal_exhaustive(n: int, k: int, seed: int, acc: bool) -> None:
+    """Bounds, sampled third parties and pruning pick exactly the exhaustive targets."""
+    from detente.models import _smp_core as C
+
+    dist, r, w, s = _turn_state(n, k, seed, acc)
+    args = (dist, r, w, s, "Proportional", "SemiCommit", "OneThird")
+    fast = C.best_challenges(*args)
+    ref = C.best_challenges(*args, exhaustive=True)
+    np.testing.assert_array_equal(fast[0], ref[0])
+    ok = fast[0] >= 0
+    np.testing.assert_allclose(fast[1][ok], ref[1][ok], rtol=0, atol=1e-12)
+
+
+def test_pce_over_distinct_options_equals_full() -> None:
+    """Coalitions computed once per distinct position and spread: the same election."""
+    from detente.models import _smp_core as C
+
+    g = np.random.default_rng(0)
+    u_distinct = g.uniform(0, 1, (30, 9))
+    inv = g.integers(0, 9, 25)
+    inv[:9] = np.arange(9)
+    cap = g.uniform(1, 10, 30)
+    full = C.pce(u_distinct[:, inv], cap, "Proportional", "Linear", "Conditional")
+    spread = C.pce(u_distinct, cap, "Proportional", "Linear", "Conditional", inverse=inv)
+    np.testing.assert_array_equal(full, spread)
+
+
+@pytest.mark.parametrize(
+    ("n", "k", "seed", "kw"),
+    [
+        (70, 2, 6, {}),
+        (90, 1, 7, {}),
+        (50, 4, 8, {"StateTransitions": "Stochastic"}),
+        (30, 2, 4, {"VotingRule": "Cubic"}),
+        (40, 1, 5, {"BargnModel": "InitRcvrInterp"}),
+    ],
+)
+def test_optimised_history_equals_reference_path(n: int, k: int, seed: int, kw: dict) -> None:  # type: ignore[type-arg]
+    """Whole runs: the optimised path (pruned search, one-pass queue PCE) and the reference
+    path (every pair by the triple-wise contest, one PCE per queue size) give the same
+    history, bit for bit."""
+    a = _random(n, k, seed)
+    h1 = run_model("smp", a, rng=3, **kw).history
+    h2 = run_model("smp", a, rng=3, exhaustive=True, **kw).history
+    assert h1.shape == h2.shape
+    np.testing.assert_array_equal(h1, h2)
+
+
+def test_file_parameters_and_seed_are_used(shared_data: Path, tmp_path: Path) -> None:
+    """A KTAB XML scenario runs with its own ModelParameters; keyword arguments win."""
+    from detente.scenario.io.ktab_scenario import read_ktab_xml_scenario
+
+    src = (shared_data / "ktab" / "smpExample.xml").read_text(encoding="utf-8-sig")
+    f = tmp_path / "smpExample.xml"
+    f.write_text(src.replace("<dCoord></dCoord>", "<dCoord>52.8</dCoord>"))
+    a = read_ktab_xml_scenario(f).to_arrays()
+    fc = run_model("smp", a, max_turns=3)
+    assert fc.extra["params"]["PCEModel"] == "MarkovIncentive"
+    assert fc.extra["params"]["VotingRule"] == "PropCbc"
+    assert fc.extra["params"]["StateTransitions"] == "Stochastic"
+    # the file's seed makes the stochastic run repeatable
+    np.testing.assert_array_equal(fc.history, run_model("smp", a, max_turns=3).history)
+    fc2 = run_model("smp", a, max_turns=3, StateTransitions="Deterministic")
+    assert fc2.extra["params"]["StateTransitions"] == "Deterministic"
+    assert fc2.extra["params"]["PCEModel"] == "MarkovIncentive"
+    # the arrays made straight from the KTAB reader carry the same parameters
+    b = _smp_example(shared_data, tmp_path)
+    assert run_model("smp", b, max_turns=1).extra["params"]["VotingRule"] == "PropCbc"

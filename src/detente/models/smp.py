@@ -51,6 +51,27 @@ def _check_params(params: dict[str, Any]) -> dict[str, str]:
     return out
 
 
+def _file_params(meta: dict[str, Any]) -> tuple[dict[str, Any], int | None]:
+    """The scenario file's own SMP parameters and seed, if it has any.
+
+    ``meta["model_params"]`` (a :class:`~detente.scenario.schema.Scenario`'s
+    ``model_params``, where the KTAB XML reader puts ``ModelParameters`` under ``"smp"`` and
+    ``prngSeed`` under ``"seed"``); for arrays made directly by
+    :func:`~detente.scenario.io.ktab.ktab_to_arrays`, ``meta["ktab_parameters"]`` and
+    ``meta["seed"]``.
+    """
+    mp = meta.get("model_params") or {}
+    params = mp.get("smp") if isinstance(mp, dict) else None
+    seed = mp.get("seed") if isinstance(mp, dict) else None
+    if params is None:
+        params = meta.get("ktab_parameters")
+    if seed is None:
+        seed = meta.get("seed")
+    return (dict(params) if isinstance(params, dict) else {}), (
+        int(seed) if isinstance(seed, (int, np.integer)) else None
+    )
+
+
 def effective_power(capability: Any, salience: Any) -> Any:
     """Effective power of each actor on each dimension: capability × salience, ``(n, k)``."""
     return np.asarray(capability, float)[..., :, None] * np.asarray(salience, float)
@@ -116,7 +137,9 @@ def run(
         issues exceeds 1 are scaled down to sum to 1 (KTAB requires at most 1). An absent
         actor is given salience 0 on that issue and the issue's mid-point.
     rng : seed or Generator, optional
-        Used only with ``StateTransitions="Stochastic"``.
+        Used only with ``StateTransitions="Stochastic"``. When None, the scenario file's
+        own seed (KTAB's ``prngSeed``) is used if it has one; numpy's generator cannot
+        reproduce KTAB's draws, but the run is repeatable.
     max_turns : int
         KTAB's maxIter (100).
     exhaustive : bool
@@ -124,7 +147,10 @@ def run(
     **params
         The nine KTAB parameters by name (``VictoryProbModel``, ``PCEModel``,
         ``StateTransitions``, ``VotingRule``, ``BigRAdjust``, ``BigRRange``,
-        ``ThirdPartyCommit``, ``InterVecBrgn``, ``BargnModel``); defaults are KTAB's.
+        ``ThirdPartyCommit``, ``InterVecBrgn``, ``BargnModel``). Those not given are taken
+        from the scenario file when it has them (``arrays.meta["model_params"]["smp"]``, as
+        the KTAB XML reader stores ``ModelParameters``), otherwise KTAB's defaults. Keyword
+        arguments win over the file.
 
     Returns
     -------
@@ -141,8 +167,9 @@ def run(
     and *Multidimensional Bargaining using KTAB*, KAPSARC discussion papers; KTAB (MIT),
     ``examples/smp``; reference logs ``examples/smp/doc/20170530_ref-*.txt``.
     """
-    p = _check_params(params)
-    gen = np.random.default_rng(rng)
+    file_params, file_seed = _file_params(arrays.meta)
+    p = _check_params({**file_params, **params})
+    gen = np.random.default_rng(file_seed if rng is None else rng)
     n = len(arrays.actor_ids)
     keep = np.asarray(arrays.present, bool).any(axis=1)  # absent from every issue: no part
     sub = arrays if keep.all() else arrays.subset(actors=np.flatnonzero(keep))
