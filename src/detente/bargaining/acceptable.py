@@ -1,5 +1,10 @@
 """Acceptable sets, the zone of agreement, and the minimal concessions that would open it.
 
+Hard limits (the default reading for scenarios, see :mod:`detente.bargaining.analysis`):
+:func:`signable_intervals`, :func:`within_limits`, :func:`limit_gaps` (blocking issues and
+gaps) and :func:`limit_concessions` (the LP that moves reservation points). The rest of this
+docstring describes the utility-threshold reading:
+
 * Actor ``i``'s **acceptable set**: the packages ``x`` with ``u_i(x) >= r_i`` (its walk-away).
 * The **zone of agreement**: the packages acceptable to every veto player. It is non-empty iff
   some Pareto-efficient package is in it (a package dominating an acceptable one is

@@ -135,7 +135,7 @@ def analyze(
                 typer.echo(
                     f"  {r['actor']} {r['issue']} = {r['reservation']:g} "
                     f"(position {r['position']:g}, salience {r['salience']:.2f}); "
-                    f"sources: {src}; {r['basis']}"
+                    f"sources: {src}; position basis: {r['basis']}"
                 )
                 if r["note"]:
                     typer.echo(f"      {r['note']}")
