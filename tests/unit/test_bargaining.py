@@ -13,7 +13,6 @@ from detente.bargaining import (
     blocking_issues,
     minimal_concessions,
     package_utility,
-    reservation_concessions,
 )
 from detente.scenario.arrays import ScenarioArrays
 
@@ -67,21 +66,6 @@ def test_blocking_issue_only_where_no_option_can_work():
     )
     # best on 'common' (0.5) + A needs 0.3 on split -> x >= 0.6, B needs 1-x >= 0.6: blocked
     assert blocking_issues(d) == ["s"]
-
-
-def test_reservation_moves_closed_form():
-    # positions 0 and 100, reservation points 30 and 60: gap of 30 scale units
-    a = ScenarioArrays.from_numpy(
-        [1, 1],
-        [[0.0], [100.0]],
-        [[1.0], [0.5]],
-        veto=[True, True],
-        reservation=np.array([[30.0], [60.0]]),
-    )
-    (m,) = reservation_concessions(a)
-    assert m["blocked"]
-    # the cheaper mover (salience 0.5) moves all 30 units: cost 15
-    assert m["cost"] == pytest.approx(15.0) and m["moves"] == {"a1": pytest.approx(30.0)}
 
 
 def test_package_utility_loss_shapes():

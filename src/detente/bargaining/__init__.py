@@ -11,7 +11,6 @@ from detente.bargaining.acceptable import (
     limit_concessions,
     limit_gaps,
     minimal_concessions,
-    reservation_concessions,
     signable_intervals,
     within_limits,
 )
@@ -56,7 +55,6 @@ __all__ = [
     "nondominated",
     "package_utility",
     "pareto_fold",
-    "reservation_concessions",
     "signable_intervals",
     "walkaway_utility",
     "within_limits",

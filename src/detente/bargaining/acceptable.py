@@ -53,7 +53,6 @@ __all__ = [
     "limit_concessions",
     "limit_gaps",
     "minimal_concessions",
-    "reservation_concessions",
     "signable_intervals",
     "within_limits",
 ]
@@ -235,52 +234,6 @@ def blocking_issues(domain: AdditiveDomain) -> list[str]:
     return out
 
 
-def reservation_concessions(
-    arrays: ScenarioArrays, *, weighted: bool = True
-) -> list[dict[str, Any]]:
-    """Issue-by-issue minimal moves of reservation points that make the veto players' signable
-    intervals intersect (module docstring). Issues without at least two veto players with a
-    known reservation point are skipped.
-
-    Returns
-    -------
-    list of dicts, one per issue checked: ``issue``, ``blocked`` (bool), ``value`` (a value
-    every veto player would sign after the moves), ``moves`` {actor: scale units},
-    ``cost`` (the minimised objective).
-    """
-    out = []
-    veto = np.flatnonzero(arrays.veto)
-    for j, iss in enumerate(arrays.issue_ids):
-        rows = [i for i in veto if arrays.present[i, j] and not np.isnan(arrays.reservation[i, j])]
-        if len(rows) < 2:
-            continue
-        p = arrays.position[rows, j]
-        rad = np.abs(arrays.reservation[rows, j] - p)
-        lo_i, hi_i = p - rad, p + rad
-        c = arrays.salience[rows, j] if weighted else np.ones(len(rows))
-        c = np.where(c > 0, c, 1e-9)
-        cand = np.concatenate([lo_i, hi_i])
-        dist = np.maximum(
-            0.0, np.maximum(lo_i[None, :] - cand[:, None], cand[:, None] - hi_i[None, :])
-        )
-        f = (dist * c).sum(axis=1)
-        tie = dist.sum(axis=1)
-        best = np.lexsort((tie, f))[0]
-        x = float(cand[best])
-        moves = {arrays.actor_ids[i]: float(dist[best, a]) for a, i in enumerate(rows)}
-        out.append(
-            {
-                "issue": iss,
-                "blocked": bool(lo_i.max() > hi_i.min()),
-                "value": x if lo_i.max() > hi_i.min() else float((lo_i.max() + hi_i.min()) / 2),
-                "moves": {k: v for k, v in moves.items() if v > 0},
-                "cost": float(f[best]),
-            }
-        )
-    return out
-
-
-# --------------------------------------------------------------------------- hard limits
 def signable_intervals(arrays: ScenarioArrays) -> tuple[FloatArray, FloatArray]:
     """Each actor's signable interval per issue, ``(lo, hi)`` each ``(n, k)`` in issue units.
 
