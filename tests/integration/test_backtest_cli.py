@@ -126,3 +126,58 @@ def test_backtest_errors_are_one_line(shared_data: Path, args: list[str]) -> Non
     r = runner.invoke(app, [a.format(**d) for a in args])
     assert r.exit_code == 2, r.output
     assert "Traceback" not in r.output
+
+
+def test_predict_with_training_file_without_outcomes_exits_2(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    # the held-out inputs as --train: reading its inputs is fine, it has no outcomes to fit on
+    hold = str(shared_data / "deu3" / "deu3-holdout-inputs.tsv")
+    out = tmp_path / "p.csv"
+    for model in ("compromise", "fitted-lite"):
+        r = runner.invoke(
+            app, ["backtest", "predict", "--train", hold, hold, "-m", model, "-o", str(out)]
+        )
+        assert r.exit_code == 2, r.output
+        assert "no issue with an outcome and at least 3 valid positions" in r.output
+        assert "Traceback" not in r.output and not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("flag", "target"),
+    [
+        ("--csv", "missing/m.csv"),  # a folder that does not exist: refused before the run
+        ("--plot", "missing/m.png"),
+        ("--csv", "."),  # a folder where the file should be: the write fails, one line
+        ("--plot", "dir.png"),
+    ],
+)
+def test_backtest_write_errors_are_one_line(
+    shared_data: Path, tmp_path: Path, flag: str, target: str
+) -> None:
+    (tmp_path / "dir.png").mkdir()
+    dev = str(shared_data / "deu3" / "deu3-dev.tsv")
+    path = str(tmp_path / target)
+    r = runner.invoke(app, ["backtest", dev, "-m", "compromise", "--boot", "20", flag, path])
+    assert r.exit_code == 2, r.output
+    assert "Traceback" not in r.output and "error:" in r.output
+    assert path.rstrip("/.") in r.output or str(tmp_path) in r.output
+
+
+def test_backtest_plot_type_checked_before_running(shared_data: Path, tmp_path: Path) -> None:
+    dev = str(shared_data / "deu3" / "deu3-dev.tsv")
+    r = runner.invoke(app, ["backtest", dev, "-m", "compromise", "--plot", str(tmp_path / "m.gif")])
+    assert r.exit_code == 2, r.output
+    assert ".png, .svg, .pdf" in r.output
+    assert "DEU backtest" not in r.output  # nothing was run
+
+
+@pytest.mark.parametrize("target", ["missing/p.csv", "."])
+def test_predict_write_errors_are_one_line(shared_data: Path, tmp_path: Path, target: str) -> None:
+    dev = str(shared_data / "deu3" / "deu3-dev.tsv")
+    hold = str(shared_data / "deu3" / "deu3-holdout-inputs.tsv")
+    r = runner.invoke(
+        app, ["backtest", "predict", "--train", dev, hold, "-o", str(tmp_path / target)]
+    )
+    assert r.exit_code == 2, r.output
+    assert "Traceback" not in r.output and "error:" in r.output

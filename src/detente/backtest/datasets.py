@@ -35,9 +35,13 @@ Treaty figures
   55 % of the members of the Council comprising at least 65 % of the Union's population. The
   population figures are those the Council fixes each year in Annex III of its Rules of
   Procedure; :data:`POPULATION_2015` holds the figures for 2015 (Council Decision
-  2014/937/EU; Eurostat populations of 1 January 2014), rounded to thousands. They were
-  transcribed from memory of the decision and should be checked against its text; a 1 %
-  error in one country changes its capability by 1 % and a forecast by far less.
+  2014/937/EU; Eurostat populations of 1 January 2014), rounded to thousands. **They are
+  unverified**: they were transcribed from memory of the decision and have not been checked
+  against its text. Only the ``council`` and ``council-roles`` options use them, and only for
+  proposals introduced from 1 November 2014 (7 of the 95 proposals, 19 of the 245 scored
+  issues of ``deu3-dev.tsv``); every other option and every other proposal is unaffected. A
+  1 % error in one country's figure changes its capability by under 1 % and a forecast by
+  far less.
   A state's capability under the double majority is the mean of its share of the members
   (1/28) and its share of the population — the two criteria weighted alike (a modelling
   choice, documented; a power index would be the refinement).
@@ -67,7 +71,6 @@ import re
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -85,7 +88,6 @@ __all__ = [
     "parse_intro",
     "proposal_arrays",
     "role_capability",
-    "subset_issues",
 ]
 
 CAPABILITY_OPTIONS = ("equal", "gdp", "council", "council-roles")
@@ -111,7 +113,8 @@ POPULATION_2015: dict[str, float] = {
     "sk": 5_416, "ie": 4_604, "cr": 4_247, "lt": 2_943, "si": 2_061, "lv": 2_001,
     "ee": 1_316, "cy": 858, "lu": 550, "mt": 425,
 }  # fmt: skip
-"""Population in thousands for the double majority in 2015 (Council Decision 2014/937/EU)."""
+"""Population in thousands for the double majority in 2015 (Council Decision 2014/937/EU);
+unverified (transcribed from memory; see the module docstring for what depends on it)."""
 
 _NICE_START = date(2004, 11, 1)
 _DOUBLE_START = date(2014, 11, 1)
@@ -225,8 +228,10 @@ class DeuData:
     outcome : (k,) float
         Recorded outcome per issue (``nan`` where the file has none, e.g. held-out inputs).
     proposal, proc, vote, intro : (k,) object arrays
-        ``prnr``; procedure ``COD``/``CNS``; Council rule ``QMV``/``Unan`` (``QMV(10)`` folded
-        into ``QMV``); introduction date text.
+        ``prnr``; procedure and Council rule as
+        :func:`detente.models.procedural.issue_labels` normalises them (upper case; ``COD``,
+        ``CNS``; ``QMV(10)`` and other ``QMV…`` spellings → ``QMV``, ``Unan``, ``UNANIMITY``
+        and other ``UNAN…`` spellings → ``UNAN``); introduction date text.
     gdp : (n,) float
         The GDP line of the file (used by the ``gdp`` option).
     path : Path
@@ -246,11 +251,6 @@ class DeuData:
         return len(self.outcome)
 
 
-def subset_issues(arrays: ScenarioArrays, issues: Any, actors: Any = None) -> ScenarioArrays:
-    """``arrays.subset`` (which slices the per-issue and per-actor tuples in ``meta`` too)."""
-    return arrays.subset(actors=actors, issues=issues)
-
-
 def load_deu(path: str | Path, *, need_outcome: bool = True, min_actors: int = 3) -> DeuData:
     """Read a DEU III table and keep the issues the published baselines score.
 
@@ -267,25 +267,24 @@ def load_deu(path: str | Path, *, need_outcome: bool = True, min_actors: int = 3
     ScenarioError
         From the DEU reader, for a malformed table.
     """
+    # the built-in models register in their documented order before one is imported here
+    import detente.models._builtin  # noqa: F401
+    from detente.models.procedural import issue_labels
     from detente.scenario.io.deu import read_deu, valid_issue_ids
 
     scenario = read_deu(path, capability="gdp")
     keep_ids = set(valid_issue_ids(scenario, min_actors=min_actors, need_outcome=need_outcome))
     arrays = scenario.to_arrays()
     keep = np.array([i in keep_ids for i in arrays.issue_ids], dtype=bool)
-    arrays = subset_issues(arrays, keep)
+    arrays = arrays.subset(issues=keep)
     attrs = arrays.meta["issue_attributes"]
     outcome = np.array([float(a.get("outcome", np.nan)) for a in attrs])
-    vote = np.array(
-        ["QMV" if str(a.get("counvte", "")).upper().startswith("QMV") else str(a.get("counvte", ""))
-         for a in attrs],
-        dtype=object,
-    )  # fmt: skip
+    proc, vote = issue_labels(arrays)
     return DeuData(
         arrays=arrays,
         outcome=outcome,
         proposal=np.array(arrays.meta["issue_groups"], dtype=object),
-        proc=np.array([str(a.get("proc", "")) for a in attrs], dtype=object),
+        proc=proc,
         vote=vote,
         intro=np.array([str(a.get("intro", "")) for a in attrs], dtype=object),
         gdp=np.asarray(arrays.capability, dtype=float).copy(),
@@ -310,7 +309,7 @@ def proposal_arrays(data: DeuData, issues: np.ndarray, capability: str = "equal"
     idx = np.arange(data.n_issues)[issues]
     a = data.arrays
     actors = a.present[:, idx].any(axis=1)
-    sub = subset_issues(a, idx, actors)
+    sub = a.subset(actors=actors, issues=idx)
     ids = sub.actor_ids
     if capability == "equal":
         cap = np.ones(len(ids))

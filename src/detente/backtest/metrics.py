@@ -26,6 +26,7 @@ __all__ = [
     "Interval",
     "bootstrap_metric",
     "cluster_resample_counts",
+    "format_interval",
     "mae",
     "paired_bootstrap",
     "rmse",
@@ -62,7 +63,7 @@ class Interval:
     hi: float
 
     def __str__(self) -> str:
-        return f"{self.estimate:.2f} [{self.lo:.2f}, {self.hi:.2f}]"
+        return format_interval(self.estimate, self.lo, self.hi)
 
 
 def cluster_resample_counts(
@@ -123,6 +124,24 @@ def _point(error: np.ndarray, metric: str, tol: float) -> float:
     raise KeyError(f"unknown metric {metric!r}; allowed: {', '.join(METRICS)}")
 
 
+def _bootstrap(
+    errors: list[Any], groups: Any, metric: str, n_boot: int, level: float, tol: float, rng: Any
+) -> tuple[float, float, float]:
+    """Point estimate and percentile interval of ``metric(errors[0]) - metric(errors[1])``
+    (or of ``metric(errors[0])`` alone), all on the same resampled clusters."""
+    e = np.stack([np.asarray(x, dtype=float) for x in errors])
+    counts, label = cluster_resample_counts(groups, n_boot, rng)
+    reps = _replicates(e, counts, label, metric, tol)
+    points = [_point(row, metric, tol) for row in e]
+    if len(e) == 2:
+        reps, point = reps[0] - reps[1], points[0] - points[1]
+    else:
+        reps, point = reps[0], points[0]
+    a = (1.0 - level) / 2.0
+    lo, hi = np.quantile(reps, [a, 1.0 - a])
+    return point, float(lo), float(hi)
+
+
 def bootstrap_metric(
     error: Any,
     groups: Any,
@@ -152,13 +171,12 @@ def bootstrap_metric(
         Cluster label of each item (the DEU proposal ``prnr``).
     metric : {"mae", "rmse", "within10"}
     rng : seed or Generator
+
+    References
+    ----------
+    Field, C. A. & Welsh, A. H. (2007). Bootstrapping clustered data. *JRSS B* 69(3), 369–390.
     """
-    e = np.asarray(error, dtype=float)
-    counts, label = cluster_resample_counts(groups, n_boot, rng)
-    reps = _replicates(e, counts, label, metric, tol)[0]
-    a = (1.0 - level) / 2.0
-    lo, hi = np.quantile(reps, [a, 1.0 - a])
-    return Interval(_point(e, metric, tol), float(lo), float(hi))
+    return Interval(*_bootstrap([error], groups, metric, n_boot, level, tol, rng))
 
 
 def paired_bootstrap(
@@ -181,14 +199,24 @@ def paired_bootstrap(
        sample, so the difference keeps the pairing by issue.
     3. Percentile interval of the replicated differences. For MAE and RMSE a negative
        difference favours the model; for ``within10`` a positive one does.
+
+    References
+    ----------
+    Efron, B. & Tibshirani, R. J. (1993). *An Introduction to the Bootstrap*, ch. 13.
     """
     e = np.asarray(error, dtype=float)
     b = np.asarray(baseline_error, dtype=float)
     if e.shape != b.shape:
         raise ValueError(f"error shapes differ: {e.shape} vs {b.shape}")
-    counts, label = cluster_resample_counts(groups, n_boot, rng)
-    reps = _replicates(np.stack([e, b]), counts, label, metric, tol)
-    diff = reps[0] - reps[1]
-    a = (1.0 - level) / 2.0
-    lo, hi = np.quantile(diff, [a, 1.0 - a])
-    return Interval(_point(e, metric, tol) - _point(b, metric, tol), float(lo), float(hi))
+    return Interval(*_bootstrap([e, b], groups, metric, n_boot, level, tol, rng))
+
+
+def format_interval(
+    estimate: float, lo: float, hi: float, *, digits: int = 2, signed: bool = False
+) -> str:
+    """``"24.46 [22.03, 27.03]"`` (``"+0.43 [-0.01, +0.99]"`` when ``signed``); ``"—"`` when
+    the estimate is missing."""
+    if estimate is None or not np.isfinite(estimate):
+        return "—"
+    f = f"{{:{'+' if signed else ''}.{digits}f}}"
+    return f"{f.format(estimate)} [{f.format(lo)}, {f.format(hi)}]"

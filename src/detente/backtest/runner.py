@@ -10,26 +10,30 @@ error is reported beside, never instead.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from detente.backtest.datasets import DeuData, load_deu, proposal_arrays
-from detente.backtest.metrics import METRICS, bootstrap_metric, paired_bootstrap
+from detente.backtest.metrics import METRICS, bootstrap_metric, format_interval, paired_bootstrap
+from detente.scenario.errors import ScenarioError
 
 __all__ = [
     "SUBSETS",
     "BacktestResult",
     "capability_matrix",
     "default_models",
+    "interval_text",
     "predict_deu",
     "predict_file",
     "run_backtest",
+    "subset_mask",
 ]
 
 SUBSETS = ("all", "COD", "CNS", "QMV", "Unan")
+"""Subsets scored: all issues, by procedure, by Council vote rule (labels as displayed)."""
 _FITTABLE: dict[str, tuple[str, ...] | None] = {"fitted": None, "fitted-lite": ("gamma", "shrink")}
 
 
@@ -60,6 +64,16 @@ def _proposals(data: DeuData) -> list[Any]:
     return list(seen)
 
 
+def subset_mask(proc: Any, vote: Any, subset: str) -> np.ndarray:
+    """Issues of a subset of :data:`SUBSETS`, from labels normalised by
+    :func:`detente.models.procedural.issue_labels` (``"Unan"`` selects ``UNAN``)."""
+    proc = np.asarray(proc, dtype=object)
+    if subset == "all":
+        return np.ones(len(proc), dtype=bool)
+    key = subset.upper()
+    return (proc == key) | (np.asarray(vote, dtype=object) == key)  # type: ignore[no-any-return]
+
+
 def predict_deu(
     data: DeuData,
     model: str,
@@ -72,22 +86,42 @@ def predict_deu(
 
     Steps
     -----
-    1. For each proposal, the arrays of its issues and the actors present on any of them,
-       with the capability option applied (:func:`~detente.backtest.datasets.proposal_arrays`).
-    2. Run the model (stochastic models get a generator seeded from ``seed`` and the
-       proposal's order, so results do not depend on which models ran before).
-    3. Put the forecasts back in issue order.
+    1. ``equal`` and ``gdp`` give each actor one capability, so the model runs through
+       :func:`detente.models.registry.run_by_group` on the proposals (``issue_groups``) —
+       the very call ``detente forecast`` makes.
+    2. ``council`` and ``council-roles`` give an actor a capability that depends on the
+       proposal's date and procedure: for each proposal, the arrays of its issues and the
+       actors present on any of them with that proposal's capability
+       (:func:`~detente.backtest.datasets.proposal_arrays`), run one by one.
+    3. Either way a stochastic model gets the streams of ``run_by_group``: child *n* of
+       ``SeedSequence(seed).spawn(number of proposals)`` for the *n*-th proposal in order of
+       first appearance (``seed`` itself when there is one proposal), so ``detente forecast
+       --seed S`` and ``detente backtest --seed S`` draw alike on the same issues, and no
+       result depends on which models ran before.
+    4. Forecasts come back in issue order (``nan`` where the model gives none).
     """
+    from detente.backtest.datasets import CAPABILITY_OPTIONS
     from detente.models import get_model
+    from detente.models.registry import run_by_group, spawn_streams
 
+    if capability not in CAPABILITY_OPTIONS:
+        raise KeyError(
+            f"unknown capability option {capability!r}; allowed: {', '.join(CAPABILITY_OPTIONS)}"
+        )
     info = get_model(model)
+    kw = params or {}
+    if capability in ("equal", "gdp"):
+        a = data.arrays
+        cap = np.ones(a.n_actors) if capability == "equal" else data.gdp
+        fc = run_by_group(model, replace(a, capability=np.asarray(cap, float)), rng=seed, **kw)
+        return np.asarray(fc.forecast, dtype=float)
+    props = _proposals(data)
+    rngs: list[Any] = spawn_streams(seed, len(props)) if len(props) > 1 else [seed]
     out = np.full(data.n_issues, np.nan)
-    seqs = np.random.SeedSequence(seed).spawn(len(_proposals(data))) if info.stochastic else None
-    for n, prop in enumerate(_proposals(data)):
+    for prop, rng in zip(props, rngs, strict=True):
         idx = np.flatnonzero(data.proposal == prop)
         arr = proposal_arrays(data, idx, capability)
-        rng = np.random.default_rng(seqs[n]) if seqs is not None else None
-        fc = info.run(arr, rng=rng, **(params or {}))
+        fc = info.run(arr, rng=rng if info.stochastic else None, **kw)
         out[idx] = np.asarray(fc.forecast, dtype=float)
     return out
 
@@ -123,13 +157,6 @@ class BacktestResult:
     def models(self) -> list[str]:
         return list(dict.fromkeys(self.issues["model"]))
 
-    def _subset_mask(self, df: Any, subset: str) -> Any:
-        if subset == "all":
-            return np.ones(len(df), bool)
-        if subset in ("COD", "CNS"):
-            return (df["proc"] == subset).to_numpy()
-        return (df["vote"] == subset).to_numpy()
-
     def to_df(self) -> Any:
         """Metrics table: one row per model and subset (all, COD, CNS, QMV, Unan).
 
@@ -145,7 +172,7 @@ class BacktestResult:
         for model in self.models:
             df = self.issues[self.issues["model"] == model].set_index("issue")
             for subset in SUBSETS:
-                mask = self._subset_mask(df, subset)
+                mask = subset_mask(df["proc"].to_numpy(), df["vote"].to_numpy(), subset)
                 if not mask.any():
                     continue
                 d = df[mask]
@@ -186,25 +213,86 @@ class BacktestResult:
                 rows.append(row)
         return pd.DataFrame(rows)
 
-    def summary(self, subset: str = "all") -> str:
-        """A plain-text table of one subset."""
-        t = self.to_df()
+    def table(self, subset: str = "all", metrics: Any = None) -> Any:
+        """One subset's metrics as display text: one row per model, every interval formatted.
+
+        Columns: ``model`` (``(CV)`` marks fitted models scored out of fold), ``n``, ``MAE``,
+        ``ratio`` (MAE / baseline MAE), ``ΔMAE``, ``RMSE``, ``ΔRMSE``, ``within 10``,
+        ``Δwithin 10``, ``in-sample MAE``, ``fallbacks``. ``metrics`` is ``to_df()`` if
+        already computed.
+        """
+        import pandas as pd
+
+        t = self.to_df() if metrics is None else metrics
         t = t[t["subset"] == subset]
-        head = (
-            f"DEU backtest ({subset}; capability={self.capability}; 95% proposal-bootstrap, "
-            f"{self.n_boot} draws, seed {self.seed}; Δ = model − {self.baseline})"
-        )
-        lines = [head, f"{'model':<16}{'n':>4}  {'MAE [95% CI]':<22}{'ΔMAE [95% CI]':<24}"
-                 f"{'RMSE [95% CI]':<22}{'within10 [95% CI]':<22}"]  # fmt: skip
+        b = t[t["model"] == self.baseline]["mae"]
+        base = float(b.iloc[0]) if len(b) else math.nan
+        rows = []
         for _, r in t.iterrows():
-            name = r["model"] + (" (CV)" if r["cv"] else "")
+            rows.append(
+                {
+                    "model": r["model"] + (" (CV)" if r["cv"] else ""),
+                    "n": int(r["n"]),
+                    "MAE": interval_text(r, "mae"),
+                    "ratio": f"{r['mae'] / base:.3f}" if base > 0 else "—",
+                    "ΔMAE": interval_text(r, "d_mae", signed=True),
+                    "RMSE": interval_text(r, "rmse"),
+                    "ΔRMSE": interval_text(r, "d_rmse", signed=True),
+                    "within 10": interval_text(r, "within10"),
+                    "Δwithin 10": interval_text(r, "d_within10", signed=True),
+                    "in-sample MAE": (
+                        f"{r['in_sample_mae']:.2f}" if np.isfinite(r["in_sample_mae"]) else ""
+                    ),
+                    "fallbacks": int(r["n_fallback"]),
+                }
+            )
+        return pd.DataFrame(rows)
+
+    def by_subset(self, metrics: Any = None) -> Any:
+        """MAE by procedure and Council rule as display text: ``"mae (Δ [lo, hi])"`` per model
+        (rows) and subset (columns headed ``"COD (n=151)"`` etc.)."""
+        import pandas as pd
+
+        t = self.to_df() if metrics is None else metrics
+        subsets = [s for s in SUBSETS[1:] if s in set(t["subset"])]
+        heads = {s: f"{s} (n={int(t[t['subset'] == s]['n'].iloc[0])})" for s in subsets}
+        rows = []
+        for m in self.models:
+            row = {"model": m + (" (CV)" if m in self.fitted else "")}
+            for s in subsets:
+                r = t[(t["model"] == m) & (t["subset"] == s)]
+                row[heads[s]] = (
+                    "—"
+                    if r.empty
+                    else f"{r['mae'].iloc[0]:.2f} ({interval_text(r.iloc[0], 'd_mae', signed=True)})"
+                )
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def summary(self, subset: str = "all") -> str:
+        """Plain text: the metrics of one subset, MAE by procedure and vote rule (for
+        ``subset="all"``), the fitted parameters, and the models that failed."""
+        metrics = self.to_df()
+        head = (
+            f"DEU backtest ({subset}; capability={self.capability}; "
+            f"{100 * self.level:.0f}% proposal-bootstrap, {self.n_boot} draws, seed {self.seed}; "
+            f"Δ = model − {self.baseline})"
+        )
+        lines = [head, _text(self.table(subset, metrics))]
+        if subset == "all" and len(self.models):
+            lines += [
+                "",
+                f"MAE by procedure and Council vote rule (Δ vs {self.baseline}):",
+                _text(self.by_subset(metrics)),
+            ]
+        for m, info in self.fitted.items():
+            ps = ", ".join(f"{k}={v:.3g}" for k, v in info["params"].items())
             lines.append(
-                f"{name:<16}{r['n']:>4}  "
-                f"{_iv(r, 'mae'):<22}{_iv(r, 'd_mae', signed=True):<24}"
-                f"{_iv(r, 'rmse'):<22}{_iv(r, 'within10', 2):<22}"
+                f"{m}: grouped {info['n_folds']}-fold CV MAE {info['cv_mae']:.2f} (shown above); "
+                f"in-sample {info['in_sample_mae']:.2f}; fitted on all: {ps}"
             )
         for m, why in self.failures.items():
-            lines.append(f"{m:<16} failed: {why}")
+            lines.append(f"{m} failed: {why}")
         return "\n".join(lines)
 
     def plot(self, ax: Any = None) -> Any:
@@ -238,12 +326,19 @@ class BacktestResult:
         return ax
 
 
-def _iv(r: Any, key: str, digits: int = 2, signed: bool = False) -> str:
-    v = r.get(key, math.nan)
+def _text(df: Any) -> str:
+    """A display table as plain text, the model names left-aligned."""
+    w = max([len("model"), *map(len, df["model"])]) if len(df) else 5
+    return str(df.to_string(index=False, formatters={"model": lambda s: f"{s:<{w}}"}))
+
+
+def interval_text(row: Any, key: str, digits: int = 2, signed: bool = False) -> str:
+    """``row[key]`` with ``row[key_lo]``, ``row[key_hi]`` as ``"24.46 [22.03, 27.03]"``
+    (:func:`~detente.backtest.metrics.format_interval`; ``"—"`` when missing)."""
+    v = row.get(key, math.nan)
     if v is None or not np.isfinite(v):
         return "—"
-    fmt = f"{{:{'+' if signed else ''}.{digits}f}}"
-    return f"{fmt.format(v)} [{fmt.format(r[key + '_lo'])}, {fmt.format(r[key + '_hi'])}]"
+    return format_interval(v, row[key + "_lo"], row[key + "_hi"], digits=digits, signed=signed)
 
 
 def run_backtest(
@@ -334,7 +429,7 @@ def run_backtest(
         e = ins - d.outcome
         info["in_sample"] = {}
         for s in SUBSETS:
-            m = np.ones(d.n_issues, bool) if s == "all" else (d.proc == s) | (d.vote == s)
+            m = subset_mask(d.proc, d.vote, s)
             info["in_sample"][s] = float(np.mean(np.abs(e[m]))) if m.any() else math.nan
         info["in_sample_mae"] = info["in_sample"]["all"]
     return BacktestResult(issues, capability, baseline, n_boot, seed, level, fitted, failures)
@@ -398,6 +493,15 @@ def predict_file(
     get_model(model)
     hold = load_deu(holdout, need_outcome=False, min_actors=min_actors)
     tr = load_deu(train)
+    if tr.n_issues == 0:
+        raise ScenarioError(
+            "no issue with an outcome and at least 3 valid positions",
+            path=train,
+            allowed=(
+                "a DEU III table with outcomes ('out' column) to train on, such as "
+                "deu3-dev.tsv; the held-out inputs have none"
+            ),
+        )
     if model in _FITTABLE:
         from detente.models.fitted import fit, fitted_forecast
 

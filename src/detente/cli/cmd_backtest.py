@@ -7,7 +7,6 @@ writes blind forecasts.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -55,12 +54,22 @@ def _check_capability(capability: str) -> None:
         )
 
 
-def _fmt(row: Any, key: str, digits: int = 2, signed: bool = False) -> str:
-    v = row.get(key, math.nan)
-    if v is None or not math.isfinite(v):
-        return "—"
-    f = f"{{:{'+' if signed else ''}.{digits}f}}"
-    return f"{f.format(v)} [{f.format(row[key + '_lo'])}, {f.format(row[key + '_hi'])}]"
+_PLOT_SUFFIXES = (".png", ".svg", ".pdf")
+
+
+def _check_plot(plot: Path | None) -> None:
+    if plot is not None and plot.suffix.lower() not in _PLOT_SUFFIXES:
+        fail(
+            f"--plot {plot}: unknown picture type {plot.suffix or '(none)'!r}; "
+            f"use one of: {', '.join(_PLOT_SUFFIXES)}"
+        )
+
+
+def _check_out(path: Path | None, flag: str) -> None:
+    """Refuse before any work an output whose folder does not exist (other write errors,
+    such as a read-only folder, surface from the write itself through ``errors()``)."""
+    if path is not None and not path.parent.is_dir():
+        fail(f"{flag} {path}: the folder {path.parent} does not exist")
 
 
 @backtest_app.command("run")
@@ -100,12 +109,12 @@ def run_cmd(
     model, overall and by procedure (COD/CNS) and Council rule (QMV/Unan). Fitted models are
     scored by out-of-fold forecasts of cross-validation grouped by proposal.
     """
-    from rich.console import Console
-    from rich.table import Table
-
     from detente.backtest import run_backtest
 
     _check_capability(capability)
+    _check_plot(plot)
+    _check_out(csv, "--csv")
+    _check_out(plot, "--plot")
     if boot < 10:
         fail(f"--boot {boot} is too small; use at least 10 (2000 recommended)")
     if folds < 2:
@@ -119,60 +128,23 @@ def run_cmd(
             )
         except ValueError as e:
             fail(str(e))
-        table = res.to_df()
-    con = Console(highlight=False)
-    if not con.is_terminal:
-        con.width = 170
-    t = Table(
-        title=(
-            f"DEU backtest: {file.name}, capability={capability}, 95% proposal-bootstrap "
-            f"({boot} draws); Δ = model − {res.baseline}"
-        )
-    )
-    for c in ("model", "n", "MAE", "ΔMAE", "RMSE", "ΔRMSE", "within 10", "Δwithin 10"):
-        t.add_column(c, justify="left" if c == "model" else "right")
-    for _, r in table[table["subset"] == "all"].iterrows():
-        name = r["model"] + (" (CV)" if r["cv"] else "")
-        t.add_row(
-            name, str(r["n"]), _fmt(r, "mae"), _fmt(r, "d_mae", signed=True), _fmt(r, "rmse"),
-            _fmt(r, "d_rmse", signed=True), _fmt(r, "within10"), _fmt(r, "d_within10", signed=True),
-        )  # fmt: skip
-    con.print(t)
-    s = Table(title="MAE by procedure and Council vote rule (Δ vs the baseline)")
-    s.add_column("model")
-    subsets = [x for x in ("COD", "CNS", "QMV", "Unan") if x in set(table["subset"])]
-    for sub in subsets:
-        n = int(table[(table["subset"] == sub)]["n"].iloc[0])
-        s.add_column(f"{sub} (n={n})", justify="right")
-    for m in res.models:
-        cells = []
-        for sub in subsets:
-            r = table[(table["model"] == m) & (table["subset"] == sub)]
-            cells.append("—" if r.empty else f"{r['mae'].iloc[0]:.2f} ({r['d_mae'].iloc[0]:+.2f})")
-        s.add_row(m + (" (CV)" if m in res.fitted else ""), *cells)
-    con.print(s)
-    for m, info in res.fitted.items():
-        ps = ", ".join(f"{k}={v:.3g}" for k, v in info["params"].items())
-        con.print(
-            f"{m}: grouped {info['n_folds']}-fold CV MAE {info['cv_mae']:.2f} (shown above); "
-            f"in-sample {info['in_sample_mae']:.2f}; fitted on all: {ps}"
-        )
-    for m, why in res.failures.items():
-        con.print(f"[yellow]{m} failed:[/] {why}")
-    if csv is not None:
-        table.to_csv(csv, index=False)
-        con.print(f"wrote {csv}")
-    if plot is not None:
-        import matplotlib
+        typer.echo(res.summary())
+        if csv is not None:
+            res.to_df().to_csv(csv, index=False)
+            typer.echo(f"wrote {csv}")
+        if plot is not None:
+            import matplotlib
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+            matplotlib.use("Agg")
+            import matplotlib.pyplot as plt
 
-        ax = res.plot()
-        ax.figure.tight_layout()
-        ax.figure.savefig(plot, dpi=120)
-        plt.close(ax.figure)
-        con.print(f"wrote {plot}")
+            ax = res.plot()
+            ax.figure.tight_layout()
+            try:
+                ax.figure.savefig(plot, dpi=120)
+            finally:
+                plt.close(ax.figure)
+            typer.echo(f"wrote {plot}")
 
 
 @backtest_app.command("predict")
@@ -201,10 +173,11 @@ def predict_cmd(
     from detente.backtest import predict_file
 
     _check_capability(capability)
+    _check_out(output, "--output")
     with errors():
         for p in (train, holdout):
             if not p.exists():
                 fail(f"{p}: no such file")
         df = predict_file(train, holdout, model, capability=capability)
-    df.to_csv(output, index=False, float_format="%.4f")
+        df.to_csv(output, index=False, float_format="%.4f")
     typer.echo(f"wrote {output}: {len(df)} issues, model {model}")
