@@ -247,8 +247,12 @@ def run_procedural(
     -----
     1. Voters: every actor other than ``com`` and ``ep``, weighted by capability (salience
        plays no part in a procedural model).
-    2. Threshold: ``qmv_threshold`` of the weight under QMV (62/87 ≈ 0.71 before 2004,
-       255/345 ≈ 0.74 under Nice), all of it under unanimity.
+    2. Threshold: ``qmv_threshold`` of the weight under QMV, all of it under unanimity.
+       The treaty thresholds: 62/87 ≈ 0.71 in the EU-15 (1995–2004); under Nice 260/352 ≈
+       0.74 in the EU-28 (the weights of :data:`detente.backtest.datasets.NICE_WEIGHTS`;
+       255/345 in the EU-27 of 2007–2013); the double majority after 2014 has no single
+       weight threshold. The default 0.71 is the EU-15 figure, the regime of most DEU
+       proposals.
     3. The Commission proposes its ideal point if the qualified majority prefers it to the
        reference point, else the point of the acceptance set nearest to it
        (:func:`procedural_outcome`); under COD the Parliament must prefer it to the reference
