@@ -20,24 +20,25 @@ BRGN_MIN_W = 1e-6  # interpolateBrgn: weight floor
 
 
 # ----------------------------------------------------------------------------- basics
-def distance(ideal: np.ndarray, pos: np.ndarray, sal: np.ndarray, chunk: int = 256) -> np.ndarray:
+def distance(ideal: np.ndarray, pos: np.ndarray, sal: np.ndarray) -> np.ndarray:
     """``d[i, j]``: salience-weighted normalised Euclidean distance from i's ideal to j's position.
 
     ``d_ij = sqrt( sum_k (s_ik (q_ik - p_jk))^2 / sum_k s_ik^2 )``; 0 for an actor with no
-    salience at all.
+    salience at all. Accumulated one dimension at a time in two (n, m) arrays (a loop over
+    dimensions, not actors).
     """
-    n = ideal.shape[0]
     s2 = sal * sal
     den = s2.sum(axis=1)
-    out = np.empty((n, pos.shape[0]))
-    for a in range(0, n, chunk):
-        b = min(n, a + chunk)
-        diff = ideal[a:b, None, :] - pos[None, :, :]
-        num = np.einsum("ijk,ijk,ik->ij", diff, diff, s2[a:b])
-        out[a:b] = num
+    num = np.zeros((ideal.shape[0], pos.shape[0]))
+    tmp = np.empty_like(num)
+    for kk in range(ideal.shape[1]):
+        np.subtract(ideal[:, kk, None], pos[None, :, kk], out=tmp)
+        np.multiply(tmp, tmp, out=tmp)
+        tmp *= s2[:, kk, None]
+        num += tmp
     with np.errstate(invalid="ignore", divide="ignore"):
-        out = np.where(den[:, None] > 0, out / np.where(den > 0, den, 1.0)[:, None], 0.0)
-    return np.sqrt(np.clip(out, 0.0, 1.0))
+        out = np.where(den[:, None] > 0, num / np.where(den > 0, den, 1.0)[:, None], 0.0)
+    return np.sqrt(np.clip(out, 0.0, 1.0))  # type: ignore[no-any-return]
 
 
 def util(d: Any, r: Any) -> Any:
@@ -506,7 +507,7 @@ def _evaluate_pairs(
     threads: int | None = None,
 ) -> None:
     """Third-party sums over columns ``c0:c1`` for every True entry of ``cand`` (n, n),
-    written into ``out_t`` (sum vt) and ``out_ab`` (sum |vt|).
+    added to ``out_t`` (sum vt) and ``out_ab`` (sum |vt|).
 
     Initiators are sorted by their number of candidate targets and cut into blocks of about
     ``block`` (pair, third party) elements; each block is one :func:`_contest_block` call on
@@ -549,8 +550,8 @@ def _evaluate_pairs(
         tg = flat_j[idx]  # padding repeats the row's last target
         tot, ab = _contest_block(ini, tg, dist_t, weight, tab, rule, commit, c0, c1)
         rr = ini[:, None].repeat(cm, 1)[valid]
-        out_t[rr, tg[valid]] = tot[valid]
-        out_ab[rr, tg[valid]] = ab[valid]
+        out_t[rr, tg[valid]] += tot[valid]
+        out_ab[rr, tg[valid]] += ab[valid]
 
     work = int((cs.astype(np.int64) * width).sum())
     nthreads = threads if threads is not None else _n_threads()
@@ -584,7 +585,7 @@ def best_challenges(
     exhaustive: bool = False,
     first: int = 4,
     small: int = 1 << 18,
-    sample: float = 0.25,
+    sample: tuple[float, ...] = (1 / 8, 1 / 3),
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every actor's best target (``bestChallenge``), its estimated P(win) and its gain.
 
@@ -600,13 +601,15 @@ def best_challenges(
     2. The exact P (an O(n) sum over third parties) is computed first for each initiator's
        ``first`` most promising targets, ranked by Δ with the principals-only estimate
        ``P0 = a / (a + b)``.
-    3. Pairs whose bound reaches the best exact gain so far are then summed over a sample of
-       third parties first: each initiator's ``sample`` share with the largest
-       ``X_n = w_n (u_nn - u_ni)``. Every third-party vote is a convex combination of X_n
-       and ``-h_n`` (``h_n >= 0`` without accommodation), so the rest can add at most
-       ``sum_rest max(X_n, 0)`` to i's coalition and nothing to j's: an upper bound on P and
-       on Δ. Pairs whose bound still reaches the best are summed over the rest, the
-       better-ranked ones (above their initiator's mean bound) first.
+    3. Pairs whose bound reaches the best exact gain so far are then summed over their third
+       parties in stages: each initiator's ``sample`` shares (1/16, then 1/4) with the
+       largest ``X_n = w_n (u_nn - u_ni)`` first. Every third-party vote is a convex
+       combination of X_n and ``-h_n`` (``h_n >= 0`` without accommodation), so the third
+       parties not yet summed can add at most ``sum_rest max(X_n, 0)`` to i's coalition and
+       nothing to j's: an upper bound on P and on Δ after each stage. Pairs whose bound still
+       reaches the best are summed over the rest, the better-ranked ones (above their
+       initiator's mean bound) first. Every pair that is decided is summed in the same
+       stages, so its P does not depend on when it was evaluated.
 
     ``exhaustive=True`` evaluates every pair with the reference :func:`contest` instead (slow;
     the tests compare the two).
@@ -648,40 +651,44 @@ def best_challenges(
         and n**3 > small
         and bool((dd >= 0).all())
     )
-    ns = max(1, int(n * sample)) if staged else n
+    # third-party column ranges summed one after the other (each initiator's order)
+    cuts = sorted({max(1, int(n * f)) for f in sample}) if staged else []
+    cuts = [c for c in cuts if c < n]
+    edges = [0, *cuts, n]
     if staged:
-        perm = np.argpartition(-tab["x"], ns - 1, axis=1)  # the sample: ns largest X first
-        tab["perm"] = perm
+        perm = np.argpartition(-tab["x"], [c - 1 for c in cuts], axis=1)
+        tab["perm"] = np.ascontiguousarray(perm)  # largest X first, partitioned at the cuts
         pos_of = np.empty_like(perm)
         np.put_along_axis(pos_of, perm, np.arange(n)[None, :].repeat(n, 0), axis=1)
         tab["pos_of"] = pos_of
         for k in ("w1", "w2", "x"):
             tab["p" + k] = np.take_along_axis(tab[k], perm, axis=1)
-        rest_x = np.maximum(tab["px"][:, ns:], 0.0).sum(axis=1)  # (n,)
-    t_a = np.zeros((n, n))
-    ab_a = np.zeros((n, n))
-    t_b = np.zeros((n, n))
-    ab_b = np.zeros((n, n))
-    done_a = np.zeros((n, n), dtype=bool)
+        xpos = np.maximum(tab["px"], 0.0)
+        rest_x = [xpos[:, c:].sum(axis=1) for c in cuts]  # the most the rest can add to C_i
+    acc_t = np.zeros((n, n))
+    acc_ab = np.zeros((n, n))
+    level = np.zeros((n, n), dtype=np.int8)  # column ranges summed so far
     done = np.zeros((n, n), dtype=bool)
     a_tab, b_tab = tab["a"], tab["b"]
+    n_stage = len(edges) - 1
 
-    def stage_a(mask: np.ndarray) -> None:
-        todo = mask & ~done_a
-        if todo.any():
-            _evaluate_pairs(todo, dist_t, weight, tab, rule, commit, t_a, ab_a, 0, ns)
-            done_a[todo] = True
+    def advance(mask: np.ndarray, upto: int) -> None:
+        for k in range(upto):
+            todo = mask & (level == k)
+            if todo.any():
+                _evaluate_pairs(
+                    todo, dist_t, weight, tab, rule, commit, acc_t, acc_ab, edges[k], edges[k + 1]
+                )
+                level[todo] = k + 1
 
     def exact(mask: np.ndarray) -> None:
         mask = mask & ~done
         if not mask.any():
             return
-        stage_a(mask)
-        if staged:
-            _evaluate_pairs(mask, dist_t, weight, tab, rule, commit, t_b, ab_b, ns, n)
+        advance(mask, n_stage)
         hi, ji = np.nonzero(mask)
-        tot = t_a[hi, ji] + t_b[hi, ji]
-        ab = ab_a[hi, ji] + ab_b[hi, ji]
+        tot = acc_t[hi, ji]
+        ab = acc_ab[hi, ji]
         ci = a_tab[hi, ji] + 0.5 * (ab + tot)
         cj = b_tab[hi, ji] + 0.5 * (ab - tot)
         p = ci / (ci + cj)
@@ -706,22 +713,23 @@ def best_challenges(
         m1 = np.zeros((n, n), dtype=bool)
         np.put_along_axis(m1, top, True, axis=1)
         exact(m1 & alive)
-        left = (ub >= best_now()[:, None]) & ~done
-        if staged and left.any():
-            # upper bound on P from the sampled third parties plus the most the rest can add
-            stage_a(left)
-            ci = a_tab + 0.5 * (ab_a + t_a) + rest_x[:, None]
-            cj = b_tab + 0.5 * (ab_a - t_a)
+        left = (ub >= best_now()[:, None]) & ~done & alive
+        ub2 = ub
+        for k in range(n_stage - 1):
+            if not left.any():
+                break
+            # upper bound on P: the summed third parties plus the most the rest can add
+            advance(left, k + 1)
+            ci = a_tab + 0.5 * (acc_ab + acc_t) + rest_x[k][:, None]
+            cj = b_tab + 0.5 * (acc_ab - acc_t)
             p_ub = np.minimum(ci / (ci + cj) * (1.0 + 1e-12), 1.0)
-            ub2 = dd * (1.0 - two_s * (1.0 - p_ub))
+            ub2 = np.where(left, dd * (1.0 - two_s * (1.0 - p_ub)), ub2)
             left &= ub2 >= best_now()[:, None]
-            est = np.where(left, ub2, -np.inf)
-        else:
-            ub2 = ub
+            est = ub2
         for rnd in range(2):
             left = (ub2 >= best_now()[:, None]) & ~done & alive
             if rnd == 0:
-                # the better-ranked half of what is left first
+                # the better-ranked ones (above their initiator's mean) first
                 cnt = left.sum(axis=1)
                 if not (cnt > 1).any():
                     continue

@@ -61,11 +61,13 @@ def _queue_choice(
     """Conditional PCE over every queue at once; per queue the index of the chosen option
     (0 = status quo, q = the queue's q-th bargain).
 
-    A bargain's coalitions and victory probabilities against another do not depend on the
-    queue: one (bargains+1)^2 matrix of ``log V`` serves every queue (the proportional rule's
-    coalitions as a cityblock distance in compiled code), and each queue's
-    ``sum_b log V(a, b)`` over its own options is a product with the queue-membership matrix
-    (BLAS). All queues' options are then laid end to end for the choice.
+    All queues' options are laid end to end. When few pairs of options share a queue (the
+    usual case), the coalitions of just those pairs are summed over the voters, in
+    memory-bounded chunks, and each option's ``sum_b log V(a, b)`` is a weighted bincount.
+    Otherwise (a few very long queues), a bargain's coalitions against another do not depend
+    on the queue: one (bargains+1)^2 matrix of ``log V`` (the proportional rule's coalitions
+    as a cityblock distance in compiled code) serves every queue, and each queue's sums are
+    a product with the queue-membership matrix (BLAS).
     """
     nb = delta.shape[1]
     nq = size.size
@@ -78,14 +80,44 @@ def _queue_choice(
     gid = np.where(local > 0, which[np.minimum(start[q_of] + local - 1, which.size - 1)] + 1, 0)
     u = np.zeros((delta.shape[0], nb + 1))
     u[:, 1:] = delta
-    # a bargain has the same coalitions in whichever queue it stands: one matrix for all
-    c = C.coalitions(u, cap, p["VotingRule"])
-    v = C.vict_prob(p["VictoryProbModel"], c, c.T)
-    np.fill_diagonal(v, 0.5)
-    lv = np.log(np.maximum(v, 1e-300))
-    member = np.zeros((nq, nb + 1))
-    member[q_of, gid] = 1.0
-    srow = (member @ lv.T)[q_of, gid]  # sum over the queue's options of log V(a, b)
+    rule, vpm = p["VotingRule"], p["VictoryProbModel"]
+    n_pairs = int((m * (m - 1) // 2).sum())  # unordered pairs of options within queues
+    if rule != "Proportional" or 8 * n_pairs < (nb + 1) * nb // 2:
+        # few pairs share a queue: coalitions of those pairs only
+        reps = m[q_of] - local - 1  # later options of the same queue
+        rows = np.repeat(np.arange(t_opt), reps)
+        first = np.concatenate([[0], np.cumsum(reps)[:-1]])
+        cols = rows + 1 + (np.arange(rows.size) - first[rows])
+        xt = np.ascontiguousarray(u.T)  # (options, voters)
+        lv_ab = np.empty(rows.size)
+        lv_ba = np.empty(rows.size)
+        step = max(1, (1 << 20) // max(1, xt.shape[1]))
+        for c0 in range(0, rows.size, step):  # memory-bounded chunks of pairs
+            ga, gb = gid[rows[c0 : c0 + step]], gid[cols[c0 : c0 + step]]
+            v = C.vote(rule, cap[None, :], xt[ga], xt[gb])
+            c_ab = C.MIN_CLTN + np.maximum(v, 0.0).sum(axis=1)
+            if rule == "Proportional":
+                c_ba = C.MIN_CLTN + np.maximum(-v, 0.0).sum(axis=1)
+            else:
+                c_ba = C.MIN_CLTN + np.maximum(C.vote(rule, cap[None, :], xt[gb], xt[ga]), 0.0).sum(
+                    axis=1
+                )
+            lv_ab[c0 : c0 + step] = np.log(np.maximum(C.vict_prob(vpm, c_ab, c_ba), 1e-300))
+            lv_ba[c0 : c0 + step] = np.log(np.maximum(C.vict_prob(vpm, c_ba, c_ab), 1e-300))
+        srow = (
+            np.bincount(rows, lv_ab, minlength=t_opt)
+            + np.bincount(cols, lv_ba, minlength=t_opt)
+            + np.log(0.5)
+        )
+    else:
+        # a bargain has the same coalitions in whichever queue it stands: one matrix for all
+        c = C.coalitions(u, cap, rule)
+        v = C.vict_prob(vpm, c, c.T)
+        np.fill_diagonal(v, 0.5)
+        lv = np.log(np.maximum(v, 1e-300))
+        member = np.zeros((nq, nb + 1))
+        member[q_of, gid] = 1.0
+        srow = (member @ lv.T)[q_of, gid]  # sum over the queue's options of log V(a, b)
     smax = np.maximum.reduceat(srow, o_start)
     e = np.exp(srow - smax[q_of])
     pr = e / np.add.reduceat(e, o_start)[q_of]
