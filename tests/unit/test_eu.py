@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import detente.models._builtin  # noqa: F401  (built-in models register in their own order)
 from detente.models import expected_utility as eu
 from detente.models.registry import get_model, run_model
 from detente.scenario.arrays import ScenarioArrays
@@ -197,6 +198,30 @@ def test_issues_run_independently() -> None:
             assert f.forecast[j] == pytest.approx(g.forecast[0])
 
 
+def _own_danger_bruteforce(
+    u: np.ndarray,
+    w: np.ndarray,
+    s: np.ndarray,
+    present: np.ndarray,
+    cand: np.ndarray,
+    opts: dict[str, object],
+) -> np.ndarray:
+    """Oracle for ``eu._own_danger``: the full danger computation (``eu._danger``, all pairs) on
+    every configuration in which actor i alone is moved to a candidate (O(C n^4 k))."""
+    n, k = u.shape[-2:]
+    ncand = cand.shape[0]
+    eye = np.eye(n, dtype=bool)[:, :, None]
+    configs = np.where(eye[None], cand[:, None, None, :], u[None, None, :, :])
+    cfg_present = np.broadcast_to(present, (ncand, n, n, k)) & ~np.isnan(configs)
+    configs = np.where(cfg_present, configs, 0.0)
+    wb = np.broadcast_to(w, (ncand, n, n, k))
+    sbb = np.broadcast_to(s, (ncand, n, n, k))
+    sd = eu._danger(configs, wb, sbb, cfg_present, opts)
+    own = sd[:, np.arange(n), np.arange(n), :]
+    valid = cfg_present[:, np.arange(n), np.arange(n), :]
+    return np.where(valid, own, np.nan)
+
+
 def test_own_alternatives_risk_matches_brute_force() -> None:
     rng = np.random.default_rng(7)
     u = rng.random((5, 3))
@@ -208,7 +233,7 @@ def test_own_alternatives_risk_matches_brute_force() -> None:
         opts = {**eu.DEFAULTS, "p_success": ps, "q": 0.5, "t": 0.3}
         cand = np.where(present, u, np.nan)
         fast = eu._own_danger(u, w, s, present, cand, opts)
-        slow = eu._own_danger_bruteforce(u, w, s, present, cand, opts)
+        slow = _own_danger_bruteforce(u, w, s, present, cand, opts)
         np.testing.assert_allclose(fast, slow, equal_nan=True)
 
 
@@ -235,17 +260,81 @@ def test_bad_options(opts: dict[str, object], err: type) -> None:
         run_model("eu", _emissions(), **opts)
 
 
-def test_plots_draw() -> None:
+def test_quadrant_chart_draws_the_models_offers() -> None:
     import matplotlib
 
     matplotlib.use("Agg")
-    from detente.models._eu_plots import plot_positions, plot_quadrants, relations
+    from detente.models._eu_plots import REGIONS, plot_quadrants, regions
 
     a = _emissions()
-    axes = plot_positions(run_model("eu", a))
-    assert axes.size >= 1
     fig = plot_quadrants(a, actors=["UK", "DE"], risk="none", p_success="pair")
     assert len([ax for ax in fig.axes if ax.get_visible()]) == 2
-    # the regions of the hand-computed UK–DE pair: compromise (Germany yields part-way)
-    assert relations(0.641096, -0.071233) == 2
-    assert relations(0.5, 0.7) == 1 and relations(-0.2, -0.1) == 6
+    # The hand-computed UK–DE pair (test_hand_computed_expected_utilities): as the UK sees it,
+    # U_c = 0.641 > 0 and U_r = -0.071, |U_r| < U_c: a compromise in which Germany yields.
+    # r = 1 for all, so Germany sees the same two numbers the other way round: it yields.
+    per = eu.perceptions(a, risk="none", p_success="pair")
+    reg = regions(per)
+    uk, de = 6, 3
+    assert REGIONS[reg[uk, de, 0]] == "compromise (j yields)"
+    assert REGIONS[reg[de, uk, 0]] == "compromise (i yields)"
+    # Actors at the same position make no offers: status quo (NL, LU, DE, DK all at 4).
+    assert REGIONS[reg[0, 2, 0]] == "status quo"
+    # Every region drawn is the model's own offer: where the model makes i an offer to j,
+    # the chart shows one of i's regions, and the reverse offer one of the mirror regions.
+    assert np.all(np.isin(reg[per["kind"] > 0], [0, 2, 3]))
+    assert np.all(np.isin(reg[(per["kind"] == 0) & (per["kind_back"] > 0)], [1, 4, 5]))
+
+
+def _docstring_table(doc: str) -> dict[str, str]:
+    """The option rows of the module docstring's table: option name -> its values text."""
+    lines = doc.splitlines()
+    rules = [n for n, line in enumerate(lines) if line.startswith("=" * 18)]
+    rows: dict[str, str] = {}
+    name = ""
+    for line in lines[rules[1] + 1 : rules[2]]:  # between the heading's rule and the bottom
+        head, rest = line[:20].strip(), line[20:]
+        if head:
+            name = head.strip("`")
+            rows[name] = ""
+        if name:
+            rows[name] += " " + rest.strip()
+    return rows
+
+
+def test_module_docstring_table_matches_the_defaults() -> None:
+    import re
+
+    rows = _docstring_table(eu.__doc__ or "")
+    assert set(rows) == set(eu.DEFAULTS), "every option has exactly one row"
+    for key, text in rows.items():
+        if key in eu._CHOICES:
+            values = re.findall(r'``"(\w+)"``', text)
+            assert values[0] == eu.DEFAULTS[key], f"{key}: the default is listed first"
+            assert sorted(values) == sorted(eu._CHOICES[key]), f"{key}: every allowed value"
+        else:
+            first = re.findall(r"``([0-9.]+)``", text)[0]
+            assert float(first) == float(eu.DEFAULTS[key]), f"{key}: the default is listed first"
+
+
+def test_explanation_page_table_marks_the_defaults() -> None:
+    import re
+    from pathlib import Path
+
+    page = Path(__file__).resolve().parents[2] / "docs" / "explanation" / "expected-utility.md"
+    rows: dict[str, list[str]] = {}
+    name = ""
+    for line in page.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in re.split(r"(?<!\\)\|", line)]
+        if not line.startswith("|") or len(cells) < 4:
+            continue
+        first = re.findall(r"`([a-z_]+)`", cells[1])
+        if cells[1]:
+            name = first[-1] if first else ""
+        if name in eu._CHOICES:
+            rows.setdefault(name, []).append(cells[2])
+    assert set(rows) == set(eu._CHOICES)
+    for key, cells in rows.items():
+        bold = re.findall(r'\*\*`"(\w+)"`\*\*', " ".join(cells))
+        listed = re.findall(r'`"(\w+)"`', " ".join(cells))
+        assert bold == [eu.DEFAULTS[key]], f"{key}: exactly the default is bold"
+        assert set(listed) == set(eu._CHOICES[key]), f"{key}: every allowed value is listed"

@@ -1,4 +1,8 @@
-"""Plots for the expected-utility model: positions by round, and BDM's quadrant chart."""
+"""BDM's quadrant chart for the expected-utility model, drawn from the model's own perceptions.
+
+Positions by round are drawn by ``Forecast.plot(issue=j)`` (one issue) and
+:func:`detente.report.plot_forecasts` (one panel per issue).
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,11 @@ from typing import Any
 
 import numpy as np
 
-from detente.models.result import Forecast
 from detente.scenario.arrays import ScenarioArrays
 
-__all__ = ["plot_positions", "plot_quadrants", "relations"]
+__all__ = ["REGIONS", "plot_quadrants", "regions"]
 
-_REGIONS = (
+REGIONS = (
     "conflict (i wins)",
     "conflict (j wins)",
     "compromise (j yields)",
@@ -23,51 +26,23 @@ _REGIONS = (
 _COLOURS = ("#d62728", "#ff9896", "#1f77b4", "#2ca02c", "#aec7e8", "#98df8a", "#7f7f7f")
 
 
-def relations(u_c: Any, u_r: Any) -> Any:
-    """BDM's regions of i's perceived relation with j, as indices into the region names.
+def regions(per: dict[str, Any]) -> Any:
+    """BDM's region of each pair, as indices into :data:`REGIONS`, from the model's own offers.
 
-    ``u_c = EU_i(ij)`` and ``u_r = EU_j(ji)`` as i sees them: 0 conflict that i wins,
-    1 conflict that j wins, 2 compromise (j yields part-way), 3 compel (j capitulates),
-    4 compromise (i yields), 5 compel (i capitulates), 6 status quo (both negative).
+    ``per`` is the output of :func:`detente.models.expected_utility.perceptions`: its ``kind``
+    (i's offer to j, as the round acts on it) gives regions 0, 2, 3 (conflict i wins,
+    compromise, compel), its ``kind_back`` (j's offer to i as i sees it) the mirror regions
+    1, 4, 5; neither is region 6 (status quo). Returns ``(n, n, k)`` int.
     """
-    x, y = np.asarray(u_c, float), np.asarray(u_r, float)
+    from detente.models.expected_utility import COMPEL, COMPROMISE, CONFLICT
+
+    kind, back = np.asarray(per["kind"]), np.asarray(per["kind_back"])
     return np.select(
-        [
-            (x > 0) & (y > 0) & (y < x),
-            (x > 0) & (y > 0),
-            (x > 0) & (np.abs(y) < x),
-            x > 0,
-            (y > 0) & (np.abs(x) < y),
-            y > 0,
-        ],
-        [0, 1, 2, 3, 4, 5],
+        [kind == CONFLICT, kind == COMPROMISE, kind == COMPEL,
+         back == CONFLICT, back == COMPROMISE, back == COMPEL],
+        [0, 2, 3, 1, 4, 5],
         6,
-    )
-
-
-def plot_positions(forecast: Forecast, axes: Any = None) -> Any:
-    """One panel per issue: each actor's position by round, with the forecast dashed.
-
-    Returns the array of axes.
-    """
-    import matplotlib.pyplot as plt
-
-    k = len(forecast.issue_ids)
-    if axes is None:
-        ncol = min(k, 3)
-        _, axes = plt.subplots(
-            (k + ncol - 1) // ncol,
-            ncol,
-            figsize=(6 * ncol, 3.5 * ((k + ncol - 1) // ncol)),
-            squeeze=False,
-        )
-    flat = np.ravel(axes)
-    for j in range(k):
-        forecast.plot(ax=flat[j], issue=j)
-        flat[j].set_title(f"{forecast.model}: {forecast.issue_ids[j]}")
-    for ax in flat[k:]:
-        ax.set_visible(False)
-    return axes
+    )  # fmt: skip
 
 
 def plot_quadrants(
@@ -80,8 +55,9 @@ def plot_quadrants(
     """The quadrant chart: each actor's perceived relations with every other actor.
 
     One panel per perceiving actor i; each point is another actor j at
-    ``(EU_i(ij), EU_j(ji))`` as i sees them, coloured by BDM's region (conflict, compromise,
-    compel, or the mirror images in which i yields, or the status quo).
+    ``(EU_i(ij), EU_j(ji))`` as i sees them (:func:`~detente.models.expected_utility.perceptions`),
+    coloured by the offer the model makes of it (:func:`regions`): conflict, compromise,
+    compel, or the mirror images in which i yields, or the status quo.
 
     Parameters
     ----------
@@ -109,6 +85,7 @@ def plot_quadrants(
     j = arrays.issue_ids.index(issue) if isinstance(issue, str) else int(issue)
     per = perceptions(arrays, positions=positions, **options)
     u_c, u_r = per["u_c"][:, :, j], per["u_r"][:, :, j]
+    reg_all = regions(per)[:, :, j]
     present = arrays.present[:, j]
     if actors is None:
         idx = [i for i in range(arrays.n_actors) if present[i]]
@@ -124,7 +101,7 @@ def plot_quadrants(
     flat = np.ravel(axes)
     for ax, i in zip(flat, idx, strict=False):
         others = [b for b in range(arrays.n_actors) if b != i and present[b]]
-        reg = relations(u_c[i, others], u_r[i, others])
+        reg = reg_all[i, others]
         ax.axhline(0, color="k", lw=0.6)
         ax.axvline(0, color="k", lw=0.6)
         ax.plot([-lim, lim], [-lim, lim], color="0.6", lw=0.6, ls=":")
@@ -147,7 +124,7 @@ def plot_quadrants(
         ax.set_visible(False)
     handles = [
         plt.Line2D([], [], marker="o", ls="", color=c, label=n)
-        for n, c in zip(_REGIONS, _COLOURS, strict=True)
+        for n, c in zip(REGIONS, _COLOURS, strict=True)
     ]
     fig.legend(handles=handles, loc="lower center", ncol=4, fontsize=7)
     fig.supxlabel("EU_i(ij): i's expected utility of challenging j", fontsize=8, y=0.075)

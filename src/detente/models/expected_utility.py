@@ -10,26 +10,39 @@ Where the published replications disagree, the reading is a named option (see
 ==================  =====================================================================
 option              values (default first)
 ==================  =====================================================================
-``p_success``       ``"pair"`` (Scholz paper, jmckib), ``"net"`` (Masad), ``"all_pairs"``
-                    (Scholz's code as reported by jmckib)
-``risk``            ``"others"`` (Scholz: danger compared with the other actors'),
-                    ``"alternatives"`` (BDM: compared with i's danger at the other actors'
-                    positions), ``"grid"`` (Masad: 11 positions 0, 0.1, …, 1), ``"none"`` (r = 1)
-``q``, ``t``        probability that nothing changes without a challenge / that a change
-                    helps i (replications: 1, 1; BDM sometimes 0.5, 0.5)
-``perception``      ``"sender"`` (Scholz/jmckib: i judges both EUs with its own r_i),
-                    ``"own"`` (each EU with its owner's r)
-``selection``       ``"highest_eu"`` (Masad 2014: largest challenger EU, ties → closest),
-                    ``"least_change"`` (BDM / Scholz paper), ``"type_priority"`` (Scholz's
-                    code: conflict, then compromise, then capitulation)
+``p_success``       ``"all_pairs"`` (Scholz's code as jmckib reports it: the denominator sums
+                    |v| over all pairs), ``"pair"`` (Scholz paper; bargaining-models.md
+                    §2.2), ``"net"`` (Masad: clipped net vote)
+``risk``            ``"alternatives"`` (BDM: i's danger at its position against its danger at
+                    each other actor's position), ``"others"`` (Scholz: i's danger against
+                    the other actors' dangers), ``"grid"`` (Masad: against i's danger at 11
+                    positions 0, 0.1, …, 1), ``"none"`` (r = 1)
+``q``               ``1.0``: probability that nothing changes without a challenge
+                    (replications 1; BDM sometimes 0.5)
+``t``               ``1.0``: probability that a change without a challenge helps i
+                    (replications 1; BDM sometimes 0.5)
+``perception``      ``"sender"`` (Scholz: i judges both EUs with its own r_i),
+                    ``"receiver"`` (jmckib: the would-be mover j judges both with r_j),
+                    ``"both"`` (offers judged by the sender and by the receiver, pooled),
+                    ``"own"`` (Masad: each EU with its owner's r)
+``selection``       ``"least_change"`` (BDM / Scholz paper: the offer needing the smallest
+                    move), ``"highest_eu"`` (Masad 2014: largest challenger EU, ties →
+                    closest), ``"type_priority"`` (Scholz's code: conflict, then
+                    compromise, then capitulation)
 ``compromise``      ``"bdm"`` (x_j + (x_i − x_j)|U_r/U_c|), ``"scholz_code"`` (EU-weighted
                     mean of the two positions)
 ``conflict``        ``"move"`` (the loser moves to the winner), ``"expected"`` (the loser
-                    moves to the P-weighted expected outcome; damped variant)
-``damping``         1.0: fraction of the way to the accepted offer an actor moves
+                    moves to the P-weighted expected outcome; the damped variant)
+``damping``         ``1.0``: fraction of the way to the accepted offer an actor moves
 ``forecast``        ``"median"`` (BDM: the median voter position of the last round),
                     ``"mean"`` (capability × salience weighted mean of the last round)
+``stop``            ``"positions"`` (an issue stops once no actor moves by ``tol`` of the
+                    range), ``"median"`` (BDM: once the median moves by less than that)
+``tol``             ``0.01``: the stopping tolerance, a share of the issue's initial range
+``rounds``          ``10``: the most rounds run
 ==================  =====================================================================
+
+A test checks this table against :data:`DEFAULTS` and the allowed values.
 """
 
 from __future__ import annotations
@@ -241,29 +254,6 @@ def _risk_exponents(
     return _scaled_risk(cur, smax, smin)
 
 
-def _own_danger_bruteforce(
-    u: FloatArray,
-    w: FloatArray,
-    s: FloatArray,
-    present: NDArray[np.bool_],
-    cand: FloatArray,
-    opts: dict[str, Any],
-) -> FloatArray:
-    """Reference for :func:`_own_danger`: the full model on every configuration (O(C n^4 k))."""
-    n, k = u.shape[-2:]
-    ncand = cand.shape[0]
-    eye = np.eye(n, dtype=bool)[:, :, None]
-    configs = np.where(eye[None], cand[:, None, None, :], u[None, None, :, :])
-    cfg_present = np.broadcast_to(present, (ncand, n, n, k)) & ~np.isnan(configs)
-    configs = np.where(cfg_present, configs, 0.0)
-    wb = np.broadcast_to(w, (ncand, n, n, k))
-    sbb = np.broadcast_to(s, (ncand, n, n, k))
-    sd = _danger(configs, wb, sbb, cfg_present, opts)
-    own = sd[:, np.arange(n), np.arange(n), :]
-    valid = cfg_present[:, np.arange(n), np.arange(n), :]
-    return np.where(valid, own, np.nan)  # type: ignore[no-any-return]
-
-
 def _own_danger(
     u: FloatArray,
     w: FloatArray,
@@ -405,24 +395,34 @@ def _round_state(
     return {"p": p, "mu": mu, "r": r, "u_c": u_c, "u_r": u_r}
 
 
+def _pairs(
+    u: FloatArray, present: NDArray[np.bool_], reps: int
+) -> tuple[FloatArray, FloatArray, NDArray[np.bool_]]:
+    """Sender and receiver positions and the pairs that can bargain (both present, apart),
+    with the sender axis repeated ``reps`` times (``perception="both"`` stacks two)."""
+    xi = np.concatenate([u] * reps, axis=-2)[..., :, None, :]
+    xj = u[..., None, :, :]
+    pairs = np.concatenate([_pair_mask(present)] * reps, axis=-3) & (np.abs(xi - xj) > 1e-12)
+    return xi, xj, pairs
+
+
+def _classify(u_c: FloatArray, u_r: FloatArray, pairs: NDArray[np.bool_]) -> NDArray[np.int_]:
+    """BDM's offer type of a challenger with ``U_c`` to a target with ``U_r`` (step 11)."""
+    live = pairs & (u_c > 0.0)
+    conflict = live & (u_r > 0.0) & (u_r < u_c)
+    weak = live & (u_r <= 0.0)
+    compromise = weak & (np.abs(u_r) < u_c)
+    compel = weak & ~compromise
+    return np.select([conflict, compromise, compel], [CONFLICT, COMPROMISE, COMPEL], NONE)  # type: ignore[no-any-return]
+
+
 def _offers(
     u: FloatArray, st: dict[str, FloatArray], present: NDArray[np.bool_], opts: dict[str, Any]
 ) -> tuple[NDArray[np.int_], FloatArray]:
     """Offer type and proposed new position of the receiver, for sender i and receiver j."""
     u_c, u_r = st["u_c"], st["u_r"]
-    reps = u_c.shape[-3] // u.shape[-2]
-    xi = np.concatenate([u] * reps, axis=-2)[..., :, None, :]
-    xj = u[..., None, :, :]
-    live = (
-        np.concatenate([_pair_mask(present)] * reps, axis=-3)
-        & (np.abs(xi - xj) > 1e-12)
-        & (u_c > 0.0)
-    )
-    conflict = live & (u_r > 0.0) & (u_r < u_c)
-    weak = live & (u_r <= 0.0)
-    compromise = weak & (np.abs(u_r) < u_c)
-    compel = weak & ~compromise
-    kind = np.select([conflict, compromise, compel], [CONFLICT, COMPROMISE, COMPEL], NONE)
+    xi, xj, pairs = _pairs(u, present, u_c.shape[-3] // u.shape[-2])
+    kind = _classify(u_c, u_r, pairs)
     if opts["compromise"] == "bdm":
         frac = np.divide(np.abs(u_r), u_c, out=np.zeros(u_c.shape), where=u_c > 0)
         x_comp = xj + (xi - xj) * frac
@@ -509,7 +509,9 @@ def perceptions(
     dict
         ``u_c`` (n, n, k): ``EU_i(ij)`` as i sees it; ``u_r`` (n, n, k): ``EU_j(ji)`` as i
         sees it; ``kind`` (n, n, k) int: 0 none, 1 conflict, 2 compromise, 3 compel (i's offer
-        to j); ``r`` (n, k) risk exponents; ``p`` (n, n, k) probabilities of success;
+        to j, as the round acts on it); ``kind_back`` (n, n, k): the offer i expects from j
+        (the same rule with ``U_c`` and ``U_r`` swapped, still as i sees it); ``r`` (n, k)
+        risk exponents; ``p`` (n, n, k) probabilities of success;
         ``median`` (k,) median voter position in issue units.
 
     Steps
@@ -517,7 +519,7 @@ def perceptions(
     1. Normalise positions by the initial range of positions per issue.
     2. Votes, probability of success, the median, the risk exponents, the expected utilities
        (Scholz et al. 2011, appendix steps 1–10).
-    3. Classify each pair into BDM's regions (step 11).
+    3. Classify each pair's offers both ways with the rule the rounds use (step 11).
 
     References
     ----------
@@ -531,11 +533,14 @@ def perceptions(
         u = np.where(present, (unit - lo) / delta, 0.0)
     st = _round_state(u, w, s, present, opts)
     kind, _ = _offers(u, st, present, opts)
+    _, _, pairs = _pairs(u, present, st["u_c"].shape[-3] // u.shape[-2])
+    kind_back = _classify(st["u_r"], st["u_c"], pairs)
     mu_issue = arrays.from_unit(lo + delta * st["mu"])
     return {
         "u_c": st["u_c"],
         "u_r": st["u_r"],
         "kind": kind,
+        "kind_back": kind_back,
         "r": st["r"],
         "p": st["p"],
         "median": mu_issue,
@@ -655,35 +660,48 @@ def run(arrays: ScenarioArrays, *, rng: Any = None, **options: Any) -> Forecast:
 
        a. votes ``v_k(i,j) = c_k s_k (|x_k − x_j| − |x_k − x_i|)``; the median voter position
           μ (the Condorcet winner = the c·s-weighted median);
-       b. probability of success ``P_ij = Σ_k max(v_k(i,j), 0) / Σ_k |v_k(i,j)|``
-          (option ``p_success``);
-       c. risk exponents r_i from security levels (option ``risk``): with r = 1, the danger
-          ``S_i = Σ_{j≠i} EU_j(ji)``; ``R_i = (2 S_i − max S − min S)/(max S − min S)``,
-          ``r_i = (1 − R_i/3)/(1 + R_i/3)``;
+       b. probability of success ``P_ij`` (option ``p_success``). Default ``"all_pairs"``
+          (Scholz's code as jmckib reports it):
+          ``P_ij = Σ_k max(v_k(i,j), 0) / Σ_k Σ_a Σ_b |v_k(a,b)|``; ``"pair"`` (Scholz's
+          paper): ``Σ_k max(v_k(i,j), 0) / Σ_k |v_k(i,j)|``; ``"net"`` (Masad):
+          ``max(Σ_k v_k(i,j), 0) / Σ_k |v_k(i,j)|``;
+       c. risk exponents r_i from security levels (option ``risk``). With r = 1 the danger to
+          i is ``S_i = Σ_{j≠i} EU_j(ji)``, and ``R_i = (2 S_i − S_max − S_min)/(S_max −
+          S_min)``, ``r_i = (1 − R_i/3)/(1 + R_i/3)``. Default ``"alternatives"`` (BDM):
+          ``S_max``, ``S_min`` over i's own dangers with i moved to each other actor's
+          position (and at its own); ``"others"`` (Scholz): over the other actors' dangers;
+          ``"grid"``: over i's dangers at 0, 0.1, …, 1; ``"none"``: r = 1;
        d. utilities ``U_s, U_f, U_b, U_w, U_sq`` with exponent r and the expected utility of
           i challenging j,
           ``EU_i(ij) = s_j[P U_s + (1−P) U_f] + (1−s_j) U_s − Q U_sq − (1−Q)[T U_b + (1−T) U_w]``;
-          i judges j's expected utility ``EU_j(ji)`` with its own r_i (option ``perception``);
+          i judges j's expected utility ``EU_j(ji)`` with its own r_i (option ``perception``,
+          default ``"sender"``);
        e. offers: i makes j an offer when ``U_c = EU_i(ij) > 0``: conflict if
           ``0 < U_r < U_c`` (j moves to x_i), compromise if ``U_r ≤ 0, |U_r| < U_c``
           (j moves to ``x_j + (x_i − x_j)|U_r/U_c|``), compel otherwise (j moves to x_i);
-       f. each actor accepts at most one offer (option ``selection``) and moves (times
-          ``damping``), all at once.
-    3. After ``rounds`` rounds the forecast is the median voter position (option ``forecast``).
+       f. each actor accepts at most one offer, by default the one needing the least move
+          (option ``selection``), and moves (times ``damping``), all at once.
+    3. Stopping: an issue stops once no actor moved by ``tol`` (default 0.01) of its range
+       or more in a round (``stop="positions"``; with ``stop="median"``, once the median
+       moved by less than that, BDM's rule), and after ``rounds`` (10) rounds at most; a
+       stopped issue keeps its positions while the others go on.
+    4. The forecast is the median voter position of the last round (option ``forecast``;
+       ``"mean"``: the c·s-weighted mean of the last round's positions).
 
     Parameters
     ----------
     arrays : ScenarioArrays
     rng : ignored (the model is deterministic)
     **options
-        See :data:`DEFAULTS`: ``rounds, p_success, risk, q, t, perception, selection,
-        compromise, conflict, damping, forecast``.
+        See :data:`DEFAULTS` and the module docstring: ``rounds, tol, stop, p_success, risk,
+        q, t, perception, selection, compromise, conflict, damping, forecast``.
 
     Returns
     -------
     Forecast
-        ``history`` (rounds+1, n, k) in issue units; ``extra`` holds the options, the median
-        by round, the risk exponents by round and each actor's accepted offer by round.
+        ``history`` (rounds run + 1, n, k) in issue units; ``extra`` holds the options, the
+        median by round, the risk exponents by round, each actor's accepted offer by round and
+        the round at which each issue stopped.
 
     References
     ----------
