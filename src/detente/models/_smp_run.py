@@ -67,7 +67,7 @@ def _queue_choice(
     Otherwise (a few very long queues), a bargain's coalitions against another do not depend
     on the queue: one (bargains+1)^2 matrix of ``log V`` (the proportional rule's coalitions
     as a cityblock distance in compiled code) serves every queue, and each queue's sums are
-    a product with the queue-membership matrix (BLAS).
+    taken against its membership row.
     """
     nb = delta.shape[1]
     nq = size.size
@@ -117,7 +117,8 @@ def _queue_choice(
         lv = np.log(np.maximum(v, 1e-300))
         member = np.zeros((nq, nb + 1))
         member[q_of, gid] = 1.0
-        srow = (member @ lv.T)[q_of, gid]  # sum over the queue's options of log V(a, b)
+        # sum over the queue's options of log V(a, b), row by row (no BLAS threads: small)
+        srow = np.einsum("tb,tb->t", lv[gid], member[q_of])
     smax = np.maximum.reduceat(srow, o_start)
     e = np.exp(srow - smax[q_of])
     pr = e / np.add.reduceat(e, o_start)[q_of]
