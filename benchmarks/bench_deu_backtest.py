@@ -11,7 +11,11 @@ Prints and saves ``benchmarks/results/deu_backtest.md``:
 4. the dynamic models on the other cases in ``../shared/data`` (EU car emissions; COP21);
 5. further attempts at issue 4 (the exchange model and a few one-parameter ideas), each scored
    by out-of-fold forecasts of 10-fold CV grouped by proposal (parameters chosen on the
-   training folds only).
+   training folds only);
+6. the simple predictors of the reference note (means, medians, the Commission position, the
+   reference point), each on the issues where it exists;
+7. the expected-utility models with the median-voter and the weighted-mean forecast, under equal
+   and GDP capability.
 
 Run: ``/work/venv/bin/python benchmarks/bench_deu_backtest.py [--boot 2000] [--models a,b]``.
 Only ``deu3-dev.tsv`` is read; the held-out part is not touched.
@@ -20,7 +24,6 @@ Only ``deu3-dev.tsv`` is read; the held-out part is not touched.
 from __future__ import annotations
 
 import argparse
-import math
 import time
 from pathlib import Path
 
@@ -31,16 +34,18 @@ DATA = (ROOT / ".." / "shared" / "data").resolve()
 OUT = ROOT / "benchmarks" / "results" / "deu_backtest.md"
 
 
-def _iv(r, key, digits=2, signed=False):  # type: ignore[no-untyped-def]
-    v = r.get(key, math.nan)
-    if v is None or not np.isfinite(v):
-        return "—"
-    f = f"{{:{'+' if signed else ''}.{digits}f}}"
-    return f"{f.format(v)} [{f.format(r[key + '_lo'])}, {f.format(r[key + '_hi'])}]"
+def _md(df) -> list[str]:  # type: ignore[no-untyped-def]
+    """A display DataFrame as markdown table lines."""
+    cols = list(df.columns)
+    out = ["| " + " | ".join(map(str, cols)) + " |", "|" + "---|" * len(cols)]
+    for _, r in df.iterrows():
+        out.append("| " + " | ".join(str(r[c]) for c in cols) + " |")
+    return out
 
 
 def dev_tables(models: list[str] | None, boot: int) -> list[str]:
     from detente.backtest import load_deu, run_backtest
+    from detente.backtest.runner import interval_text
 
     dev = load_deu(DATA / "deu3" / "deu3-dev.tsv")
     lines: list[str] = []
@@ -48,7 +53,6 @@ def dev_tables(models: list[str] | None, boot: int) -> list[str]:
     res = run_backtest(dev, models, capability="equal", n_boot=boot, seed=0, n_folds=10)
     secs = time.perf_counter() - t0
     t = res.to_df()
-    base = float(t[(t["model"] == "compromise") & (t["subset"] == "all")]["mae"].iloc[0])
     lines += [
         f"## 1. DEU III dev part ({dev.n_issues} issues, {len(set(dev.proposal))} proposals), "
         "capability = equal",
@@ -60,19 +64,8 @@ def dev_tables(models: list[str] | None, boot: int) -> list[str]:
         "(CV) = scored by out-of-fold forecasts of 10-fold cross-validation grouped by "
         f"proposal. Run time {secs:.0f} s.",
         "",
-        "| model | n | MAE [95% CI] | ratio | ΔMAE [95% CI] | RMSE [95% CI] | ΔRMSE [95% CI] "
-        "| within 10 [95% CI] | Δwithin 10 [95% CI] | in-sample MAE | fallbacks |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for _, r in t[t["subset"] == "all"].iterrows():
-        name = r["model"] + (" (CV)" if r["cv"] else "")
-        ins = f"{r['in_sample_mae']:.2f}" if np.isfinite(r["in_sample_mae"]) else ""
-        lines.append(
-            f"| {name} | {r['n']} | {_iv(r, 'mae')} | {r['mae'] / base:.3f} | "
-            f"{_iv(r, 'd_mae', signed=True)} | {_iv(r, 'rmse')} | {_iv(r, 'd_rmse', signed=True)} | "
-            f"{_iv(r, 'within10')} | {_iv(r, 'd_within10', signed=True)} | {ins} | "
-            f"{r['n_fallback']} |"
-        )
+    lines += _md(res.table("all", t))
     for m, why in res.failures.items():
         lines.append(f"| {m} | — | failed: {why} | | | | | | | | |")
     lines += ["", "Fitted parameters (on all dev issues; CV refits them in every fold):", ""]
@@ -81,21 +74,12 @@ def dev_tables(models: list[str] | None, boot: int) -> list[str]:
         lines.append(
             f"* `{m}`: {ps}; grouped-CV MAE {info['cv_mae']:.2f}, in-sample {info['in_sample_mae']:.2f}"
         )
-    subsets = ("COD", "CNS", "QMV", "Unan")
-    ns = {s: int(t[t["subset"] == s]["n"].iloc[0]) for s in subsets}
     lines += [
         "",
         "## 2. MAE by procedure and Council vote rule (ΔMAE vs compromise, 95% CI)",
         "",
-        "| model | " + " | ".join(f"{s} (n={ns[s]})" for s in subsets) + " |",
-        "|---|" + "---|" * len(subsets),
+        *_md(res.by_subset(t)),
     ]
-    for m in res.models:
-        cells = []
-        for s in subsets:
-            r = t[(t["model"] == m) & (t["subset"] == s)].iloc[0]
-            cells.append(f"{r['mae']:.2f} ({_iv(r, 'd_mae', signed=True)})")
-        lines.append(f"| {m}{' (CV)' if m in res.fitted else ''} | " + " | ".join(cells) + " |")
 
     lines += [
         "",
@@ -117,8 +101,104 @@ def dev_tables(models: list[str] | None, boot: int) -> list[str]:
         tc = tc[tc["subset"] == "all"].set_index("model")
         cells = [f"{tc.loc['compromise', 'mae']:.2f}"]
         for m in ("median", "role-compromise", "exchange", "fitted-lite", "fitted"):
-            cells.append(f"{tc.loc[m, 'mae']:.2f} ({_iv(tc.loc[m], 'd_mae', signed=True)})")
+            cells.append(
+                f"{tc.loc[m, 'mae']:.2f} ({interval_text(tc.loc[m], 'd_mae', signed=True)})"
+            )
         lines.append(f"| {cap} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def simple_predictors(boot: int) -> list[str]:
+    """Section 6: the simple predictors of bargaining-models.md §3.3, each on the issues where
+    it exists, paired with the compromise model on the same issues."""
+    from detente.backtest import load_deu, predict_deu
+    from detente.backtest.metrics import bootstrap_metric, format_interval, paired_bootstrap
+
+    dev = load_deu(DATA / "deu3" / "deu3-dev.tsv")
+    a, y = dev.arrays, dev.outcome
+    comp = predict_deu(dev, "compromise")
+    pos = np.where(a.present, a.position, np.nan)
+    com = pos[list(a.actor_ids).index("com")]
+    rows = [
+        ("salience-weighted mean (compromise, equal capability)", comp, 24.46, 31.22, 0.29, 245),
+        ("unweighted mean of positions",
+         predict_deu(dev, "compromise", params={"use_salience": False}), 24.88, 31.97, 0.28, 245),
+        ("median actor position (midpoint of the middle two)", np.nanmedian(pos, axis=0),
+         29.94, 41.98, 0.39, 245),
+        ("weighted median (salience only)", predict_deu(dev, "median"), 29.36, 41.37, 0.41, 245),
+        ("Commission position (`pcom`, issues where valid)", com, 39.08, 51.85, 0.29, 241),
+        ("reference point (`rp`, issues where valid)", a.status_quo, 48.79, 59.85, 0.24, 187),
+    ]  # fmt: skip
+    lines = [
+        "",
+        "## 6. Simple predictors (dev part, the rules of bargaining-models.md §3.3)",
+        "",
+        "Each predictor is scored on the issues where it exists (a valid `pcom`, a valid `rp`); "
+        "ΔMAE is paired with the compromise model on those same issues (95% proposal "
+        f"bootstrap, {boot} draws, seed 0). The reference note's figures are beside.",
+        "",
+        "| predictor | n | MAE [95% CI] | RMSE | within 10 | ΔMAE vs compromise [95% CI] "
+        "| note: n, MAE, RMSE, within 10 |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, pred, n_mae, n_rmse, n_w, n_n in rows:
+        ok = np.isfinite(pred)
+        e, be, g = pred[ok] - y[ok], comp[ok] - y[ok], dev.proposal[ok]
+        iv = bootstrap_metric(e, g, "mae", n_boot=boot, rng=0)
+        d = paired_bootstrap(e, be, g, "mae", n_boot=boot, rng=0)
+        lines.append(
+            f"| {name} | {int(ok.sum())} | {iv} | {np.sqrt(np.mean(e**2)):.2f} | "
+            f"{np.mean(np.abs(e) <= 10):.2f} | {format_interval(d.estimate, d.lo, d.hi, signed=True)} "
+            f"| {n_n}, {n_mae:.2f}, {n_rmse:.2f}, {n_w:.2f} |"
+        )
+    return lines
+
+
+def eu_variants(boot: int) -> list[str]:
+    """Section 7: the expected-utility models, forecast by the median voter position (their
+    default) or by the weighted mean of the final positions, under equal and GDP capability."""
+    from detente.backtest import load_deu, predict_deu
+    from detente.backtest.metrics import format_interval, paired_bootstrap
+
+    dev = load_deu(DATA / "deu3" / "deu3-dev.tsv")
+    y = dev.outcome
+    lines = [
+        "",
+        "## 7. The expected-utility models: median or mean forecast, equal or GDP capability",
+        "",
+        "Run proposal by proposal through `predict_deu` (as every row above); `forecast=mean` is "
+        "the model's own option (c·s-weighted mean of the last round's positions). MAE is the "
+        "plain mean over all issues (a NaN forecast would make it NaN; the NaN column counts "
+        "them). ratio = MAE / compromise MAE under the same capability (anchors 24.46 equal, "
+        f"24.45 GDP); ΔMAE paired with the compromise model (95% proposal bootstrap, {boot} "
+        "draws, seed 0).",
+        "",
+        "| capability | model | forecast | n | NaN | MAE | ratio | ΔMAE [95% CI] | s |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for cap in ("equal", "gdp"):
+        comp = predict_deu(dev, "compromise", capability=cap)
+        base = float(np.mean(np.abs(comp - y)))
+        lines.append(f"| {cap} | compromise | — | {len(y)} | 0 | {base:.2f} | 1.000 | — | — |")
+        for name in ("eu", "eu-damped"):
+            for how in ("median", "mean"):
+                t0 = time.perf_counter()
+                pred = predict_deu(dev, name, capability=cap, params={"forecast": how})
+                secs = time.perf_counter() - t0
+                nan = int((~np.isfinite(pred)).sum())
+                e = pred - y
+                mae = float(np.mean(np.abs(e)))
+                d = (
+                    paired_bootstrap(e, comp - y, dev.proposal, "mae", n_boot=boot, rng=0)
+                    if nan == 0
+                    else None
+                )
+                dtxt = format_interval(d.estimate, d.lo, d.hi, signed=True) if d else "—"
+                lines.append(
+                    f"| {cap} | {name} | {how} | {len(y)} | {nan} | {mae:.2f} | "
+                    f"{mae / base:.3f} | {dtxt} | {secs:.1f} |"
+                )
+                print(lines[-1], flush=True)
     return lines
 
 
@@ -272,6 +352,8 @@ def main() -> None:
     lines += dev_tables(models, a.boot)
     lines += case_runs()
     lines += further_attempts(a.boot)
+    lines += simple_predictors(a.boot)
+    lines += eu_variants(a.boot)
     text = "\n".join(lines) + "\n"
     print(text)
     OUT.parent.mkdir(parents=True, exist_ok=True)
