@@ -52,7 +52,7 @@ def capability_matrix(data: DeuData, capability: str) -> np.ndarray:
     for prop in _proposals(data):
         idx = np.flatnonzero(data.proposal == prop)
         sub = proposal_arrays(data, idx, capability)
-        rows = [pos[x] for x in sub.actor_ids]
+        rows = np.array([pos[x] for x in sub.actor_ids], dtype=np.intp)
         cap[np.ix_(rows, idx)] = sub.capability[:, None]
     return cap
 
@@ -426,11 +426,11 @@ def run_backtest(
     issues = pd.concat(frames, ignore_index=True)
     for info in fitted.values():
         ins = info.pop("_in_sample_pred")
-        e = ins - d.outcome
+        err = ins - d.outcome
         info["in_sample"] = {}
         for s in SUBSETS:
             m = subset_mask(d.proc, d.vote, s)
-            info["in_sample"][s] = float(np.mean(np.abs(e[m]))) if m.any() else math.nan
+            info["in_sample"][s] = float(np.mean(np.abs(err[m]))) if m.any() else math.nan
         info["in_sample_mae"] = info["in_sample"]["all"]
     return BacktestResult(issues, capability, baseline, n_boot, seed, level, fitted, failures)
 
