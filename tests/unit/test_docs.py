@@ -55,3 +55,15 @@ def test_models_reference_page_is_generated_from_the_registry() -> None:
     )
     for m in list_models():
         assert f"`{m.name}`" in page
+
+
+def test_model_order_does_not_depend_on_import_order() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import detente.models.fitted, detente.models.procedural; "
+        "from detente.models import list_models; print(','.join(m.name for m in list_models()))"
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert p.stdout.strip() == ",".join(m.name for m in list_models())

@@ -1,10 +1,22 @@
-"""Import every built-in model module so that it registers itself (lazily, on first use).
+"""The built-in model modules, imported lazily on first use so that they register themselves.
 
-The order of the imports is the order of ``detente models`` and of the reference page:
-static models first, then the dynamic bargaining models, then the DEU-specific ones.
+``MODULES`` is also the order of ``detente models`` and of the reference page (static models
+first, then the dynamic bargaining models, then the DEU-specific ones), whichever module
+happens to be imported first.
 """
 
-# ruff: noqa: F401, I001
-from detente.models import compromise, median, nash
-from detente.models import smp, expected_utility, exchange
-from detente.models import procedural, fitted
+import importlib
+
+MODULES = (
+    "compromise",
+    "median",
+    "nash",
+    "smp",
+    "expected_utility",
+    "exchange",
+    "procedural",
+    "fitted",
+)
+
+for _name in MODULES:
+    importlib.import_module(f"detente.models.{_name}")

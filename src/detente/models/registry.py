@@ -100,9 +100,17 @@ def _load_builtin() -> None:
 
 
 def list_models() -> list[ModelInfo]:
-    """All registered models, in registration order."""
+    """All registered models: built-in ones in the order of ``_builtin.MODULES``, then any
+    others in registration order."""
     _load_builtin()
-    return list(_REGISTRY.values())
+    from detente.models._builtin import MODULES
+
+    rank = {f"detente.models.{m}": n for n, m in enumerate(MODULES)}
+    entries = list(_REGISTRY.values())
+    return sorted(
+        entries,
+        key=lambda m: (rank.get(m.run.__module__, len(rank)), entries.index(m)),
+    )
 
 
 def get_model(name: str) -> ModelInfo:
