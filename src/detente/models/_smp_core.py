@@ -449,7 +449,7 @@ def _contest_block(
         buf = _buffers(bsz * c * m)[0].reshape(bsz, c, m)
         if cols is None:
             d = np.take(dist_t, tgt, axis=0, out=buf)
-            rw = (tab["w1"][ini], tab["w2"][ini], tab["x"][ini])
+            rw: tuple[np.ndarray, ...] = (tab["w1"][ini], tab["w2"][ini], tab["x"][ini])
             if tab["e_any"]:
                 rw = (*rw, tab["e"][ini])
         else:
@@ -661,8 +661,8 @@ def best_challenges(
         pos_of = np.empty_like(perm)
         np.put_along_axis(pos_of, perm, np.arange(n)[None, :].repeat(n, 0), axis=1)
         tab["pos_of"] = pos_of
-        for k in ("w1", "w2", "x"):
-            tab["p" + k] = np.take_along_axis(tab[k], perm, axis=1)
+        for key in ("w1", "w2", "x"):
+            tab["p" + key] = np.take_along_axis(tab[key], perm, axis=1)
         xpos = np.maximum(tab["px"], 0.0)
         rest_x = [xpos[:, c:].sum(axis=1) for c in cuts]  # the most the rest can add to C_i
     acc_t = np.zeros((n, n))

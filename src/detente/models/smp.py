@@ -155,8 +155,8 @@ def run(
     Returns
     -------
     Forecast
-        ``history`` (turns+1, n, k) in issue units; ``forecast`` = the PCE-probability-weighted
-        mean of the final positions; ``extra``: ``prob`` (turns+1, n) each actor's position
+        ``history`` (turns+1, n, k) in issue units; ``forecast`` = per issue, the
+        PCE-probability-weighted mean of the final positions of the actors present on it; ``extra``: ``prob`` (turns+1, n) each actor's position
         probability per turn, ``risk`` (turns+1, n), ``targets`` / ``bargain_initiator``
         (turns, n; -1 = none / status quo), ``stop_ratio``, ``effective_power`` (n, k),
         ``params``.
@@ -208,8 +208,14 @@ def run(
     order = np.lexsort((np.arange(m), -power, rep))  # by class, strongest member first
     lead = np.zeros(m, dtype=bool)
     lead[order[np.r_[True, rep[order][1:] != rep[order][:-1]]]] = True
-    w = np.where(lead, np.stack(tr.prob)[-1], 0.0)
-    fc = sub.from_unit((w[:, None] * last).sum(axis=0) / w.sum())
+    p_last = np.stack(tr.prob)[-1]
+    # per issue, only actors present on it count (an absent actor's placeholder never pulls);
+    # should no class leader with weight be present, the present actors' probabilities, and
+    # failing those the present actors alike
+    w = np.where(lead, p_last, 0.0)[:, None] * present
+    for alt in (p_last[:, None] * present, present.astype(float)):  # two fallbacks, not actors
+        w = np.where(w.sum(axis=0) > 0, w, alt)
+    fc = sub.from_unit((w * last).sum(axis=0) / np.maximum(w.sum(axis=0), 1e-300))
     kidx = np.flatnonzero(keep)
 
     def _expand(rows: list[np.ndarray]) -> np.ndarray:
