@@ -156,8 +156,8 @@ def run(
     -------
     Forecast
         ``history`` (turns+1, n, k) in issue units; ``forecast`` = per issue, the
-        PCE-probability-weighted mean of the final positions of the actors present on it; ``extra``: ``prob`` (turns+1, n) each actor's position
-        probability per turn, ``risk`` (turns+1, n), ``targets`` / ``bargain_initiator``
+        PCE-probability-weighted mean of the final positions of the actors present on it;
+        ``extra``: ``prob`` (turns+1, n) each actor's position probability per turn, ``risk`` (turns+1, n), ``targets`` / ``bargain_initiator``
         (turns, n; -1 = none / status quo), ``stop_ratio``, ``effective_power`` (n, k),
         ``params``.
 
