@@ -147,7 +147,7 @@ def minimal_concessions(
     """
     from scipy.optimize import Bounds, LinearConstraint, milp
 
-    vi = np.flatnonzero(domain.veto)
+    vi = np.flatnonzero(domain.veto_mask)
     nv = vi.size
     if nv == 0:
         return None
@@ -204,7 +204,7 @@ def cheapest_openings(domain: AdditiveDomain) -> list[Concession]:
     if joint is not None:
         out.append(joint)
     solos = []
-    for i in np.flatnonzero(domain.veto):
+    for i in np.flatnonzero(domain.veto_mask):
         c = minimal_concessions(domain, allowed=[domain.party_ids[i]])
         if c is not None:
             solos.append(c)
@@ -220,7 +220,7 @@ def blocking_issues(domain: AdditiveDomain) -> list[str]:
        contribution plus its best contribution on every other issue, ``>= r_i``.
     2. Issue ``j`` blocks if no option passes for every veto player.
     """
-    vi = np.flatnonzero(domain.veto)
+    vi = np.flatnonzero(domain.veto_mask)
     if vi.size == 0:
         return []
     best = np.stack([domain.contributions(j)[:, vi].max(axis=0) for j in range(domain.n_issues)])
@@ -261,7 +261,7 @@ def within_limits(arrays: ScenarioArrays, x: Any, tol: float = 1e-9) -> NDArray[
     lo, hi = signable_intervals(arrays)
     t = tol * arrays.span
     ok = np.where(np.isnan(lo), True, (x >= lo - t) & (x <= hi + t))
-    return ok.all(axis=-1)  # type: ignore[no-any-return]
+    return np.asarray(ok.all(axis=-1), dtype=bool)
 
 
 def limit_gaps(arrays: ScenarioArrays, veto: Any = None) -> list[dict[str, Any]]:
@@ -285,7 +285,7 @@ def limit_gaps(arrays: ScenarioArrays, veto: Any = None) -> list[dict[str, Any]]
     lo, hi = signable_intervals(arrays)
     out = []
     for j, iss in enumerate(arrays.issue_ids):
-        rows = [i for i in np.flatnonzero(v) if not np.isnan(lo[i, j])]
+        rows = [int(i) for i in np.flatnonzero(v) if not np.isnan(lo[i, j])]
         if not rows:
             continue
         L = lo[rows, j]
@@ -394,7 +394,7 @@ def limit_concessions(
     nvar = 0
     for g in gaps:
         j = arrays.issue_ids.index(g["issue"])
-        rows = [i for i in np.flatnonzero(v) if not np.isnan(lo[i, j])]
+        rows = [int(i) for i in np.flatnonzero(v) if not np.isnan(lo[i, j])]
         cols.append((j, rows))
         nvar += 2 + len(rows)
     a_ub, b_ub = [], []

@@ -99,7 +99,7 @@ def _limit_zone(
     veto = np.asarray(dom.veto, bool)
     keep = []
     for j in range(dom.n_issues):
-        xv = np.asarray(dom.option_values[j], float)  # type: ignore[index]
+        xv = np.asarray(dom.option_scale(j), float)
         tol = 1e-9 * float(arrays.span[j])
         ok = np.ones(xv.size, bool)
         for i in np.flatnonzero(veto):
@@ -120,7 +120,7 @@ def _limit_zone(
     vr = veto & np.isfinite(dom.reservation)
 
     def batna_ok(U: np.ndarray) -> np.ndarray:
-        return (U[:, vr] >= dom.reservation[vr] - 1e-12).all(axis=1)
+        return np.asarray((U[:, vr] >= dom.reservation[vr] - 1e-12).all(axis=1), dtype=bool)
 
     res = _solve(Z, sel, batna_ok, max_points)
     idx = Z.meta["option_index"]
@@ -232,7 +232,7 @@ class BargainingAnalysis:
             "walkaway": self.walkaway,
             "parties": list(d.party_ids),
             "frontier_parties": list(self.parties),
-            "veto": [p for p, v in zip(d.party_ids, d.veto, strict=True) if v],
+            "veto": [p for p, v in zip(d.party_ids, d.veto_mask, strict=True) if v],
             "issues": list(d.issue_ids),
             "n_outcomes": int(n_out) if n_out < 2**63 else str(n_out),
             "walkaway_utility": _utils(d.party_ids, d.reservation),
@@ -326,7 +326,7 @@ class BargainingAnalysis:
     def summary(self) -> str:
         """A plain-text report."""
         d, F = self.domain, self.frontier
-        veto = [p for p, v in zip(d.party_ids, d.veto, strict=True) if v]
+        veto = [p for p, v in zip(d.party_ids, d.veto_mask, strict=True) if v]
         lines = [
             f"Bargaining space: {len(d.party_ids)} parties, {d.n_issues} issues, "
             f"{d.n_outcomes:,} packages",
@@ -379,11 +379,11 @@ class BargainingAnalysis:
             )
             for who, c in self.concessions:
                 lines.extend(self._conc_lines(who, c))
-        for c in self.openings:
-            who = ", ".join(f"{k} {v:.3f}" for k, v in c.delta.items() if v > 1e-9)
+        for oc in self.openings:
+            who = ", ".join(f"{k} {v:.3f}" for k, v in oc.delta.items() if v > 1e-9)
             lines.append(
-                f"  utility opening (may concede: {', '.join(c.allowed)}): total "
-                f"{c.total:.3f} — {who or 'nobody'}"
+                f"  utility opening (may concede: {', '.join(oc.allowed)}): total "
+                f"{oc.total:.3f} — {who or 'nobody'}"
             )
         if self.zone_nonempty or self.walkaway == "utility":
             lines.append("solutions" + (" (within the zone):" if self.restricted_to_zone else ":"))
@@ -603,15 +603,20 @@ def analyze(
     mode = walkaway if arrays is not None else "utility"
     sel = _select(domain.party_ids, np.asarray(domain.veto, bool), actors)
     parties = tuple(domain.party_ids[i] for i in sel)
+    mp: int | None
     if max_points == "auto":
-        max_points = None if len(sel) <= 3 else 2000
+        mp = None if len(sel) <= 3 else 2000
+    elif isinstance(max_points, str):
+        raise ValueError(f"max_points {max_points!r} unknown; allowed: an integer, None or 'auto'")
+    else:
+        mp = max_points
     notes: list[str] = []
-    base = _solve(domain, sel, lambda U: np.ones(U.shape[0], bool), max_points)
+    base = _solve(domain, sel, lambda U: np.ones(U.shape[0], bool), mp)
     F: Frontier = base["frontier"]
     U_all = base["U"]
     if not F.exact:
         notes.append(
-            f"frontier over {', '.join(parties)} thinned to at most {max_points} points; every "
+            f"frontier over {', '.join(parties)} thinned to at most {mp} points; every "
             f"package is within {F.bound:.4f} utility of a listed one"
         )
     gb = domain.meta.get("grid_bound")
@@ -649,13 +654,13 @@ def analyze(
                 "no veto player has a reservation point: under hard limits every package is "
                 "signable (give BATNA utilities, or use walkaway='utility' with a status quo)"
             )
-        zone = _limit_zone(arrays, domain, sel, max_points)
+        zone = _limit_zone(arrays, domain, sel, mp)
         ok_lim = (
             within_limits(
                 arrays,
                 np.stack(
                     [
-                        np.asarray(domain.option_values[j])[F.packages[:, j]]  # type: ignore[index]
+                        np.asarray(domain.option_scale(j))[F.packages[:, j]]
                         for j in range(domain.n_issues)
                     ],
                     axis=1,
@@ -688,7 +693,7 @@ def analyze(
                 )
                 opened = {
                     "by": "joint",
-                    "zone": _limit_zone(arr2, dom2, sel, max_points),
+                    "zone": _limit_zone(arr2, dom2, sel, mp),
                     "concession": joint,
                 }
         sols = zone.get("solutions") or base["solutions"]
@@ -701,9 +706,9 @@ def analyze(
         restricted = bool(in_zone.any())
         sols = base["solutions"]
         if restricted:
-            sols = _solve(
-                domain, sel, lambda U: acceptable_mask(U, domain.reservation, veto), max_points
-            )["solutions"]
+            sols = _solve(domain, sel, lambda U: acceptable_mask(U, domain.reservation, veto), mp)[
+                "solutions"
+            ]
         else:
             openings = cheapest_openings(domain)
             blocking = blocking_issues(domain)
@@ -738,7 +743,10 @@ def analyze(
             "acceptable_to_all_veto": signs,
         }
         ref = np.array(
-            [int(np.argmin(np.abs(ov - fc[j]))) for j, ov in enumerate(domain.option_values)]  # type: ignore[arg-type]
+            [
+                int(np.argmin(np.abs(np.asarray(domain.option_scale(j)) - fc[j])))
+                for j in range(domain.n_issues)
+            ]
         )
     else:
         ref = issuewise_reference(domain)

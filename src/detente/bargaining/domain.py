@@ -107,6 +107,27 @@ class AdditiveDomain:
         return tuple(len(o) for o in self.options)
 
     @property
+    def veto_mask(self) -> NDArray[np.bool_]:
+        """``(n,)`` bool: which parties must sign (every party when ``veto`` was not given)."""
+        if self.veto is None:  # only before __post_init__ has filled the default
+            return np.ones(self.n_parties, bool)
+        return self.veto
+
+    def option_scale(self, j: int) -> FloatArray:
+        """``(m_j,)`` float: where issue ``j``'s options sit on its numeric scale (issue units).
+
+        Raises ``ValueError`` if the issue's options are labels only (no numeric values).
+        """
+        ov = self.option_values
+        xv = None if ov is None else ov[j]
+        if xv is None:
+            raise ValueError(
+                f"issue {self.issue_ids[j]!r} has no numeric option values "
+                "(its options are labels only)"
+            )
+        return xv
+
+    @property
     def n_outcomes(self) -> int:
         """Number of packages (exact Python integer)."""
         return math.prod(self.n_options)
@@ -202,6 +223,6 @@ class AdditiveDomain:
             veto=self.veto,
             option_values=None
             if ov is None
-            else tuple(None if ov[j] is None else ov[j][a] for j, a in enumerate(idx)),
+            else tuple(None if o is None else o[a] for o, a in zip(ov, idx, strict=False)),
             meta=meta,
         )

@@ -131,7 +131,7 @@ def walkaway_utility(
     r_ = np.asarray(risk, dtype=float)
     r_ = r_[..., None] if r_.ndim else r_
     u_pkg = (issue_weights(arrays) * (1.0 - loss(d, shape, r_))).sum(axis=-1)
-    has_res = (~np.isnan(res) & arrays.present).any(axis=-1)
+    has_res = np.asarray((~np.isnan(res) & arrays.present).any(axis=-1), dtype=bool)
     has_sq = bool((~np.isnan(arrays.status_quo)).any())
     r = np.where(~np.isnan(b), b, np.where(has_res | has_sq, u_pkg, 0.0))
     basis = [
@@ -225,7 +225,7 @@ def domain_from_arrays(
     elif walkaway == "limits":
         b = np.full(n, np.nan) if batna is None else np.asarray(batna, float).reshape(n)
         r = np.where(np.isnan(b), -np.inf, b)
-        has = (arrays.present & ~np.isnan(arrays.reservation)).any(axis=-1)
+        has = np.asarray((arrays.present & ~np.isnan(arrays.reservation)).any(axis=-1), dtype=bool)
         basis = [
             ("limits + batna" if has[i] else "batna")
             if not np.isnan(b[i])

@@ -329,7 +329,7 @@ def read_genius_profile(
             ev: dict[str, float] = {}
             for item in el.findall("item"):  # direct children only (not similarity functions)
                 lab = item.get("value")
-                if lab not in issue["labels"]:
+                if lab is None or lab not in issue["labels"]:
                     raise GeniusFormatError(
                         path,
                         f"issue {nm!r} <item> value",
@@ -367,7 +367,7 @@ def read_genius_profile(
             "<discount_factor> value",
             discount,
             "0 <= d <= 1",
-            line=_line(disc_el),  # type: ignore[arg-type]
+            line=None if disc_el is None else _line(disc_el),
         )
     return {
         "name": path.stem,

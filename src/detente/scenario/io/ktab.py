@@ -32,6 +32,7 @@ import csv
 import io
 import math
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -158,7 +159,7 @@ def _num(
     return v
 
 
-def _check_names(path: Any, names: list[str], lines: list[int | None]) -> None:
+def _check_names(path: Any, names: Sequence[str], lines: Sequence[int | None]) -> None:
     seen: dict[str, int | None] = {}
     for nm, ln in zip(names, lines, strict=True):
         if not nm:
@@ -174,9 +175,13 @@ def _check_names(path: Any, names: list[str], lines: list[int | None]) -> None:
         seen[nm] = ln
 
 
-def _check_sal_rows(path: Any, sal: np.ndarray, names: list[str], lines: list[int | None]) -> None:
+def _check_sal_rows(
+    path: Any, sal: np.ndarray, names: Sequence[str], lines: Sequence[int | None]
+) -> None:
     tot = sal.sum(axis=1)
-    for i in np.flatnonzero(tot > 100.0 + _SAL_TOL):
+    over = np.flatnonzero(tot > 100.0 + _SAL_TOL)
+    if over.size:
+        i = int(over[0])
         raise KtabFormatError(
             path,
             lines[i],
@@ -492,18 +497,24 @@ def read_ktab_xml(path: str | Path) -> KtabData:
         for pair in ia.findall("iaPair"):
             ends = []
             for tag in ("adjustingIdeal", "referencePos"):
-                e = _child(p, pair, tag, "an actor name")
-                if _text(e) not in index:
+                end_el = _child(p, pair, tag, "an actor name")
+                if _text(end_el) not in index:
                     raise KtabFormatError(
-                        p, _line(e), tag, _text(e), "one of the actor names: " + ", ".join(names)
+                        p,
+                        _line(end_el),
+                        tag,
+                        _text(end_el),
+                        "one of the actor names: " + ", ".join(names),
                     )
-                ends.append(index[_text(e)])
+                ends.append(index[_text(end_el)])
             a_el = _child(p, pair, "adjust", "a number from 0 to 1")
             acc[ends[0], ends[1]] = _num(
                 p, _line(a_el), "adjust", _text(a_el), 0.0, 1.0, "a number from 0 to 1"
             )
         rows = acc.sum(axis=1)
-        for i in np.flatnonzero(rows > 1.0 + 1e-9):
+        over = np.flatnonzero(rows > 1.0 + 1e-9)
+        if over.size:
+            i = int(over[0])
             raise KtabFormatError(
                 p,
                 _line(ia),
