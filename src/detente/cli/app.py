@@ -45,7 +45,9 @@ def fail(message: str, code: int = 2) -> None:
     """Print a one-line error to stderr and exit with ``code``."""
     from rich.markup import escape
 
-    _console(stderr=True).print(f"[bold red]error:[/] {escape(message)}")
+    # soft_wrap: the message stays on one line (the terminal may wrap it; rich does not),
+    # so that it can be grepped and copied whole.
+    _console(stderr=True).print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
     raise typer.Exit(code)
 
 
