@@ -160,3 +160,21 @@ def test_absent_actors_are_ignored(name: str) -> None:
     sal = np.vstack([a.salience, np.zeros((1, a.n_issues))])
     b = ScenarioArrays.from_numpy(np.append(a.capability, 50.0), pos, sal, status_quo=a.status_quo)
     np.testing.assert_allclose(_run(name, a).forecast, _run(name, b).forecast, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_an_issue_with_one_actor_lands_on_its_position(name: str) -> None:
+    # Actor 0 alone on issue 0 (a 0-1000 EUR scale), actor 1 alone on issue 1 (0-10):
+    # whoever is absent from an issue cannot pull it.
+    pos = np.array([[200.0, np.nan], [np.nan, 3.0]])
+    a = ScenarioArrays.from_numpy([2.0, 1.0], pos, 0.5, lo=[0.0, 0.0], hi=[1000.0, 10.0])
+    np.testing.assert_allclose(_run(name, a).forecast, [200.0, 3.0], rtol=1e-4)
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_an_issue_with_one_actor_and_no_weight_lands_on_its_position(name: str) -> None:
+    # The same with zero salience and one zero capability: nobody has weight, and the
+    # absent actor's placeholder must still not enter the forecast.
+    pos = np.array([[200.0, np.nan], [np.nan, 3.0]])
+    a = ScenarioArrays.from_numpy([2.0, 0.0], pos, 0.0, lo=[0.0, 0.0], hi=[1000.0, 10.0])
+    np.testing.assert_allclose(_run(name, a).forecast, [200.0, 3.0], rtol=1e-4)
