@@ -7,6 +7,7 @@ chunk of b initiators at a time, so memory stays O(b n^2).
 
 from __future__ import annotations
 
+import itertools
 import threading
 from typing import Any
 
@@ -16,6 +17,7 @@ MIN_CLTN = 1e-8  # Model::coalitions: floor of a coalition's strength
 MIN_CLTN_CHLG = 1e-10  # probEduChlg / vProbLittle: floor of a coalition's strength
 POS_TOL = 1e-3  # positions closer than this (0.1 on 0-100) are one position
 MIN_SIG_EDU = 1e-5  # a challenge must gain more than this
+GLOBAL_ORDER = True  # staged sums: heaviest voters first, same order for every initiator
 BRGN_MIN_W = 1e-6  # interpolateBrgn: weight floor
 
 
@@ -452,6 +454,9 @@ def _contest_block(
             rw: tuple[np.ndarray, ...] = (tab["w1"][ini], tab["w2"][ini], tab["x"][ini])
             if tab["e_any"]:
                 rw = (*rw, tab["e"][ini])
+        elif "stage_d" in tab:
+            d = np.take(tab["stage_d"][(c0, c1)], tgt, axis=0, out=buf)
+            rw = (tab["pw1"][ini, c0:c1], tab["pw2"][ini, c0:c1], tab["px"][ini, c0:c1])
         else:
             flat = tgt[:, :, None] * n + cols[:, None, :]
             d = np.take(dist_t.ravel(), flat, out=buf)
@@ -602,8 +607,9 @@ def best_challenges(
        ``first`` most promising targets, ranked by Δ with the principals-only estimate
        ``P0 = a / (a + b)``.
     3. Pairs whose bound reaches the best exact gain so far are then summed over their third
-       parties in stages: each initiator's ``sample`` shares (1/16, then 1/4) with the
-       largest ``X_n = w_n (u_nn - u_ni)`` first. Every third-party vote is a convex
+       parties in stages: the ``sample`` shares (1/8, then 1/3) of the heaviest voters
+       first (``GLOBAL_ORDER``; otherwise each initiator's largest ``X_n``). With
+       ``X_n = w_n (u_nn - u_ni)``, every third-party vote is a convex
        combination of X_n and ``-h_n`` (``h_n >= 0`` without accommodation), so the third
        parties not yet summed can add at most ``sum_rest max(X_n, 0)`` to i's coalition and
        nothing to j's: an upper bound on P and on Δ after each stage. Pairs whose bound still
@@ -656,7 +662,18 @@ def best_challenges(
     cuts = [c for c in cuts if c < n]
     edges = [0, *cuts, n]
     if staged:
-        perm = np.argpartition(-tab["x"], [c - 1 for c in cuts], axis=1)
+        if GLOBAL_ORDER:
+            # one order for every initiator (heaviest voters first): each stage's columns of
+            # the distance matrix are one contiguous copy, gathered by rows alone
+            g = np.argsort(-weight, kind="stable")
+            perm = np.broadcast_to(g, (n, n))
+            dt_perm = dist_t[:, g]
+            tab["stage_d"] = {
+                (a0, a1): np.ascontiguousarray(dt_perm[:, a0:a1])
+                for a0, a1 in itertools.pairwise(edges)
+            }
+        else:
+            perm = np.argpartition(-tab["x"], [c - 1 for c in cuts], axis=1)
         tab["perm"] = np.ascontiguousarray(perm)  # largest X first, partitioned at the cuts
         pos_of = np.empty_like(perm)
         np.put_along_axis(pos_of, perm, np.arange(n)[None, :].repeat(n, 0), axis=1)
