@@ -88,13 +88,14 @@ def test_shared_files_that_are_no_scenario_are_refused_cleanly(shared_data, rel)
     assert str(path) in str(info.value) or path.name in str(info.value)
 
 
-def test_smp_example_blank_coordinate_is_a_located_error(shared_data):
+def test_smp_example_blank_coordinate_loads_as_no_part_with_a_note(shared_data):
     # The shared smpExample.xml leaves Alice's first coordinate empty (<dCoord></dCoord>,
-    # line 32); detente refuses to guess it (ktab.py's decision) and says where.
-    with pytest.raises(ScenarioError) as info:
-        load(_path(shared_data, "ktab/smpExample.xml"))
-    e = info.value
-    assert e.line == 32 and "Alice" in e.field and "0 to 100" in e.allowed
+    # line 32): the file loads, Alice takes no part on FirstDim, and the scenario says so.
+    s = load(_path(shared_data, "ktab/smpExample.xml"))
+    assert s.position_of("Alice", "FirstDim") is None
+    assert s.position_of("Alice", "SecondDim") is not None
+    assert "smpExample.xml:32" in s.description and "Alice" in s.description
+    assert len(s.positions) == len(s.actors) * len(s.issues) - 1
 
 
 def _smp_example_filled(shared_data, tmp_path) -> Path:

@@ -60,11 +60,15 @@ def test_csv_and_xml_of_dummy3_agree(shared_data: Path) -> None:
 
 
 def test_smp_example_has_blank_coordinate(shared_data: Path) -> None:
-    """The shared copy of smpExample.xml has an empty <dCoord> (Alice, FirstDim): located error."""
-    with pytest.raises(KtabFormatError) as ei:
-        read_ktab_xml(shared_data / "ktab" / "smpExample.xml")
-    e = ei.value
-    assert e.line == 32 and "Alice" in e.field and e.value == "" and "0 to 100" in e.allowed
+    """The shared copy of smpExample.xml has an empty <dCoord> (Alice, FirstDim): read as no
+    part on that dimension (nan position, zero salience in the arrays), with a located note."""
+    d = read_ktab_xml(shared_data / "ktab" / "smpExample.xml")
+    i = d.actor_names.index("Alice")
+    assert np.isnan(d.position[i, 0]) and not np.isnan(d.position[i, 1:]).any()
+    (note,) = d.notes
+    assert ":32:" in note and "Alice" in note
+    a = ktab_to_arrays(d)
+    assert not a.present[i, 0] and a.salience[i, 0] == 0.0
 
 
 def test_smp_example_parameters_and_accommodation(shared_data: Path, tmp_path: Path) -> None:

@@ -121,6 +121,8 @@ class KtabData:
     accommodation : (n, n) float or None
         The ideal-adjustment matrix (identity with the XML's ``iaPair`` entries set); ``None``
         when the file gives none (KTAB then uses the identity).
+    notes : tuple of str
+        What the reader had to decide, with file and line (e.g. an empty ``<dCoord>``).
     """
 
     path: str
@@ -135,6 +137,7 @@ class KtabData:
     parameters: dict[str, str] = field(default_factory=dict)
     seed: int | None = None
     accommodation: np.ndarray | None = None
+    notes: tuple[str, ...] = ()
 
     @property
     def n_actors(self) -> int:
@@ -453,6 +456,7 @@ def read_ktab_xml(path: str | Path) -> KtabData:
         raise KtabFormatError(p, _line(actors_el), "Actors", "no <Actor>", "at least one actor")
     n = len(actors)
     names, descs, lines = [], [], []
+    notes: list[str] = []
     cap = np.empty(n)
     pos = np.empty((n, k))
     sal = np.empty((n, k))
@@ -478,6 +482,15 @@ def read_ktab_xml(path: str | Path) -> KtabData:
                     f"{k} (one per dimension)",
                 )
             for d, v in enumerate(vals):
+                if sub == "dCoord" and _text(v) == "":
+                    # An empty coordinate (smpExample.xml has one): the actor takes no part on
+                    # that dimension. Said in ``notes``; detente does not invent a position.
+                    arr[i, d] = np.nan
+                    notes.append(
+                        f"{p}:{_line(v)}: empty <dCoord> for {nm} on {dims[d]}: "
+                        "read as taking no part on that dimension (salience set to 0)"
+                    )
+                    continue
                 arr[i, d] = _num(
                     p,
                     _line(v),
@@ -535,6 +548,7 @@ def read_ktab_xml(path: str | Path) -> KtabData:
         parameters=params,
         seed=seed,
         accommodation=acc,
+        notes=tuple(notes),
     )
 
 
@@ -559,7 +573,7 @@ def ktab_to_arrays(data: KtabData) -> ScenarioArrays:
     arr = ScenarioArrays.from_numpy(
         data.capability,
         data.position,
-        data.salience / 100.0,
+        np.where(np.isnan(data.position), 0.0, data.salience / 100.0),
         lo=0.0,
         hi=100.0,
         accommodation=data.accommodation,

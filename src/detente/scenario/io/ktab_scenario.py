@@ -40,6 +40,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from detente.scenario.errors import ScenarioError
 from detente.scenario.io._common import build_scenario, read_text, unique_ids
 from detente.scenario.schema import Scenario
@@ -110,6 +112,7 @@ def _to_scenario(data: Any, path: Path) -> Scenario:
         }
         for a, aid in enumerate(aids)
         for d, iid in enumerate(iids)
+        if not np.isnan(data.position[a, d])  # an empty <dCoord>: no part (data.notes)
     ]
     accommodation = []
     if data.accommodation is not None:
@@ -125,7 +128,9 @@ def _to_scenario(data: Any, path: Path) -> Scenario:
         params["seed"] = int(data.seed)
     scenario = {
         "name": data.name or path.stem,
-        "description": data.description,
+        "description": "\n".join(
+            [data.description, *("Reader note: " + n for n in data.notes)]
+        ).strip(),
         "actors": actors,
         "issues": issues,
         "positions": positions,
