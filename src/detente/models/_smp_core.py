@@ -19,6 +19,20 @@ POS_TOL = 1e-3  # positions closer than this (0.1 on 0-100) are one position
 MIN_SIG_EDU = 1e-5  # a challenge must gain more than this
 GLOBAL_ORDER = True  # staged sums: heaviest voters first, same order for every initiator
 BRGN_MIN_W = 1e-6  # interpolateBrgn: weight floor
+#: Ties. Actors often share positions (DEU: 0, 50, 100), so several targets or bargains are
+#: often exactly as good, and the fast and the reference paths add in different orders: a
+#: strict ``argmax`` would let rounding noise decide such ties, differently in each path.
+#: So the decisions are taken in two steps. Candidates within ``CLOSE_GAIN`` of the best gain
+#: (or ``CLOSE_PROB``, relative, of a queue's most probable option) are evaluated once more by
+#: the reference formula, in a call whose numbers do not depend on the path; among those, the
+#: lowest index within ``TIE_GAIN`` (``TIE_PROB``, relative) of the best wins, as KTAB's
+#: "first maximum" would in exact arithmetic. The pruning keeps every pair within
+#: ``PRUNE_SLACK`` of the best, which must exceed ``TIE_GAIN`` plus the paths' rounding.
+TIE_GAIN = 1e-9
+CLOSE_GAIN = 1e-7
+PRUNE_SLACK = 1e-8
+TIE_PROB = 1e-9
+CLOSE_PROB = 1e-5
 
 
 # ----------------------------------------------------------------------------- basics
@@ -112,15 +126,19 @@ def _cityblock(x: np.ndarray) -> np.ndarray:
     return out
 
 
-def coalitions(u: np.ndarray, w: np.ndarray, rule: str, chunk: int = 8_000_000) -> np.ndarray:
+def coalitions(
+    u: np.ndarray, w: np.ndarray, rule: str, chunk: int = 8_000_000, direct: bool = False
+) -> np.ndarray:
     """``C[..., a, b] = 1e-8 + sum_k max(vote_k(a, b), 0)`` for utilities ``u[..., k, a]``.
 
     ``u`` has voters on axis -2 and options on axis -1; ``w`` is (..., k).
     For the proportional rule on one scenario the sum of positive parts is computed as
     ``(sum_k w_k (u_ka - u_kb) + sum_k |w_k u_ka - w_k u_kb|) / 2``, the second term a
-    cityblock distance between option columns (O(m^2 k) in compiled code, no (m, m, k) array).
+    cityblock distance between option columns (O(m^2 k) in compiled code, no (m, m, k) array),
+    unless ``direct`` (the sum of the votes' positive parts as written: equal options get
+    exactly equal coalitions, the same numbers as the batched (..., k, m) form).
     """
-    if u.ndim == 2 and rule == "Proportional" and u.shape[1] > 1:
+    if u.ndim == 2 and rule == "Proportional" and u.shape[1] > 1 and not direct:
         x = np.ascontiguousarray((u * w[:, None]).T)  # (m, k)
         l1 = _cityblock(x)
         tot = x.sum(axis=1)
@@ -147,6 +165,7 @@ def pce(
     pcem: str,
     valid: np.ndarray | None = None,
     inverse: np.ndarray | None = None,
+    direct: bool = False,
 ) -> np.ndarray:
     """Probabilistic Condorcet election over options (``Model::scalarPCE`` / ``probCE2``).
 
@@ -159,12 +178,13 @@ def pce(
         only); option ``a`` of the election is ``u[:, inverse[a]]``. The coalitions are
         computed once per distinct option and spread, so the result equals the election
         over all ``m_all`` options.
+    direct : bool — coalitions by the plain sum of positive votes (see :func:`coalitions`).
 
     Returns
     -------
     (..., m) probabilities summing to 1 over the valid options.
     """
-    c = coalitions(u, w, rule)
+    c = coalitions(u, w, rule, direct=direct)
     if inverse is not None:
         # options given once per distinct position: every actor's copy has the same column
         c = c[inverse][:, inverse]
@@ -292,11 +312,12 @@ def contest(
     uni = util(dt[i], r_est)  # U^h(n, i)   (m, n)
     unj = util(dt[j], r_est)  # U^h(n, j)
     unn = util(np.diagonal(dist)[None, :], r_est)  # U^h(n, n)
-    ii, jj, hh = i[:, None], j[:, None], h[:, None]
-    u_ii = np.take_along_axis(uni, ii, 1)[:, 0]
-    u_ij = np.take_along_axis(unj, ii, 1)[:, 0]
-    u_ji = np.take_along_axis(uni, jj, 1)[:, 0]
-    u_jj = np.take_along_axis(unj, jj, 1)[:, 0]
+    ii, jj = i[:, None], j[:, None]
+    row = np.arange(i.size)
+    u_ii = uni[row, i]
+    u_ij = unj[row, i]
+    u_ji = uni[row, j]
+    u_jj = unj[row, j]
     c_i = vote(rule, weight[i], u_ii, u_ij)
     c_j = vote(rule, weight[j], u_ji, u_jj)
     a = MIN_CLTN_CHLG + np.maximum(c_i, 0.0) + np.maximum(c_j, 0.0)
@@ -322,9 +343,7 @@ def contest(
     ci = a + np.maximum(vt, 0.0).sum(axis=1)
     cj = b + np.maximum(-vt, 0.0).sum(axis=1)
     p_ij = ci / (ci + cj)
-    u_hi = np.take_along_axis(uni, hh, 1)[:, 0]
-    u_hj = np.take_along_axis(unj, hh, 1)[:, 0]
-    return p_ij, u_hi, u_hj
+    return p_ij, uni[row, h], unj[row, h]
 
 
 def _pair_tables(
@@ -622,7 +641,6 @@ def best_challenges(
     """
     n = dist.shape[0]
     gain = np.full((n, n), -np.inf)
-    prob = np.zeros((n, n))
     if exhaustive:
         hi, ji = np.nonzero(~np.eye(n, dtype=bool))
         rows = max(1, 4_000_000 // max(1, n))
@@ -632,10 +650,7 @@ def best_challenges(
             s_j = sal_sum[j]
             eu_chlg = (1.0 - s_j) * (2.0 * u_ki) + s_j * (p * 2.0 * u_ki + (1.0 - p) * 2.0 * u_kj)
             gain[h, j] = eu_chlg - (u_ki + u_kj)
-            prob[h, j] = p
-        jb = np.argmax(gain, axis=1)
-        g = gain[np.arange(n), jb]
-        return np.where(g > MIN_SIG_EDU, jb, -1), prob[np.arange(n), jb], g
+        return _decide(gain, dist, r, weight, sal_sum, rule, commit, adjust)
 
     tab: dict[str, Any] = _pair_tables(dist, r, weight, rule, adjust)
     dist_t = np.ascontiguousarray(dist.T)
@@ -645,7 +660,7 @@ def best_challenges(
     dd = u_ki - u_own
     ub = np.maximum(dd, dd * (1.0 - two_s))
     np.fill_diagonal(ub, -np.inf)
-    slack = 1e-9
+    slack = PRUNE_SLACK
     lb = np.minimum(dd, dd * (1.0 - two_s))
     np.fill_diagonal(lb, -np.inf)
     floor = np.maximum(lb.max(axis=1), MIN_SIG_EDU) - slack
@@ -709,7 +724,6 @@ def best_challenges(
         ci = a_tab[hi, ji] + 0.5 * (ab + tot)
         cj = b_tab[hi, ji] + 0.5 * (ab - tot)
         p = ci / (ci + cj)
-        prob[hi, ji] = p
         uk = u_ki[hi, 0]
         uj = u_own[hi, ji]
         s_j = sal_sum[ji]
@@ -755,10 +769,65 @@ def best_challenges(
                 left &= est >= mean[:, None]
             if left.any():
                 exact(left)
-    jb = np.argmax(gain, axis=1)
-    g = gain[np.arange(n), jb]
-    ok = g > MIN_SIG_EDU
-    return np.where(ok, jb, -1), prob[np.arange(n), jb], g
+    return _decide(gain, dist, r, weight, sal_sum, rule, commit, adjust)
+
+
+def _decide(
+    gain: np.ndarray,
+    dist: np.ndarray,
+    r: np.ndarray,
+    weight: np.ndarray,
+    sal_sum: np.ndarray,
+    rule: str,
+    commit: str,
+    adjust: str,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each initiator's target from its row of gains, and that pair's P and gain.
+
+    Shared by both paths. The pairs within ``CLOSE_GAIN`` of their row's best (usually one
+    per row; more when targets tie) are evaluated again by the reference :func:`contest`,
+    whose number for a pair does not depend on which other pairs share the call; the target
+    is the lowest j within ``TIE_GAIN`` of the best of those (KTAB takes the first maximum).
+    The same recomputed P goes to the bargain and the same gain is tested against 1e-5 (-1 =
+    no challenge), so the paths agree whenever their own gains differ by less than the
+    windows (rounding: ~1e-15).
+    """
+    n = gain.shape[0]
+    gmax = gain.max(axis=1)
+    # rows whose best cannot pass 1e-5 never challenge: no need to look closer
+    live = np.isfinite(gmax) & (gmax > MIN_SIG_EDU - CLOSE_GAIN)
+    near = (gain >= (gmax - CLOSE_GAIN)[:, None]) & live[:, None]
+    hi, ji = np.nonzero(near)  # row-major: by initiator, targets ascending
+    jb = np.full(n, -1)
+    p_b = np.zeros(n)
+    g_b = np.full(n, -np.inf)
+    if hi.size == 0:
+        return jb, p_b, g_b
+    p = np.empty(hi.size)
+    g = np.empty(hi.size)
+    rows = max(1, 4_000_000 // max(1, n))
+    for a0 in range(0, hi.size, rows):  # memory-bounded chunks of pairs
+        h, j = hi[a0 : a0 + rows], ji[a0 : a0 + rows]
+        pc, u_ki, u_kj = contest(h, h, j, dist, r, weight, rule, commit, adjust)
+        s_j = sal_sum[j]
+        eu_chlg = (1.0 - s_j) * (2.0 * u_ki) + s_j * (pc * 2.0 * u_ki + (1.0 - pc) * 2.0 * u_kj)
+        g[a0 : a0 + rows] = eu_chlg - (u_ki + u_kj)
+        p[a0 : a0 + rows] = pc
+    new_row = np.empty(hi.size, dtype=bool)
+    new_row[0] = True
+    np.not_equal(hi[1:], hi[:-1], out=new_row[1:])
+    start = np.flatnonzero(new_row)
+    who = hi[start]
+    best = np.maximum.reduceat(g, start)
+    k = np.cumsum(new_row) - 1
+    pick = np.minimum.reduceat(
+        np.where(g >= best[k] - TIE_GAIN, np.arange(hi.size), hi.size), start
+    )
+    ok = g[pick] > MIN_SIG_EDU
+    jb[who] = np.where(ok, ji[pick], -1)
+    p_b[who] = p[pick]
+    g_b[who] = g[pick]
+    return jb, p_b, g_b
 
 
 def interpolate(

@@ -124,8 +124,13 @@ def _queue_choice(
     pr = e / np.add.reduceat(e, o_start)[q_of]
     if p["StateTransitions"] == "Deterministic":
         best = np.maximum.reduceat(pr, o_start)
-        big = np.where(pr == best[q_of], local, t_opt)
-        return np.minimum.reduceat(big, o_start)  # type: ignore[no-any-return]
+        choice = np.minimum.reduceat(np.where(pr == best[q_of], local, t_opt), o_start)
+        # queues whose runner-up is close: decided by the reference election (ties, rounding)
+        near = pr >= best[q_of] * (1.0 - C.CLOSE_PROB)
+        close = np.flatnonzero(np.add.reduceat(near.astype(np.int64), o_start) > 1)
+        if close.size:
+            choice[close] = _close_queues(delta, which, start, size, close, cap, p)
+        return choice  # type: ignore[no-any-return]
     # one draw per queue, queues ordered by size then owner
     draw = np.empty(nq)
     draw[np.lexsort((np.arange(nq), size))] = rng.random(nq)
@@ -134,6 +139,51 @@ def _queue_choice(
     tot = cdf[o_start + m - 1]
     below = cdf <= (draw * tot)[q_of]
     return np.minimum(np.add.reduceat(below.astype(int), o_start), size)  # type: ignore[no-any-return]
+
+
+def _close_queues(
+    delta: np.ndarray,
+    which: np.ndarray,
+    start: np.ndarray,
+    size: np.ndarray,
+    queues: np.ndarray,
+    cap: np.ndarray,
+    p: dict[str, str],
+    budget: int = 4_000_000,
+) -> np.ndarray:
+    """The chosen option of each of ``queues`` whose best options are close (Deterministic).
+
+    Both paths send such queues here. Each queue's election is the reference one (the
+    coalitions as the plain sum of positive votes, so equal bargains get exactly equal
+    probabilities), batched by queue size; a queue's numbers do not depend on the batch.
+    The first option within ``TIE_PROB`` (relative) of the most probable wins.
+    """
+    n = delta.shape[0]
+    out = np.zeros(queues.size, dtype=np.int64)
+    sz = size[queues]
+    for s in np.unique(sz):  # per distinct queue size, not per actor
+        at = np.flatnonzero(sz == s)
+        ent = which[start[queues[at]][:, None] + np.arange(s)[None, :]]  # (nq, s)
+        step = max(1, budget // ((s + 1) * (s + 1) * n))
+        for c0 in range(0, at.size, step):
+            e = ent[c0 : c0 + step]
+            u = np.zeros((e.shape[0], n, s + 1))
+            u[:, :, 1:] = np.transpose(delta[:, e], (1, 0, 2))
+            if (s + 1) * (s + 1) * n > budget:  # one long queue: row-chunked coalitions
+                pr = C.pce(
+                    u[0], cap, p["VotingRule"], p["VictoryProbModel"], p["PCEModel"], direct=True
+                )[None]
+            else:
+                pr = C.pce(
+                    u,
+                    np.broadcast_to(cap, (e.shape[0], n)),
+                    p["VotingRule"],
+                    p["VictoryProbModel"],
+                    p["PCEModel"],
+                )
+            top = pr.max(axis=1, keepdims=True)
+            out[at[c0 : c0 + step]] = np.argmax(pr >= top * (1.0 - C.TIE_PROB), axis=1)
+    return out
 
 
 def _resolve(
@@ -166,7 +216,9 @@ def _resolve(
     # utility change to every actor a of bargain b, relative to the status quo (x N)
     d_b = C.distance(ideal, np.concatenate([bi, bj]), sal)  # (n, 2 nb)
     u_b = C.util(d_b, r[:, None])
-    delta = (u_b[:, :nb] + u_b[:, nb:] - own[:, init] - own[:, rcvr]) / n  # (n, nb)
+    # each party's change apart, so a bargain that leaves a party where it is adds exactly 0
+    # and equal bargains have exactly equal columns
+    delta = ((u_b[:, :nb] - own[:, init]) + (u_b[:, nb:] - own[:, rcvr])) / n  # (n, nb)
     owner = np.concatenate([init, rcvr])
     which = np.concatenate([np.arange(nb), np.arange(nb)])
     order = np.lexsort((which, owner))
@@ -196,6 +248,10 @@ def _resolve(
         )
         if p["StateTransitions"] == "Deterministic":
             m = np.argmax(pr, axis=1)
+            top = pr.max(axis=1, keepdims=True)
+            close = np.flatnonzero((pr >= top * (1.0 - C.CLOSE_PROB)).sum(axis=1) > 1)
+            if close.size:
+                m[close] = _close_queues(delta, which, start, size, sel[close], cap, p)
         else:
             cdf = np.cumsum(pr, axis=1)
             x = rng.random(sel.size)[:, None] * cdf[:, -1:]
