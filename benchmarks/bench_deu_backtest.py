@@ -17,7 +17,7 @@ Prints and saves ``benchmarks/results/deu_backtest.md``:
 7. the expected-utility models with the median-voter and the weighted-mean forecast, under equal
    and GDP capability.
 
-Run: ``/work/venv/bin/python benchmarks/bench_deu_backtest.py [--boot 2000] [--models a,b]``.
+Run: ``python benchmarks/bench_deu_backtest.py [--boot 2000] [--models a,b]``.
 Only ``deu3-dev.tsv`` is read; the held-out part is not touched.
 """
 

@@ -1,8 +1,12 @@
 """Frontier + bargaining solutions: detente's issue-wise fold vs NegMAS, measured in the same run.
 
-NegMAS (AGPL) is never a detente dependency: it runs in a separate venv (default
-``/work/benchvenv``, override with ``DETENTE_NEGMAS_PYTHON``) in a subprocess with a 240 s
-timeout per case. Both sides get bit-identical utility tables: the NegMAS worker builds its
+NegMAS (AGPL) is never a detente dependency: it runs in a separate venv in a subprocess with a
+240 s timeout per case. Set it up once (the path is git-ignored)::
+
+    python3 -m venv benchmarks/.negmas-venv
+    benchmarks/.negmas-venv/bin/pip install negmas -e .
+
+or point ``DETENTE_NEGMAS_PYTHON`` at any Python that can import both negmas and detente. Both sides get bit-identical utility tables: the NegMAS worker builds its
 ``LinearAdditiveUtilityFunction`` from the same :class:`AdditiveDomain` (GENIUS folders read
 by detente's reader; synthetic domains from the same seed). NegMAS time = ``pareto_frontier``
 + ``nash_points`` + ``kalai_points`` + ``ks_points`` + ``max_welfare_points``; detente time =
@@ -31,7 +35,9 @@ from detente.bargaining import AdditiveDomain, bargaining_solutions, pareto_fold
 
 ROOT = Path(__file__).resolve().parents[1]
 GENIUS = ROOT / ".." / "shared" / "data" / "genius"
-NEGMAS_PY = os.environ.get("DETENTE_NEGMAS_PYTHON", "/work/benchvenv/bin/python")
+NEGMAS_PY = os.environ.get(
+    "DETENTE_NEGMAS_PYTHON", str(ROOT / "benchmarks" / ".negmas-venv" / "bin" / "python")
+)
 TIMEOUT = 240.0
 
 
@@ -127,6 +133,11 @@ def _vecset(u: np.ndarray) -> set:
 
 
 def main(quick: bool = False) -> str:
+    if not Path(NEGMAS_PY).is_file():
+        sys.exit(
+            f"NegMAS Python not found at {NEGMAS_PY}: create benchmarks/.negmas-venv as the "
+            "module docstring says, or set DETENTE_NEGMAS_PYTHON"
+        )
     cases = []
     if GENIUS.is_dir():
         cases += [

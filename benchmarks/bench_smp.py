@@ -1,4 +1,4 @@
-"""Benchmark: KTAB's Spatial Model of Politics (detente.models.smp) — wall time per scenario.
+"""Benchmark: KTAB's Spatial Model of Politics (detente.models.smp) — wall time and memory.
 
 Runs every KTAB scenario to convergence (median of ``--repeats`` timed runs, after one warm-up
 run that pays the imports) and seeded synthetic scenarios of 320, 640 and 1,000 actors x 1 and
@@ -6,6 +6,11 @@ x 10 dimensions to convergence (KTAB's stopping rule, at most KTAB's maxIter = 1
 Reports wall time, the process CPU time of the same run (both threads counted), turns, seconds
 per turn and the machine's load average before and after, because the machine may be shared.
 The growth exponent is the log-log slope of seconds per turn against the number of actors.
+
+Each scenario is measured in a fresh child process, so its peak resident memory (the child's
+``ru_maxrss``) is that scenario's alone; the table also gives the peak of a child that only
+imports detente and runs one turn of the smallest scenario, the part of every figure that is
+the interpreter and its libraries rather than the model.
 
 KTAB's times are QUOTED from the project's issue (``smpc`` -O2, 2 cores, database and log
 writing removed, median of 3). KTAB cannot be built here, so no KTAB time is measured. The
@@ -18,8 +23,10 @@ Writes ``benchmarks/results/smp.md``.
 from __future__ import annotations
 
 import argparse
+import multiprocessing as mp
 import os
 import platform
+import resource
 import statistics
 import time
 from pathlib import Path
@@ -68,6 +75,34 @@ def measure(arrays: ScenarioArrays, repeats: int) -> tuple[float, float, int]:
     return statistics.median(walls), statistics.median(cpus), turns
 
 
+def _child(spec: tuple[str, object, object], repeats: int) -> tuple[float, float, int, float, int]:
+    """In a fresh process: build the scenario, warm up, measure; also the process's peak RSS.
+
+    ``spec`` is ``("ktab", name, None)``, ``("synthetic", n, k)`` or ``("baseline", ..)``.
+    Returns wall, CPU, turns, peak RSS in MiB, number of actors x dims packed as n*1000+k.
+    """
+    kind, a1, a2 = spec
+    if kind == "synthetic":
+        a = synthetic(int(a1), int(a2))  # type: ignore[call-overload]
+    else:
+        a = ktab_to_arrays(read_ktab_csv(DATA / f"{a1}.csv"))
+        run_model("smp", a, max_turns=1)  # warm-up: imports, first-call costs
+    if kind == "baseline":
+        t, cpu, turns = 0.0, 0.0, 0
+    else:
+        t, cpu, turns = measure(a, repeats)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
+    return t, cpu, turns, peak, a.n_actors * 1000 + a.n_issues
+
+
+def in_child(
+    spec: tuple[str, object, object], repeats: int
+) -> tuple[float, float, int, float, int]:
+    ctx = mp.get_context("spawn")
+    with ctx.Pool(1) as pool:
+        return pool.apply(_child, (spec, repeats))  # type: ignore[no-any-return]
+
+
 def _load() -> str:
     return " / ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -89,8 +124,8 @@ def main() -> None:
         "KTAB needs more than a second.",
         "",
         "| scenario | actors x dims | states (ours) | states (KTAB) | runs | wall s (median) "
-        "| CPU s | s/turn | KTAB s | goal: wall <= s | KTAB / ours |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| CPU s | s/turn | peak RSS MiB | KTAB s | goal: wall <= s | KTAB / ours |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
 
     def row(*cells: object) -> None:
@@ -98,10 +133,9 @@ def main() -> None:
         print(lines[-1], flush=True)
 
     print("\n".join(lines), flush=True)
+    base = in_child(("baseline", "dummyData_3Dim", None), 1)[3]
     for name, (k_time, k_states) in KTAB.items():
-        a = ktab_to_arrays(read_ktab_csv(DATA / f"{name}.csv"))
-        run_model("smp", a, max_turns=1)  # warm-up: imports
-        t, cpu, turns = measure(a, args.repeats)
+        t, cpu, turns, peak, nk = in_child(("ktab", name, None), args.repeats)
         if k_time is None:
             k_time = KTAB_A160_PER_TURN * turns
             k_label = f"~{k_time:.0f} (est. {KTAB_A160_PER_TURN:.0f} s/turn x {turns})"
@@ -110,13 +144,14 @@ def main() -> None:
         goal = f"{k_time / GOAL:.3f}" if k_time > 1.0 else "-"
         row(
             name,
-            f"{a.n_actors} x {a.n_issues}",
+            f"{nk // 1000} x {nk % 1000}",
             turns + 1,
             k_states or "-",
             args.repeats,
             f"{t:.3f}",
             f"{cpu:.3f}",
             f"{t / max(turns, 1):.4f}",
+            f"{peak:.0f}",
             k_label,
             goal,
             f"{k_time / t:.0f}x",
@@ -126,9 +161,8 @@ def main() -> None:
         per_turn: dict[int, dict[int, float]] = {1: {}, 10: {}}
         for k in (1, 10):
             for n in sizes:
-                a = synthetic(n, k)
                 reps = args.repeats if n <= 320 else 1
-                t, cpu, turns = measure(a, reps)
+                t, cpu, turns, peak, _ = in_child(("synthetic", n, k), reps)
                 per_turn[k][n] = t / max(turns, 1)
                 capped = " (stopped at maxIter)" if turns >= 100 else ""
                 row(
@@ -140,6 +174,7 @@ def main() -> None:
                     f"{t:.2f}",
                     f"{cpu:.2f}",
                     f"{t / max(turns, 1):.3f}",
+                    f"{peak:.0f}",
                     "-",
                     "60 (1000 x 10)" if (n, k) == (1000, 10) else "-",
                     "-",
@@ -155,7 +190,13 @@ def main() -> None:
                     f"{', '.join(map(str, ns))} actors): {slope:.2f}"
                 )
                 print(lines[-1], flush=True)
-    lines += ["", f"Load average at end: {_load()}."]
+    lines += [
+        "",
+        f"Peak RSS of a child that imports detente and runs one turn of dummyData_3Dim: "
+        f"{base:.0f} MiB (interpreter, numpy, scipy, pandas; in every figure above).",
+        "",
+        f"Load average at end: {_load()}.",
+    ]
     print(lines[-1])
     out = ROOT / "benchmarks" / "results" / "smp.md"
     out.write_text("\n".join(lines) + "\n")
