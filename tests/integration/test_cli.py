@@ -129,7 +129,7 @@ def test_forecast_plot_writes_a_png(tmp_path: Path) -> None:
 
 def test_output_into_a_missing_folder_is_a_clean_error(tmp_path: Path) -> None:
     r = invoke("forecast", "miami", "-m", "compromise", "-o", str(tmp_path / "no" / "f.csv"))
-    assert r.exit_code == 2 and "No such file" in r.output and "Traceback" not in r.output
+    assert r.exit_code == 2 and "does not exist" in r.output and "Traceback" not in r.output
 
 
 def test_unknown_plot_type_is_refused_before_running(tmp_path: Path) -> None:

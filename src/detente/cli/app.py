@@ -258,9 +258,9 @@ def _write(text: str, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text)
         return
-    tmp = output.with_name(output.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(output)
+    from detente.scenario.io._common import atomic_write_text
+
+    atomic_write_text(output, text)
 
 
 def _nearest_anchor(issue: Any, value: float) -> str:
@@ -317,13 +317,16 @@ def _print_table(scenario: Any, results: list[Any], hist: Any, output: Path | No
         table.caption = "\n".join(notes)
     console = _console()
     if output is not None:
+        import io
+
         from rich.console import Console
 
-        with output.open("w", encoding="utf-8") as fh:
-            c = Console(file=fh, width=160)
-            c.print(table)
-            if hist is not None:
-                c.print(hist.to_string(index=False))
+        buf = io.StringIO()
+        c = Console(file=buf, width=160)
+        c.print(table)
+        if hist is not None:
+            c.print(hist.to_string(index=False))
+        _write(buf.getvalue(), output)
         return
     console.print(table)
     if hist is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from pydantic import ValidationError
 from detente.scenario.errors import ScenarioError
 from detente.scenario.schema import Scenario, SchemaProblem
 
-__all__ = ["MAX_BYTES", "build_scenario", "read_text", "unique_ids"]
+__all__ = ["MAX_BYTES", "atomic_write_text", "build_scenario", "read_text", "unique_ids"]
 
 #: Largest scenario file read (bytes). The biggest real input (a DEU III table) is ~90 kB;
 #: the limit keeps a wrong file (a log, a database dump) from eating the machine.
@@ -178,3 +179,45 @@ def unique_ids(names: list[str], fallback: str = "A") -> list[str]:
         used.add(ident)
         out.append(ident)
     return out
+
+
+def atomic_write_text(path: str | Path, text: str, *, newline: str | None = None) -> None:
+    """Write ``text`` to ``path`` (UTF-8) through a temporary file beside it, renamed into place.
+
+    A failed write leaves neither half a file nor the temporary file behind, and never touches
+    another file than ``path`` (the temporary name is unique). The file gets the permissions a
+    newly created file gets (0666 less the umask), not the temporary file's 0600.
+
+    Raises
+    ------
+    ScenarioError
+        Naming ``path`` (never the temporary file): its folder does not exist, it is a folder,
+        or the system refuses the write (permission denied, disk full, ...).
+    """
+    p = Path(path)
+    parent = p.parent
+    if not parent.is_dir():
+        raise ScenarioError(
+            f"cannot write: the folder {parent} does not exist",
+            path=p,
+            allowed="a file in an existing folder",
+        )
+    if p.is_dir():
+        raise ScenarioError("cannot write: this is a folder", path=p, allowed="a file name")
+    tmp: str | None = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix="." + p.name + ".", dir=parent)
+        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as fh:
+            fh.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, p)
+    except OSError as e:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        raise ScenarioError(f"cannot write: {e.strerror or e}", path=p) from None
+    except BaseException:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        raise

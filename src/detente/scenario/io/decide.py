@@ -46,14 +46,12 @@ from __future__ import annotations
 import csv
 import io
 import math
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from detente.scenario.errors import ScenarioError
-from detente.scenario.io._common import build_scenario, read_text
+from detente.scenario.io._common import atomic_write_text, build_scenario, read_text
 from detente.scenario.schema import Scenario
 
 __all__ = ["decide_id", "read_decide", "write_decide"]
@@ -446,11 +444,4 @@ def write_decide(scenario: Scenario, path: str | Path) -> None:
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_text(path, text, newline="")

@@ -35,15 +35,13 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from detente.scenario.errors import ScenarioError
-from detente.scenario.io._common import build_scenario, read_text, unique_ids
+from detente.scenario.io._common import atomic_write_text, build_scenario, read_text, unique_ids
 from detente.scenario.schema import Scenario
 
 __all__ = ["dump_ktab_csv", "read_ktab_csv_scenario", "read_ktab_xml_scenario", "write_ktab_csv"]
@@ -273,11 +271,4 @@ def write_ktab_csv(scenario: Scenario, path: str | Path) -> None:
     """
     p = Path(path)
     text = dump_ktab_csv(scenario, p)
-    fd, tmp = tempfile.mkstemp(prefix="." + p.name + ".", dir=p.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, p)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_text(p, text, newline="")

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from detente.scenario.errors import ScenarioError
-from detente.scenario.io._common import build_scenario, read_text
+from detente.scenario.io._common import atomic_write_text, build_scenario, read_text
 from detente.scenario.schema import Scenario
 
 __all__ = ["dump_json", "dump_yaml", "read_json", "read_yaml", "scenario_to_dict"]
@@ -256,9 +256,7 @@ def dump_json(scenario: Scenario) -> str:
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    atomic_write_text(path, text)
 
 
 def write_yaml(scenario: Scenario, path: str | Path) -> None:

@@ -596,6 +596,9 @@ def write_tidy(scenario: Scenario, folder: str | Path) -> None:
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=parent))
     old: Path | None = None
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)  # a new folder's usual permissions, not mkdtemp's 0700
         for name, text in files.items():
             with open(tmp / name, "w", encoding="utf-8", newline="") as fh:
                 fh.write(text)
