@@ -142,3 +142,15 @@ def test_deu_table_with_a_short_second_line_is_located(tmp_path: Path) -> None:
     f.write_text('"prnr"\t"isnr"\t"pcom"\t"scom"\t"rp"\t"out"\n"1"\n"1"\t"i1"\t10\t50\t0\t5\n')
     r = invoke("forecast", str(f), "-m", "compromise", "--format", "csv")
     assert r.exit_code in (0, 2) and "Traceback" not in r.output
+
+
+def test_plot_into_a_missing_folder_is_refused_before_any_output(tmp_path: Path) -> None:
+    out = tmp_path / "f.csv"
+    r = invoke(
+        "forecast", "miami", "-m", "compromise", "-f", "csv", "-o", str(out),
+        "--plot", str(tmp_path / "no" / "f.png"),
+    )  # fmt: skip
+    assert r.exit_code == 2 and "--plot" in r.output and "does not exist" in r.output
+    assert not out.exists(), "no forecast written when the command fails"
+    r = invoke("forecast", "miami", "-m", "compromise", "--plot", str(tmp_path / "no" / "f.png"))
+    assert r.exit_code == 2 and "territory" not in r.stdout

@@ -160,6 +160,12 @@ def forecast(
             get_model(n)
         if plot is not None and plot.suffix.lower() not in (".png", ".svg", ".pdf"):
             fail(f"--plot {plot}: unknown figure type; allowed: a .png, .svg or .pdf file name")
+        # Refuse an output that cannot be written before running the models (which may be slow).
+        for flag, out in (("--output", output), ("--plot", plot)):
+            if out is not None and not out.parent.is_dir():
+                fail(f"{flag} {out}: the folder {out.parent} does not exist")
+            if out is not None and out.is_dir():
+                fail(f"{flag} {out}: is a folder; allowed: a file name")
         # One child stream per model: a model's draws do not depend on which others ran.
         seeds = np.random.SeedSequence(seed).spawn(len(names))
         results = [_run_one(n, arrays, s) for n, s in zip(names, seeds, strict=True)]
