@@ -154,3 +154,31 @@ def test_plot_into_a_missing_folder_is_refused_before_any_output(tmp_path: Path)
     assert not out.exists(), "no forecast written when the command fails"
     r = invoke("forecast", "miami", "-m", "compromise", "--plot", str(tmp_path / "no" / "f.png"))
     assert r.exit_code == 2 and "territory" not in r.stdout
+
+
+def test_negative_seed_is_a_usage_error_not_a_traceback() -> None:
+    r = runner.invoke(app, ["forecast", "miami", "-m", "compromise", "--seed", "-1"])
+    assert r.exit_code == 2 and "--seed" in r.output
+    assert r.exception is None or isinstance(r.exception, SystemExit)
+
+
+@pytest.mark.parametrize(
+    ("params", "shown"),
+    [
+        ("{smp: {VotingRule: Bogus}}", "VotingRule = 'Bogus'; allowed: Binary"),
+        ("{seed: -5}", "model smp: expected non-negative integer"),
+    ],
+)
+def test_bad_model_params_in_the_file_are_a_clean_error(tmp_path: Path, params, shown) -> None:
+    f = tmp_path / "p.yaml"
+    f.write_text(
+        "name: p\nactors: [{id: A, name: A, capability: 1}, {id: B, name: B, capability: 2}]\n"
+        "issues: [{id: x, name: x}]\n"
+        "positions: [{actor: A, issue: x, position: 10, salience: 50},"
+        " {actor: B, issue: x, position: 90, salience: 50}]\n"
+        f"model_params: {params}\n"
+    )
+    r = runner.invoke(app, ["forecast", str(f), "-m", "smp"])
+    assert r.exit_code == 2, r.output
+    assert r.exception is None or isinstance(r.exception, SystemExit)
+    assert str(f) in r.output and shown in r.output

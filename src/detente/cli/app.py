@@ -115,7 +115,9 @@ def forecast(
     history: Annotated[
         bool, typer.Option("--history", help="Also print every actor's position at every round.")
     ] = False,
-    seed: Annotated[int | None, typer.Option("--seed", help="Seed for stochastic models.")] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", min=0, help="Seed for stochastic models.")
+    ] = None,
     input_format: Annotated[
         str | None,
         typer.Option(
@@ -150,6 +152,7 @@ def forecast(
     import numpy as np
 
     from detente.models import get_model, list_models
+    from detente.scenario.errors import ScenarioError
 
     with errors():
         scenario = load_scenario(file, input_format)
@@ -168,7 +171,15 @@ def forecast(
                 fail(f"{flag} {out}: is a folder; allowed: a file name")
         # One child stream per model: a model's draws do not depend on which others ran.
         seeds = np.random.SeedSequence(seed).spawn(len(names))
-        results = [_run_one(n, arrays, s) for n, s in zip(names, seeds, strict=True)]
+        results = []
+        for n, s in zip(names, seeds, strict=True):
+            try:
+                results.append(_run_one(n, arrays, s))
+            except ScenarioError:
+                raise
+            except ValueError as e:  # a bad model parameter in the file's model_params
+                msg = str(e)
+                fail(f"{file}: {msg if msg.startswith(n + ':') else f'model {n}: {msg}'}")
     with errors():
         _emit_forecasts(scenario, arrays, results, fmt, history, output)
     if plot is not None:
