@@ -109,3 +109,22 @@ def test_miami_table_and_options():
     assert "sources: S8, S9, S26" in r.output  # RUS territory reservation point's sources
     r = CliRunner().invoke(app, ["analyze", "miami", "--walkaway", "nope"])
     assert r.exit_code == 2 and "limits, utility" in r.output
+
+
+@pytest.mark.parametrize(
+    ("args", "shown"),
+    [
+        (["--plot", "plane.txt"], ".png, .svg or .pdf"),
+        (["--plot", "no/plane.png"], "does not exist"),
+        (["--actors", ","], "no actor id given"),
+        (["--actors", ""], "no actor id given"),
+    ],
+)
+def test_bad_plot_or_actors_is_refused_before_the_report(tmp_path, monkeypatch, args, shown):
+    monkeypatch.chdir(tmp_path)
+    _register_commands()
+    r = CliRunner().invoke(app, ["analyze", "miami", *args])
+    assert r.exit_code == 2, r.output
+    assert r.exception is None or isinstance(r.exception, SystemExit)
+    assert shown in r.output and "Bargaining space" not in r.output
+    assert list(tmp_path.iterdir()) == []

@@ -89,7 +89,20 @@ def analyze(
         fail(f"--split {objective!r} unknown; allowed: balanced, sum")
     if grid < 2:
         fail(f"--grid {grid} too small; allowed: an integer >= 2")
-    who = [a.strip() for a in actors.split(",") if a.strip()] if actors else None
+    if plot is not None:
+        # Checked before the analysis runs, so that a bad --plot never ends in a traceback
+        # after the report has been printed.
+        if plot.suffix.lower() not in (".png", ".svg", ".pdf"):
+            fail(f"--plot {plot}: unknown figure type; allowed: a .png, .svg or .pdf file name")
+        if not plot.parent.is_dir():
+            fail(f"--plot {plot}: the folder {plot.parent} does not exist")
+        if plot.is_dir():
+            fail(f"--plot {plot}: is a folder; allowed: a file name")
+    who = [a.strip() for a in actors.split(",") if a.strip()] if actors is not None else None
+    if who == []:
+        fail(
+            f"--actors {actors!r}: no actor id given; allowed: comma-separated actor ids, or 'all'"
+        )
     scenario = None
     with errors():
         try:
@@ -149,8 +162,11 @@ def analyze(
         res.plot_plane(axes[0], actors=tuple(who[:2]) if who and len(who) >= 2 else None)
         res.plot_concessions(axes[1])
         fig.tight_layout()
-        fig.savefig(plot)
-        plt.close(fig)
+        try:
+            with errors():
+                fig.savefig(plot)
+        finally:
+            plt.close(fig)
 
 
 def _provenance(scenario: object, points: list[dict]) -> list[dict]:
