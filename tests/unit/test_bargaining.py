@@ -112,3 +112,13 @@ def test_cli_analyze_json_and_errors(tmp_path):
     assert d["frontier_size"] == 2 and len(d["frontier"]) == 2
     r = CliRunner().invoke(app, ["analyze", str(tmp_path), "--actors", "zz"])
     assert r.exit_code == 2 and "zz" in r.output
+
+
+def test_summary_lines_read_well_without_vetoes_or_a_package_count(shared_data):
+    from detente.examples import load_example
+
+    text = analyze(load_example("eu-emissions").to_arrays()).summary()
+    assert "veto players: none" in text.splitlines()
+    # A GENIUS domain's zone has no package count: the line must not read "NON-EMPTY (; ...".
+    text = analyze(shared_data / "genius" / "EnglandZimbabwe").summary()
+    assert "zone of agreement: NON-EMPTY (25 efficient)" in text.splitlines()

@@ -330,7 +330,7 @@ class BargainingAnalysis:
         lines = [
             f"Bargaining space: {len(d.party_ids)} parties, {d.n_issues} issues, "
             f"{d.n_outcomes:,} packages",
-            f"veto players: {', '.join(veto)}",
+            f"veto players: {', '.join(veto) or 'none'}",
             "walk-away: "
             + (
                 "hard per-issue limits (reservation points)"
@@ -364,11 +364,9 @@ class BargainingAnalysis:
                 lines.append(f"  {g['issue']}: {lim} -> {st}")
         if self.zone_nonempty:
             z = self.zone
-            lines.append(
-                "zone of agreement: NON-EMPTY"
-                + (f" ({z['n_packages']:,} packages" if "n_packages" in z else " (")
-                + f"; {z.get('efficient', 0)} efficient)"
-            )
+            counts = [f"{z['n_packages']:,} packages"] if "n_packages" in z else []
+            counts.append(f"{z.get('efficient', 0)} efficient")
+            lines.append("zone of agreement: NON-EMPTY (" + "; ".join(counts) + ")")
         else:
             lines.append("zone of agreement: EMPTY")
             if self.blocking:
