@@ -181,3 +181,20 @@ def test_predict_write_errors_are_one_line(shared_data: Path, tmp_path: Path, ta
     )
     assert r.exit_code == 2, r.output
     assert "Traceback" not in r.output and "error:" in r.output
+
+
+def test_backtest_csv_onto_a_folder_is_refused_before_running(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    dev = str(shared_data / "deu3" / "deu3-dev.tsv")
+    r = runner.invoke(app, ["backtest", dev, "-m", "compromise", "--csv", str(tmp_path)])
+    assert r.exit_code == 2, r.output
+    assert "is a folder" in r.output and "DEU backtest" not in r.output
+
+
+def test_backtest_negative_seed_is_a_usage_error(shared_data: Path) -> None:
+    dev = str(shared_data / "deu3" / "deu3-dev.tsv")
+    r = runner.invoke(app, ["backtest", dev, "-m", "compromise", "--boot", "10", "--seed", "-1"])
+    assert r.exit_code == 2, r.output
+    assert "--seed" in r.output
+    assert r.exception is None or isinstance(r.exception, SystemExit)

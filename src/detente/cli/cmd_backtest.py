@@ -14,6 +14,7 @@ import typer
 from typer.core import TyperGroup
 
 from detente.cli.app import app, errors, fail
+from detente.scenario.io._common import atomic_write_text
 
 __all__ = ["backtest_app"]
 
@@ -70,6 +71,8 @@ def _check_out(path: Path | None, flag: str) -> None:
     such as a read-only folder, surface from the write itself through ``errors()``)."""
     if path is not None and not path.parent.is_dir():
         fail(f"{flag} {path}: the folder {path.parent} does not exist")
+    if path is not None and path.is_dir():
+        fail(f"{flag} {path}: is a folder; allowed: a file name")
 
 
 @backtest_app.command("run")
@@ -97,7 +100,7 @@ def run_cmd(
         int, typer.Option("--boot", help="Bootstrap draws (proposals resampled).")
     ] = 2000,
     seed: Annotated[
-        int, typer.Option("--seed", help="Seed of the bootstrap and the CV folds.")
+        int, typer.Option("--seed", min=0, help="Seed of the bootstrap and the CV folds.")
     ] = 0,
     folds: Annotated[
         int, typer.Option("--folds", help="Folds of the grouped CV for fitted models.")
@@ -130,7 +133,7 @@ def run_cmd(
             fail(str(e))
         typer.echo(res.summary())
         if csv is not None:
-            res.to_df().to_csv(csv, index=False)
+            atomic_write_text(csv, res.to_df().to_csv(index=False))
             typer.echo(f"wrote {csv}")
         if plot is not None:
             import matplotlib
@@ -179,5 +182,5 @@ def predict_cmd(
             if not p.exists():
                 fail(f"{p}: no such file")
         df = predict_file(train, holdout, model, capability=capability)
-        df.to_csv(output, index=False, float_format="%.4f")
+        atomic_write_text(output, df.to_csv(index=False, float_format="%.4f"))
     typer.echo(f"wrote {output}: {len(df)} issues, model {model}")
