@@ -174,6 +174,27 @@ def test_decide_power_varying_by_issue_keeps_power_times_salience(tmp_path):
     assert by["q"] == pytest.approx((0.3 * 0.6 * 20 + 0.2 * 1.0 * 80) / (0.3 * 0.6 + 0.2 * 1.0))
 
 
+def test_decide_salience_shares_become_percent_without_float_noise(tmp_path):
+    # 0.55 * 100 is 55.00000000000001 in binary floating point; 0.29 * 100 is 28.999999999999996.
+    text = "\n".join(
+        [
+            "'#A'\t'A'\t'Alpha'\t''",
+            "'#A'\t'B'\t'Beta'\t''",
+            "'#P'\t'p'\t'p'\t''",
+            "'#D'\t'A'\t'p'\t20.0\t0.55\t0.5",
+            "'#D'\t'B'\t'p'\t80.0\t0.29\t0.5",
+        ]
+    )
+    path = tmp_path / "d.csv"
+    path.write_text(text)
+    s = load(path)
+    assert [p.salience for p in s.positions] == [55.0, 29.0]
+    assert "55.00000" not in dump_yaml(s) and "28.9999" not in dump_yaml(s)
+    # and a scenario written as Decide CSV reads back with the same saliences
+    save(s, tmp_path / "back.csv", format="decide-csv")
+    assert [p.salience for p in load(tmp_path / "back.csv").positions] == [55.0, 29.0]
+
+
 def test_ktab_values_read_as_written(shared_data):
     s = load(_path(shared_data, "ktab/SOE-Pol-Comp.csv"))
     xj = s.actor("XJ")

@@ -349,14 +349,14 @@ def read_decide(path: str | Path) -> Scenario:
         entry: dict[str, Any] = {"actor": a, "issue": i, "position": pos}
         c = cap[a]
         if c > 0 and power != c:
-            entry["salience"] = 100.0 * sal * power / c
+            entry["salience"] = _percent(sal * power / c)
             entry["note"] = (
                 f"Decide power {power:g} on this issue (the actor's largest is {c:g}): "
                 f"salience {sal:g} scaled by {power / c:g} so that capability x salience = "
                 "power x salience"
             )
         else:
-            entry["salience"] = 100.0 * sal
+            entry["salience"] = _percent(sal)
         positions.append(entry)
 
     actor_out = []
@@ -441,6 +441,11 @@ def write_decide(scenario: Scenario, path: str | Path) -> None:
     the model uses only ratios).
     """
     _atomic_write(Path(path), dump_decide(scenario))
+
+
+def _percent(share: float) -> float:
+    """``100 * share`` without binary noise (0.55 -> 55.0, not 55.00000000000001)."""
+    return round(100.0 * share, 10)
 
 
 def _atomic_write(path: Path, text: str) -> None:
