@@ -182,3 +182,11 @@ def test_bad_model_params_in_the_file_are_a_clean_error(tmp_path: Path, params, 
     assert r.exit_code == 2, r.output
     assert r.exception is None or isinstance(r.exception, SystemExit)
     assert str(f) in r.output and shown in r.output
+
+
+def test_a_model_named_twice_runs_once() -> None:
+    r = invoke("forecast", "miami", "-m", "median", "-m", "compromise", "-m", "median", "-f", "csv")
+    assert r.exit_code == 0, r.output
+    df = pd.read_csv(io.StringIO(r.stdout))
+    assert list(dict.fromkeys(df["model"])) == ["median", "compromise"]
+    assert not df.duplicated(["model", "issue"]).any()

@@ -107,6 +107,33 @@ def test_yaml_negative_or_nan_capability(tmp_path, cell, shown):
     _fails(p, line=5, field="actors[0].capability", value=shown)
 
 
+def test_yaml_capability_too_large_to_compute_with(tmp_path):
+    """1e308 is a finite float, but capability x salience x position overflows to inf."""
+    p = _write(tmp_path, "s.yaml", _replace_line(YAML_OK, "capability: 2", "capability: 1.0e308"))
+    _fails(p, line=5, field="actors[0].capability", value="1e+308", allowed="at most 1e+15")
+
+
+def test_yaml_scale_end_too_large(tmp_path):
+    p = _write(
+        tmp_path, "s.yaml", _replace_line(YAML_OK, "{lo: 0, hi: 10}", "{lo: 0, hi: 1.0e300}")
+    )
+    _fails(p, field="issues[0].scale.hi", value="1e+300")
+
+
+def test_largest_allowed_numbers_give_finite_forecasts(tmp_path):
+    import numpy as np
+
+    from detente.models import run_model
+
+    text = _replace_line(YAML_OK, "capability: 2", "capability: 1.0e15")
+    text = text.replace("{lo: 0, hi: 10}", "{lo: -1.0e15, hi: 1.0e15}")
+    text = text.replace("position: 7", "position: 1.0e15")
+    arrays = load(_write(tmp_path, "s.yaml", text)).to_arrays()
+    for model in ("compromise", "median", "nash", "smp", "eu"):
+        fc = run_model(model, arrays)
+        assert np.isfinite(fc.forecast).all(), (model, fc.forecast)
+
+
 def test_yaml_duplicate_ids(tmp_path):
     p = _write(tmp_path, "s.yaml", _replace_line(YAML_OK, "id: NO", "id: A"))
     _fails(p, line=6, field="actors[1].id", value="'A'", allowed="unique")

@@ -65,7 +65,10 @@ def errors() -> Iterator[None]:
     except OSError as e:
         fail(f"{e.filename or 'file'}: {e.strerror or e}")
     except MemoryError:
-        fail("out of memory; try fewer draws or a smaller scenario", code=1)
+        fail(
+            "out of memory; try a smaller problem (fewer actors or issues, a coarser --grid)",
+            code=1,
+        )
 
 
 def load_scenario(path: str, input_format: str | None = None) -> Any:
@@ -158,7 +161,10 @@ def forecast(
         scenario = load_scenario(file, input_format)
         arrays = scenario.to_arrays()
         registered = {m.name for m in list_models()}
-        names = list(model) if model else [m for m in DEFAULT_MODELS if m in registered]
+        # a model named twice runs once (in the order first named)
+        names = (
+            list(dict.fromkeys(model)) if model else [m for m in DEFAULT_MODELS if m in registered]
+        )
         for n in names:
             get_model(n)
         if plot is not None and plot.suffix.lower() not in (".png", ".svg", ".pdf"):

@@ -37,8 +37,14 @@ Id = Annotated[
     str,
     Field(strict=True, min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.:\-]+$"),
 ]
-Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
-NonNeg = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0)]
+#: Largest magnitude of a number in a scenario. Far beyond any real scale (a GDP in dollars is
+#: ~1e13), and small enough that the models' products (capability x salience x position,
+#: squared in places) stay finite in float64: 1e308 would overflow them to inf.
+MAX_MAGNITUDE = 1e15
+Number = Annotated[
+    float, Field(strict=True, allow_inf_nan=False, ge=-MAX_MAGNITUDE, le=MAX_MAGNITUDE)
+]
+NonNeg = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0, le=MAX_MAGNITUDE)]
 Text = Annotated[str, Field(strict=True, max_length=10_000)]
 Basis = Literal["documented", "judgement"]
 Role = Literal["party", "mediator", "guarantor", "observer"]

@@ -151,6 +151,10 @@ def build_scenario(
             allowed = _ALLOWED.get(err.get("type", ""))
             if err.get("type") == "literal_error" and "expected" in ctx:
                 allowed = f"one of {ctx['expected']}"
+            elif err.get("type") == "greater_than_equal" and "ge" in ctx:
+                allowed = f"a number of at least {ctx['ge']:g}"
+            elif err.get("type") == "less_than_equal" and "le" in ctx:
+                allowed = f"a number of at most {ctx['le']:g}"
         field = describe(loc) if describe else _loc_text(loc)
         more = exc.error_count() - 1
         if more > 0:
