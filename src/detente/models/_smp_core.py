@@ -589,6 +589,30 @@ def _evaluate_pairs(
             run(job)
 
 
+def _all_pairs_semicommit(dist_t: np.ndarray, tab: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Third-party sums ``(sum vt, sum |vt|)`` (i, j) of every pair, proportional rule and
+    SemiCommit, for small n (one (n, n, n) array).
+
+    The same numbers as :func:`_evaluate_pairs` (each element is computed by the same
+    operations, each pair's row of n third parties is summed alone), without its sorting,
+    blocks and thread pool, whose cost dominates below ~64 actors. The array is laid out
+    (target, initiator, third party): the per-initiator rows then broadcast along the first
+    axis only, so numpy runs each pass as one contiguous loop over (initiator, third party).
+    """
+    n = dist_t.shape[0]
+    d = _buffers(n * n * n)[0].reshape(n, n, n)
+    np.copyto(d, dist_t[:, None, :])  # d[j, i, t] = d(ideal_t, pos_j)
+    keys = ("w1", "w2", "x", "e") if tab["e_any"] else ("w1", "w2", "x")
+    y = _semicommit_prop(tuple(tab[k][None] for k in keys), d, tab["a"].T, tab["b"].T)
+    ar = np.arange(n)
+    y[:, ar, ar] = 0.0  # principals are not third parties: t = i
+    y[ar, :, ar] = 0.0  # t = j
+    tot = y.sum(axis=2)
+    np.abs(y, out=y)
+    ab = y.sum(axis=2)
+    return tot.T, ab.T
+
+
 def _n_threads() -> int:
     import os
 
@@ -665,6 +689,16 @@ def best_challenges(
     np.fill_diagonal(lb, -np.inf)
     floor = np.maximum(lb.max(axis=1), MIN_SIG_EDU) - slack
     alive = ub >= floor[:, None]
+    if n**3 <= small and rule == "Proportional" and commit == "SemiCommit":
+        # a few hundred thousand elements at most: every pair in one array, no pruning rounds
+        tot, ab = _all_pairs_semicommit(dist_t, tab)
+        ci = tab["a"] + 0.5 * (ab + tot)
+        cj = tab["b"] + 0.5 * (ab - tot)
+        p = ci / (ci + cj)
+        s_j = sal_sum[None, :]
+        eu_chlg = (1.0 - s_j) * (2.0 * u_ki) + s_j * (p * 2.0 * u_ki + (1.0 - p) * 2.0 * u_own)
+        gain = np.where(alive, eu_chlg - (u_ki + u_own), -np.inf)
+        return _decide(gain, dist, r, weight, sal_sum, rule, commit, adjust)
     staged = (
         rule == "Proportional"
         and commit == "SemiCommit"
