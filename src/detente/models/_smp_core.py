@@ -45,13 +45,24 @@ def distance(ideal: np.ndarray, pos: np.ndarray, sal: np.ndarray) -> np.ndarray:
     """
     s2 = sal * sal
     den = s2.sum(axis=1)
-    num = np.zeros((ideal.shape[0], pos.shape[0]))
-    tmp = np.empty_like(num)
-    for kk in range(ideal.shape[1]):
-        np.subtract(ideal[:, kk, None], pos[None, :, kk], out=tmp)
-        np.multiply(tmp, tmp, out=tmp)
-        tmp *= s2[:, kk, None]
-        num += tmp
+    if ideal.shape[0] * pos.shape[0] * ideal.shape[1] <= 65536:
+        # small: all dimensions in one (k, n, m) array, four numpy calls instead of four per
+        # dimension. A reduction over the first axis of a C-contiguous array adds the
+        # dimensions one after the other, as the loop below does (the same numbers; an
+        # array laid out otherwise would be summed pairwise from 8 dimensions on).
+        t = np.empty((ideal.shape[1], ideal.shape[0], pos.shape[0]))
+        np.subtract(ideal.T[:, :, None], pos.T[:, None, :], out=t)
+        np.multiply(t, t, out=t)
+        t *= s2.T[:, :, None]
+        num = t.sum(axis=0)
+    else:
+        num = np.zeros((ideal.shape[0], pos.shape[0]))
+        tmp = np.empty_like(num)
+        for kk in range(ideal.shape[1]):
+            np.subtract(ideal[:, kk, None], pos[None, :, kk], out=tmp)
+            np.multiply(tmp, tmp, out=tmp)
+            tmp *= s2[:, kk, None]
+            num += tmp
     with np.errstate(invalid="ignore", divide="ignore"):
         out = np.where(den[:, None] > 0, num / np.where(den > 0, den, 1.0)[:, None], 0.0)
     return np.sqrt(np.clip(out, 0.0, 1.0))  # type: ignore[no-any-return]
@@ -104,6 +115,14 @@ def _cityblock(x: np.ndarray) -> np.ndarray:
     from scipy.spatial.distance import cdist, pdist, squareform
 
     m = x.shape[0]
+    if m * m * x.shape[1] <= 8192:
+        # tiny: scipy's wrappers cost more than the arithmetic. pdist adds each pair's
+        # |x_a - x_b| in column order from 0; a reduction over the first axis of a contiguous
+        # (columns, m, m) array adds in the same order, so the numbers are the same.
+        xt = x.T
+        diff = np.empty((x.shape[1], m, m))  # C order: the sum below adds column by column
+        np.subtract(xt[:, :, None], xt[:, None, :], out=diff)
+        return np.abs(diff, out=diff).sum(axis=0)  # type: ignore[no-any-return]
     if m * m * x.shape[1] < 4_000_000 or _n_threads() < 2:
         return squareform(pdist(x, "cityblock"))  # type: ignore[no-any-return]
     from concurrent.futures import ThreadPoolExecutor
@@ -195,6 +214,12 @@ def pce(
     m = u.shape[-1]
     eye = np.eye(m, dtype=bool)
     v = np.where(eye, 0.5, v)
+    if valid is None and pcem == "Conditional":
+        # every option exists (the per-turn elections): no masks to apply
+        s = np.log(np.maximum(v, 1e-300)).sum(axis=-1)
+        s = s - s.max(axis=-1, keepdims=True)
+        p = np.exp(s)
+        return p / p.sum(axis=-1, keepdims=True)  # type: ignore[no-any-return]
     if valid is None:
         valid = np.ones((*u.shape[:-2], m), dtype=bool)
     vv = valid[..., :, None] & valid[..., None, :]

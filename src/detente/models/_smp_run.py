@@ -19,6 +19,9 @@ DEFAULTS: dict[str, str] = {
     "InterVecBrgn": "S2P2",
     "BargnModel": "InitOnlyInterp",
 }
+#: Below this many actors a turn is a few hundred numpy calls on tiny arrays: per-call
+#: overhead, not arithmetic, is the cost, so work that only saves arithmetic is skipped.
+SMALL_N = 64
 
 
 @dataclass
@@ -223,7 +226,11 @@ def _resolve(
     which = np.concatenate([np.arange(nb), np.arange(nb)])
     order = np.lexsort((which, owner))
     owner, which = owner[order], which[order]
-    owners, start, size = np.unique(owner, return_index=True, return_counts=True)
+    # the queues: owners in order, where each starts in the sorted list, how long it is
+    counts = np.bincount(owner, minlength=n)
+    owners = np.flatnonzero(counts)
+    size = counts[owners]
+    start = np.cumsum(size) - size
     if p["PCEModel"] == "Conditional" and not reference:
         m_all = _queue_choice(delta, which, start, size, cap, p, rng)
         go = m_all > 0
@@ -293,15 +300,23 @@ def run_smp(
         dist = C.distance(ideal, pos, sal)
         # risk attitudes from the risk-neutral PCE over every actor's position (equal
         # positions are separate options here: the reference logs decide this)
-        _, first, inv = np.unique(pos, axis=0, return_index=True, return_inverse=True)
-        p_rn = C.pce(
-            1.0 - dist[:, first],
-            cap,
-            p["VotingRule"],
-            p["VictoryProbModel"],
-            p["PCEModel"],
-            inverse=inv.ravel(),
-        )
+        if n < SMALL_N and p["VotingRule"] == "Proportional":
+            # equal positions have equal columns, and the proportional coalitions are a
+            # function of the two columns alone (a cityblock distance): computing them once
+            # per distinct position (below) gives the same numbers, but is not worth a sort.
+            # (The other rules' voter sums follow numpy's memory layout, which depends on the
+            # number of options, so they keep the one path.)
+            p_rn = C.pce(1.0 - dist, cap, p["VotingRule"], p["VictoryProbModel"], p["PCEModel"])
+        else:
+            _, first, inv = np.unique(pos, axis=0, return_index=True, return_inverse=True)
+            p_rn = C.pce(
+                1.0 - dist[:, first],
+                cap,
+                p["VotingRule"],
+                p["VictoryProbModel"],
+                p["PCEModel"],
+                inverse=inv.ravel(),
+            )
         r = C.big_r(p_rn, p["BigRRange"])
         tr.positions.append(pos.copy())
         tr.ideals.append(ideal.copy())
