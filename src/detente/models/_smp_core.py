@@ -329,21 +329,29 @@ def contest(
     rule: str,
     commit: str,
     adjust: str,
+    tab: dict[str, Any] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """h's estimate of the probability that i beats j, for m triples (h, i, j) at once.
 
     Third parties are the last axis, so every array here is (m,) or (m, n).
+
+    ``tab``, optional: the turn's :func:`_pair_tables`, usable when ``h is i``; their rows
+    hold h's estimates of R, ``U^h(n, i)`` and ``U^h(n, n)`` computed by the same operations
+    as below (the same numbers), so they are gathered instead of recomputed.
 
     Returns
     -------
     p_ij : (m,) h's estimate of P(i beats j).
     u_hi, u_hj : (m,) h's utility for i's and for j's position (h's own risk attitude).
     """
-    r_est = est_r(r[h][:, None], r[None, :], adjust)  # (m, n): h's estimate of each actor's R
     dt = dist.T  # dt[x, y] = d(ideal_y, pos_x)
-    uni = util(dt[i], r_est)  # U^h(n, i)   (m, n)
+    if tab is not None:
+        r_est, uni, unn = tab["rr"][h], tab["uni"][h], tab["unn"][h]
+    else:
+        r_est = est_r(r[h][:, None], r[None, :], adjust)  # (m, n): h's estimate of each R
+        uni = util(dt[i], r_est)  # U^h(n, i)   (m, n)
+        unn = util(np.diagonal(dist)[None, :], r_est)  # U^h(n, n)
     unj = util(dt[j], r_est)  # U^h(n, j)
-    unn = util(np.diagonal(dist)[None, :], r_est)  # U^h(n, n)
     row = np.arange(i.size)
     u_ii = uni[row, i]
     u_ij = unj[row, i]
@@ -729,7 +737,7 @@ def best_challenges(
         s_j = sal_sum[None, :]
         eu_chlg = (1.0 - s_j) * (2.0 * u_ki) + s_j * (p * 2.0 * u_ki + (1.0 - p) * 2.0 * u_own)
         gain = np.where(alive, eu_chlg - (u_ki + u_own), -np.inf)
-        return _decide(gain, dist, r, weight, sal_sum, rule, commit, adjust)
+        return _decide(gain, dist, r, weight, sal_sum, rule, commit, adjust, tab)
     staged = (
         rule == "Proportional"
         and commit == "SemiCommit"
@@ -834,7 +842,7 @@ def best_challenges(
                 left &= est >= mean[:, None]
             if left.any():
                 exact(left)
-    return _decide(gain, dist, r, weight, sal_sum, rule, commit, adjust)
+    return _decide(gain, dist, r, weight, sal_sum, rule, commit, adjust, tab)
 
 
 def _decide(
@@ -846,6 +854,7 @@ def _decide(
     rule: str,
     commit: str,
     adjust: str,
+    tab: dict[str, Any] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each initiator's target from its row of gains, and that pair's P and gain.
 
@@ -855,7 +864,8 @@ def _decide(
     is the lowest j within ``TIE_GAIN`` of the best of those (KTAB takes the first maximum).
     The same recomputed P goes to the bargain and the same gain is tested against 1e-5 (-1 =
     no challenge), so the paths agree whenever their own gains differ by less than the
-    windows (rounding: ~1e-15).
+    windows (rounding: ~1e-15). ``tab`` (the fast path's :func:`_pair_tables`) only saves
+    :func:`contest` some recomputation; its numbers are the same without it.
     """
     n = gain.shape[0]
     gmax = gain.max(axis=1)
@@ -873,7 +883,7 @@ def _decide(
     rows = max(1, 4_000_000 // max(1, n))
     for a0 in range(0, hi.size, rows):  # memory-bounded chunks of pairs
         h, j = hi[a0 : a0 + rows], ji[a0 : a0 + rows]
-        pc, u_ki, u_kj = contest(h, h, j, dist, r, weight, rule, commit, adjust)
+        pc, u_ki, u_kj = contest(h, h, j, dist, r, weight, rule, commit, adjust, tab)
         s_j = sal_sum[j]
         eu_chlg = (1.0 - s_j) * (2.0 * u_ki) + s_j * (pc * 2.0 * u_ki + (1.0 - pc) * 2.0 * u_kj)
         g[a0 : a0 + rows] = eu_chlg - (u_ki + u_kj)

@@ -40,13 +40,15 @@ class SmpTrace:
 
 
 def _state_probs(
-    dist: np.ndarray, r: np.ndarray, cap: np.ndarray, pos: np.ndarray, p: dict[str, str]
+    own: np.ndarray, cap: np.ndarray, pos: np.ndarray, p: dict[str, str]
 ) -> np.ndarray:
-    """PCE probability of each actor's position (shared by actors at one position)."""
+    """PCE probability of each actor's position (shared by actors at one position).
+
+    ``own[a, n]``: a's utility of n's position with a's own R.
+    """
     rep = C.unique_index(pos)
     uniq = np.flatnonzero(rep == np.arange(rep.size))
-    u = C.util(dist[:, uniq], r[:, None])
-    pu = C.pce(u, cap, p["VotingRule"], p["VictoryProbModel"], p["PCEModel"])
+    pu = C.pce(own[:, uniq], cap, p["VotingRule"], p["VictoryProbModel"], p["PCEModel"])
     full = np.zeros(rep.size)
     full[uniq] = pu
     return full[rep]  # type: ignore[no-any-return]
@@ -198,7 +200,7 @@ def _resolve(
     ideal: np.ndarray,
     pos: np.ndarray,
     sal: np.ndarray,
-    dist: np.ndarray,
+    own: np.ndarray,
     r: np.ndarray,
     cap: np.ndarray,
     p: dict[str, str],
@@ -208,6 +210,7 @@ def _resolve(
     """Each actor's queue (its status quo, then every bargain it is party to, in initiator
     order) is put to a PCE among all actors; the owner takes its part of the chosen bargain.
 
+    ``own[a, n]``: a's utility of n's position with a's own R.
     Returns new positions and, per actor, the index of the bargain taken (-1 = status quo).
     """
     nb = init.size
@@ -215,7 +218,6 @@ def _resolve(
     taken = np.full(n, -1)
     if nb == 0:
         return new_pos, taken
-    own = C.util(dist, r[:, None])  # (n, n): a's utility of n's position, a's own R
     # utility change to every actor a of bargain b, relative to the status quo (x N)
     d_b = C.distance(ideal, np.concatenate([bi, bj]), sal)  # (n, 2 nb)
     u_b = C.util(d_b, r[:, None])
@@ -320,7 +322,8 @@ def run_smp(
         r = C.big_r(p_rn, p["BigRRange"])
         tr.positions.append(pos.copy())
         tr.ideals.append(ideal.copy())
-        tr.prob.append(_state_probs(dist, r, cap, pos, p))
+        own = C.util(dist, r[:, None])  # (n, n): a's utility of n's position, a's own R
+        tr.prob.append(_state_probs(own, cap, pos, p))
         tr.risk.append(r)
         if it >= 1:
             step = float(np.sqrt(((tr.positions[-1] - tr.positions[-2]) ** 2).sum(axis=1)).sum())
@@ -373,7 +376,7 @@ def run_smp(
                 bi = np.concatenate([bi, ri])[order]
                 bj = np.concatenate([bj, rj])[order]
         new_pos, taken = _resolve(
-            n, ini, rcv, bi, bj, ideal, pos, sal, dist, r, cap, p, rng, reference=exhaustive
+            n, ini, rcv, bi, bj, ideal, pos, sal, own, r, cap, p, rng, reference=exhaustive
         )
         tr.targets.append(best_j)
         tr.chosen.append(np.where(taken >= 0, ini[np.maximum(taken, 0)] if ini.size else -1, -1))
