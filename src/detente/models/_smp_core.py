@@ -721,10 +721,11 @@ def best_challenges(
     u_ki = np.diagonal(u_own)[:, None]
     two_s = 2.0 * sal_sum[None, :]
     dd = u_ki - u_own
-    ub = np.maximum(dd, dd * (1.0 - two_s))
+    dd_p0 = dd * (1.0 - two_s)  # the gain at P = 0 (dd itself is the gain at P = 1)
+    ub = np.maximum(dd, dd_p0)
     np.fill_diagonal(ub, -np.inf)
     slack = PRUNE_SLACK
-    lb = np.minimum(dd, dd * (1.0 - two_s))
+    lb = np.minimum(dd, dd_p0)
     np.fill_diagonal(lb, -np.inf)
     floor = np.maximum(lb.max(axis=1), MIN_SIG_EDU) - slack
     alive = ub >= floor[:, None]

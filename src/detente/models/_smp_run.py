@@ -77,12 +77,13 @@ def _queue_choice(
     nb = delta.shape[1]
     nq = size.size
     m = size + 1  # options per queue
-    o_start = np.concatenate([[0], np.cumsum(m)[:-1]])
-    t_opt = int(m.sum())
+    o_start = start + np.arange(nq)  # each queue's status quo comes before its bargains
+    t_opt = which.size + nq
     q_of = np.repeat(np.arange(nq), m)
     local = np.arange(t_opt) - o_start[q_of]
     # global option index: 0 = status quo (utility change 0), b + 1 = bargain b
-    gid = np.where(local > 0, which[np.minimum(start[q_of] + local - 1, which.size - 1)] + 1, 0)
+    gid = np.zeros(t_opt, dtype=np.int64)
+    gid[np.arange(which.size) + np.repeat(np.arange(1, nq + 1), size)] = which + 1
     u = np.zeros((delta.shape[0], nb + 1))
     u[:, 1:] = delta
     rule, vpm = p["VotingRule"], p["VictoryProbModel"]
