@@ -336,8 +336,9 @@ def contest(
     Third parties are the last axis, so every array here is (m,) or (m, n).
 
     ``tab``, optional: the turn's :func:`_pair_tables`, usable when ``h is i``; their rows
-    hold h's estimates of R, ``U^h(n, i)`` and ``U^h(n, n)`` computed by the same operations
-    as below (the same numbers), so they are gathered instead of recomputed.
+    hold h's estimates of R, ``U^h(n, i)``, ``U^h(n, n)`` and the principals' coalitions,
+    computed by the same operations as below (the same numbers), so they are gathered
+    instead of recomputed.
 
     Returns
     -------
@@ -353,14 +354,17 @@ def contest(
         unn = util(np.diagonal(dist)[None, :], r_est)  # U^h(n, n)
     unj = util(dt[j], r_est)  # U^h(n, j)
     row = np.arange(i.size)
-    u_ii = uni[row, i]
-    u_ij = unj[row, i]
-    u_ji = uni[row, j]
-    u_jj = unj[row, j]
-    c_i = vote(rule, weight[i], u_ii, u_ij)
-    c_j = vote(rule, weight[j], u_ji, u_jj)
-    a = MIN_CLTN_CHLG + np.maximum(c_i, 0.0) + np.maximum(c_j, 0.0)
-    b = MIN_CLTN_CHLG + np.maximum(-c_i, 0.0) + np.maximum(-c_j, 0.0)
+    if tab is not None:  # the principals' coalitions, as i sees them
+        a, b = tab["a"][h, j], tab["b"][h, j]
+    else:
+        u_ii = uni[row, i]
+        u_ij = unj[row, i]
+        u_ji = uni[row, j]
+        u_jj = unj[row, j]
+        c_i = vote(rule, weight[i], u_ii, u_ij)
+        c_j = vote(rule, weight[j], u_ji, u_jj)
+        a = MIN_CLTN_CHLG + np.maximum(c_i, 0.0) + np.maximum(c_j, 0.0)
+        b = MIN_CLTN_CHLG + np.maximum(-c_i, 0.0) + np.maximum(-c_j, 0.0)
     w = weight[None, :]
     v = vote(rule, w, uni, unj)  # third party's own little-contest vote
     pin = (a[:, None] + np.maximum(v, 0.0)) / (a[:, None] + b[:, None] + np.abs(v))
