@@ -218,14 +218,15 @@ def test_pruned_targets_equal_exhaustive(n: int, k: int, seed: int, acc: bool) -
     np.testing.assert_allclose(fast[1][ok], ref[1][ok], rtol=0, atol=1e-12)
 
 
-def test_small_distance_equals_per_dimension_loop() -> None:
-    """The small-array distance (all dimensions in one array) adds the dimensions in the
-    loop's order: the same numbers, also from 8 dimensions on and with zero saliences."""
+def test_distance_equals_per_dimension_loop() -> None:
+    """Both ways of computing distances add the dimensions in the plain loop's order: the
+    small-array one (all dimensions in one array; also from 8 dimensions on, with zero
+    saliences) and the large one (blocks of rows, a last partial block)."""
     from detente.models import _smp_core as C
 
     g = np.random.default_rng(11)
-    for _ in range(300):
-        n, m, k = (int(v) for v in g.integers(1, [30, 60, 25]))
+    shapes = [tuple(int(v) for v in g.integers(1, [30, 60, 25])) for _ in range(300)]
+    for n, m, k in [*shapes, (300, 250, 3), (70, 1100, 4)]:
         ideal = np.round(g.uniform(0, 1, (n, k)), 3)
         pos = np.round(g.uniform(0, 1, (m, k)), 2)
         sal = g.uniform(0, 1, (n, k)) * (g.uniform(0, 1, (n, k)) > 0.3)
