@@ -517,12 +517,12 @@ def _contest_block(
         pi = ini[:, None]  # position of the principals among the third parties
         pj = tgt
     else:
-        cols = perm[ini, c0:c1]  # (b, m)
+        cols = None if "stage_d" in tab else perm[ini, c0:c1]  # (b, m)
         pi = tab["pos_of"][ini, ini][:, None] - c0
         pj = tab["pos_of"][ini[:, None], tgt] - c0
     if rule == "Proportional" and commit == "SemiCommit":
         buf = _buffers(bsz * c * m)[0].reshape(bsz, c, m)
-        if cols is None:
+        if perm is None:
             d = np.take(dist_t, tgt, axis=0, out=buf)
             rw: tuple[np.ndarray, ...] = (tab["w1"][ini], tab["w2"][ini], tab["x"][ini])
             if tab["e_any"]:
@@ -531,6 +531,7 @@ def _contest_block(
             d = np.take(tab["stage_d"][(c0, c1)], tgt, axis=0, out=buf)
             rw = (tab["pw1"][ini, c0:c1], tab["pw2"][ini, c0:c1], tab["px"][ini, c0:c1])
         else:
+            assert cols is not None
             flat = tgt[:, :, None] * n + cols[:, None, :]
             d = np.take(dist_t.ravel(), flat, out=buf)
             rw = (tab["pw1"][ini, c0:c1], tab["pw2"][ini, c0:c1], tab["px"][ini, c0:c1])
@@ -770,20 +771,27 @@ def best_challenges(
             # one order for every initiator (heaviest voters first): each stage's columns of
             # the distance matrix are one contiguous copy, gathered by rows alone
             g = np.argsort(-weight, kind="stable")
-            perm = np.broadcast_to(g, (n, n))
             dt_perm = dist_t[:, g]
             tab["stage_d"] = {
                 (a0, a1): np.ascontiguousarray(dt_perm[:, a0:a1])
                 for a0, a1 in itertools.pairwise(edges)
             }
+            # every row is the same order: read-only broadcast views and column gathers
+            # instead of (n, n) index arrays (the same indices and values)
+            inv = np.empty_like(g)
+            inv[g] = np.arange(n)
+            tab["perm"] = np.broadcast_to(g, (n, n))
+            tab["pos_of"] = np.broadcast_to(inv, (n, n))
+            for key in ("w1", "w2", "x"):
+                tab["p" + key] = tab[key][:, g]
         else:
             perm = np.argpartition(-tab["x"], [c - 1 for c in cuts], axis=1)
-        tab["perm"] = np.ascontiguousarray(perm)  # largest X first, partitioned at the cuts
-        pos_of = np.empty_like(perm)
-        np.put_along_axis(pos_of, perm, np.arange(n)[None, :].repeat(n, 0), axis=1)
-        tab["pos_of"] = pos_of
-        for key in ("w1", "w2", "x"):
-            tab["p" + key] = np.take_along_axis(tab[key], perm, axis=1)
+            tab["perm"] = np.ascontiguousarray(perm)  # largest X first, partitioned at the cuts
+            pos_of = np.empty_like(perm)
+            np.put_along_axis(pos_of, perm, np.arange(n)[None, :].repeat(n, 0), axis=1)
+            tab["pos_of"] = pos_of
+            for key in ("w1", "w2", "x"):
+                tab["p" + key] = np.take_along_axis(tab[key], perm, axis=1)
         xpos = np.maximum(tab["px"], 0.0)
         rest_x = [xpos[:, c:].sum(axis=1) for c in cuts]  # the most the rest can add to C_i
     acc_t = np.zeros((n, n))
