@@ -218,6 +218,61 @@ def test_pruned_targets_equal_exhaustive(n: int, k: int, seed: int, acc: bool) -
     np.testing.assert_allclose(fast[1][ok], ref[1][ok], rtol=0, atol=1e-12)
 
 
+def test_distance_equals_per_dimension_loop() -> None:
+    """Both ways of computing distances add the dimensions in the plain loop's order: the
+    small-array one (all dimensions in one array; also from 8 dimensions on, with zero
+    saliences) and the large one (blocks of rows, a last partial block)."""
+    from detente.models import _smp_core as C
+
+    g = np.random.default_rng(11)
+    shapes = [tuple(int(v) for v in g.integers(1, [30, 60, 25])) for _ in range(300)]
+    for n, m, k in [*shapes, (300, 250, 3), (70, 1100, 4)]:
+        ideal = np.round(g.uniform(0, 1, (n, k)), 3)
+        pos = np.round(g.uniform(0, 1, (m, k)), 2)
+        sal = g.uniform(0, 1, (n, k)) * (g.uniform(0, 1, (n, k)) > 0.3)
+        s2 = sal * sal
+        num = np.zeros((n, m))
+        for kk in range(k):  # the reference order: one dimension after the other
+            num += (ideal[:, kk, None] - pos[None, :, kk]) ** 2 * s2[:, kk, None]
+        den = s2.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ref = np.where(den[:, None] > 0, num / np.where(den > 0, den, 1.0)[:, None], 0.0)
+        np.testing.assert_array_equal(C.distance(ideal, pos, sal), np.sqrt(np.clip(ref, 0, 1)))
+
+
+def test_small_cityblock_equals_scipy() -> None:
+    """The cityblock used for small PCEs (cdist) gives pdist's numbers exactly."""
+    from scipy.spatial.distance import pdist, squareform
+
+    from detente.models import _smp_core as C
+
+    g = np.random.default_rng(12)
+    for t in range(300):
+        m, k = int(g.integers(2, 60)), int(g.integers(1, 60))
+        x = g.uniform(-1, 1, (m, k)) * g.uniform(0, 100, k)
+        x[g.integers(0, m, m // 2)] = x[0]  # equal options
+        x = np.asfortranarray(x) if t % 2 else x
+        np.testing.assert_array_equal(C._cityblock(x), squareform(pdist(x, "cityblock")))
+
+
+@pytest.mark.parametrize("acc", [False, True])
+def test_small_pair_kernel_equals_blocked(acc: bool) -> None:
+    """Every pair in one array (small n) gives the blocked kernel's sums bit for bit."""
+    from detente.models import _smp_core as C
+
+    n = 31
+    dist, r, w, _ = _turn_state(n, 3, 9, acc)
+    tab = C._pair_tables(dist, r, w, "Proportional", "OneThird")
+    dist_t = np.ascontiguousarray(dist.T)
+    cand = ~np.eye(n, dtype=bool)
+    t = np.zeros((n, n))
+    ab = np.zeros((n, n))
+    C._evaluate_pairs(cand, dist_t, w, tab, "Proportional", "SemiCommit", t, ab, block=700)
+    t2, ab2 = C._all_pairs_semicommit(dist_t, tab)
+    np.testing.assert_array_equal(t2[cand], t[cand])
+    np.testing.assert_array_equal(ab2[cand], ab[cand])
+
+
 def test_pce_over_distinct_options_equals_full() -> None:
     """Coalitions computed once per distinct position and spread: the same election."""
     from detente.models import _smp_core as C

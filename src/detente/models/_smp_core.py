@@ -45,16 +45,39 @@ def distance(ideal: np.ndarray, pos: np.ndarray, sal: np.ndarray) -> np.ndarray:
     """
     s2 = sal * sal
     den = s2.sum(axis=1)
-    num = np.zeros((ideal.shape[0], pos.shape[0]))
-    tmp = np.empty_like(num)
-    for kk in range(ideal.shape[1]):
-        np.subtract(ideal[:, kk, None], pos[None, :, kk], out=tmp)
-        np.multiply(tmp, tmp, out=tmp)
-        tmp *= s2[:, kk, None]
-        num += tmp
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = np.where(den[:, None] > 0, num / np.where(den > 0, den, 1.0)[:, None], 0.0)
-    return np.sqrt(np.clip(out, 0.0, 1.0))  # type: ignore[no-any-return]
+    if ideal.shape[0] * pos.shape[0] * ideal.shape[1] <= 65536:
+        # small: the squared differences of all dimensions in one (k, n, m) array (three
+        # numpy calls instead of three per dimension), then added dimension after dimension
+        # as below: the same numbers (``t.sum(axis=0)`` may add pairwise instead)
+        t = np.empty((ideal.shape[1], ideal.shape[0], pos.shape[0]))
+        np.subtract(ideal.T[:, :, None], pos.T[:, None, :], out=t)
+        np.multiply(t, t, out=t)
+        t *= s2.T[:, :, None]
+        num = t[0].copy()  # = 0 + t[0]: t >= 0
+        for kk in range(1, t.shape[0]):
+            num += t[kk]
+    else:
+        # blocks of rows small enough to stay in cache across the dimensions (about twice as
+        # fast as whole-matrix passes at 1,000 x 1,000; every number is the same)
+        n, m = ideal.shape[0], pos.shape[0]
+        num = np.zeros((n, m))
+        rows = max(1, 65536 // m)
+        buf = np.empty((min(rows, n), m))
+        for r0 in range(0, n, rows):  # fixed chunks of rows
+            r1 = min(n, r0 + rows)
+            tmp, acc = buf[: r1 - r0], num[r0:r1]
+            for kk in range(ideal.shape[1]):
+                np.subtract(ideal[r0:r1, kk, None], pos[None, :, kk], out=tmp)
+                np.multiply(tmp, tmp, out=tmp)
+                tmp *= s2[r0:r1, kk, None]
+                acc += tmp
+    if bool((den > 0).all()):  # the usual case: no masks needed
+        out = np.divide(num, den[:, None], out=num)
+    else:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out = np.where(den[:, None] > 0, num / np.where(den > 0, den, 1.0)[:, None], 0.0)
+    np.minimum(out, 1.0, out=out)  # out >= 0 (squares over a positive sum): clip to [0, 1]
+    return np.sqrt(out, out=out)  # type: ignore[no-any-return]
 
 
 def util(d: Any, r: Any) -> Any:
@@ -104,6 +127,11 @@ def _cityblock(x: np.ndarray) -> np.ndarray:
     from scipy.spatial.distance import cdist, pdist, squareform
 
     m = x.shape[0]
+    if m * m * x.shape[1] <= 100_000:
+        # small: pdist + squareform cost ~30 us of wrappers, cdist a few. cdist computes
+        # both triangles with pdist's kernel (each pair's |x_a - x_b| added in column
+        # order, the same for (b, a)): the same numbers, twice the arithmetic, still cheaper
+        return cdist(x, x, "cityblock")  # type: ignore[no-any-return]
     if m * m * x.shape[1] < 4_000_000 or _n_threads() < 2:
         return squareform(pdist(x, "cityblock"))  # type: ignore[no-any-return]
     from concurrent.futures import ThreadPoolExecutor
@@ -193,8 +221,16 @@ def pce(
     cba = np.swapaxes(c, -1, -2)
     v = vict_prob(vpm, cab, cba)
     m = u.shape[-1]
-    eye = np.eye(m, dtype=bool)
-    v = np.where(eye, 0.5, v)
+    if v.ndim == 2:  # v is a new array: set its diagonal in place
+        np.fill_diagonal(v, 0.5)
+    else:
+        v = np.where(np.eye(m, dtype=bool), 0.5, v)
+    if valid is None and pcem == "Conditional":
+        # every option exists (the per-turn elections): no masks to apply
+        s = np.log(np.maximum(v, 1e-300)).sum(axis=-1)
+        s = s - s.max(axis=-1, keepdims=True)
+        p = np.exp(s)
+        return p / p.sum(axis=-1, keepdims=True)  # type: ignore[no-any-return]
     if valid is None:
         valid = np.ones((*u.shape[:-2], m), dtype=bool)
     vv = valid[..., :, None] & valid[..., None, :]
@@ -242,11 +278,19 @@ def unique_index(pos: np.ndarray, tol: float = POS_TOL) -> np.ndarray:
     ``tol`` of its own (Euclidean, 0–1 scale); chains are followed to a fixed point, so every
     class is represented by its lowest-numbered member.
     """
-    n = pos.shape[0]
-    d2 = np.zeros((n, n))
-    for kk in range(pos.shape[1]):
-        diff = pos[:, None, kk] - pos[None, :, kk]
-        d2 += diff * diff
+    n, k = pos.shape
+    if n * n * k <= 65536:  # squares in one array, added dimension after dimension (as below)
+        t = np.empty((k, n, n))
+        np.subtract(pos.T[:, :, None], pos.T[:, None, :], out=t)
+        np.multiply(t, t, out=t)
+        d2 = t[0].copy()
+        for kk in range(1, k):
+            d2 += t[kk]
+    else:
+        d2 = np.zeros((n, n))
+        for kk in range(k):
+            diff = pos[:, None, kk] - pos[None, :, kk]
+            d2 += diff * diff
     rep = np.argmax(d2 < tol * tol, axis=1)
     while True:
         nxt = rep[rep]
@@ -296,32 +340,42 @@ def contest(
     rule: str,
     commit: str,
     adjust: str,
+    tab: dict[str, Any] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """h's estimate of the probability that i beats j, for m triples (h, i, j) at once.
 
     Third parties are the last axis, so every array here is (m,) or (m, n).
+
+    ``tab``, optional: the turn's :func:`_pair_tables`, usable when ``h is i``; their rows
+    hold h's estimates of R, ``U^h(n, i)``, ``U^h(n, n)`` and the principals' coalitions,
+    computed by the same operations as below (the same numbers), so they are gathered
+    instead of recomputed.
 
     Returns
     -------
     p_ij : (m,) h's estimate of P(i beats j).
     u_hi, u_hj : (m,) h's utility for i's and for j's position (h's own risk attitude).
     """
-    n = dist.shape[0]
-    r_est = est_r(r[h][:, None], r[None, :], adjust)  # (m, n): h's estimate of each actor's R
     dt = dist.T  # dt[x, y] = d(ideal_y, pos_x)
-    uni = util(dt[i], r_est)  # U^h(n, i)   (m, n)
+    if tab is not None:
+        r_est, uni, unn = tab["rr"][h], tab["uni"][h], tab["unn"][h]
+    else:
+        r_est = est_r(r[h][:, None], r[None, :], adjust)  # (m, n): h's estimate of each R
+        uni = util(dt[i], r_est)  # U^h(n, i)   (m, n)
+        unn = util(np.diagonal(dist)[None, :], r_est)  # U^h(n, n)
     unj = util(dt[j], r_est)  # U^h(n, j)
-    unn = util(np.diagonal(dist)[None, :], r_est)  # U^h(n, n)
-    ii, jj = i[:, None], j[:, None]
     row = np.arange(i.size)
-    u_ii = uni[row, i]
-    u_ij = unj[row, i]
-    u_ji = uni[row, j]
-    u_jj = unj[row, j]
-    c_i = vote(rule, weight[i], u_ii, u_ij)
-    c_j = vote(rule, weight[j], u_ji, u_jj)
-    a = MIN_CLTN_CHLG + np.maximum(c_i, 0.0) + np.maximum(c_j, 0.0)
-    b = MIN_CLTN_CHLG + np.maximum(-c_i, 0.0) + np.maximum(-c_j, 0.0)
+    if tab is not None:  # the principals' coalitions, as i sees them
+        a, b = tab["a"][h, j], tab["b"][h, j]
+    else:
+        u_ii = uni[row, i]
+        u_ij = unj[row, i]
+        u_ji = uni[row, j]
+        u_jj = unj[row, j]
+        c_i = vote(rule, weight[i], u_ii, u_ij)
+        c_j = vote(rule, weight[j], u_ji, u_jj)
+        a = MIN_CLTN_CHLG + np.maximum(c_i, 0.0) + np.maximum(c_j, 0.0)
+        b = MIN_CLTN_CHLG + np.maximum(-c_i, 0.0) + np.maximum(-c_j, 0.0)
     w = weight[None, :]
     v = vote(rule, w, uni, unj)  # third party's own little-contest vote
     pin = (a[:, None] + np.maximum(v, 0.0)) / (a[:, None] + b[:, None] + np.abs(v))
@@ -338,8 +392,8 @@ def contest(
     else:
         raise ValueError(f"unknown ThirdPartyCommit {commit!r}")
     vt = vote(rule, w, uki, ukj)
-    nidx = np.arange(n)[None, :]
-    vt = np.where((nidx == ii) | (nidx == jj), 0.0, vt)
+    vt[row, i] = 0.0  # principals are not third parties
+    vt[row, j] = 0.0
     ci = a + np.maximum(vt, 0.0).sum(axis=1)
     cj = b + np.maximum(-vt, 0.0).sum(axis=1)
     p_ij = ci / (ci + cj)
@@ -463,12 +517,12 @@ def _contest_block(
         pi = ini[:, None]  # position of the principals among the third parties
         pj = tgt
     else:
-        cols = perm[ini, c0:c1]  # (b, m)
+        cols = None if "stage_d" in tab else perm[ini, c0:c1]  # (b, m)
         pi = tab["pos_of"][ini, ini][:, None] - c0
         pj = tab["pos_of"][ini[:, None], tgt] - c0
     if rule == "Proportional" and commit == "SemiCommit":
         buf = _buffers(bsz * c * m)[0].reshape(bsz, c, m)
-        if cols is None:
+        if perm is None:
             d = np.take(dist_t, tgt, axis=0, out=buf)
             rw: tuple[np.ndarray, ...] = (tab["w1"][ini], tab["w2"][ini], tab["x"][ini])
             if tab["e_any"]:
@@ -477,6 +531,7 @@ def _contest_block(
             d = np.take(tab["stage_d"][(c0, c1)], tgt, axis=0, out=buf)
             rw = (tab["pw1"][ini, c0:c1], tab["pw2"][ini, c0:c1], tab["px"][ini, c0:c1])
         else:
+            assert cols is not None
             flat = tgt[:, :, None] * n + cols[:, None, :]
             d = np.take(dist_t.ravel(), flat, out=buf)
             rw = (tab["pw1"][ini, c0:c1], tab["pw2"][ini, c0:c1], tab["px"][ini, c0:c1])
@@ -589,6 +644,30 @@ def _evaluate_pairs(
             run(job)
 
 
+def _all_pairs_semicommit(dist_t: np.ndarray, tab: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Third-party sums ``(sum vt, sum |vt|)`` (i, j) of every pair, proportional rule and
+    SemiCommit, for small n (one (n, n, n) array).
+
+    The same numbers as :func:`_evaluate_pairs` (each element is computed by the same
+    operations, each pair's row of n third parties is summed alone), without its sorting,
+    blocks and thread pool, whose cost dominates below ~64 actors. The array is laid out
+    (target, initiator, third party): the per-initiator rows then broadcast along the first
+    axis only, so numpy runs each pass as one contiguous loop over (initiator, third party).
+    """
+    n = dist_t.shape[0]
+    d = _buffers(n * n * n)[0].reshape(n, n, n)
+    np.copyto(d, dist_t[:, None, :])  # d[j, i, t] = d(ideal_t, pos_j)
+    keys = ("w1", "w2", "x", "e") if tab["e_any"] else ("w1", "w2", "x")
+    y = _semicommit_prop(tuple(tab[k][None] for k in keys), d, tab["a"].T, tab["b"].T)
+    ar = np.arange(n)
+    y[:, ar, ar] = 0.0  # principals are not third parties: t = i
+    y[ar, :, ar] = 0.0  # t = j
+    tot = y.sum(axis=2)
+    np.abs(y, out=y)
+    ab = y.sum(axis=2)
+    return tot.T, ab.T
+
+
 def _n_threads() -> int:
     import os
 
@@ -658,13 +737,24 @@ def best_challenges(
     u_ki = np.diagonal(u_own)[:, None]
     two_s = 2.0 * sal_sum[None, :]
     dd = u_ki - u_own
-    ub = np.maximum(dd, dd * (1.0 - two_s))
+    dd_p0 = dd * (1.0 - two_s)  # the gain at P = 0 (dd itself is the gain at P = 1)
+    ub = np.maximum(dd, dd_p0)
     np.fill_diagonal(ub, -np.inf)
     slack = PRUNE_SLACK
-    lb = np.minimum(dd, dd * (1.0 - two_s))
+    lb = np.minimum(dd, dd_p0)
     np.fill_diagonal(lb, -np.inf)
     floor = np.maximum(lb.max(axis=1), MIN_SIG_EDU) - slack
     alive = ub >= floor[:, None]
+    if n**3 <= small and rule == "Proportional" and commit == "SemiCommit":
+        # a few hundred thousand elements at most: every pair in one array, no pruning rounds
+        tot, ab = _all_pairs_semicommit(dist_t, tab)
+        ci = tab["a"] + 0.5 * (ab + tot)
+        cj = tab["b"] + 0.5 * (ab - tot)
+        p = ci / (ci + cj)
+        s_j = sal_sum[None, :]
+        eu_chlg = (1.0 - s_j) * (2.0 * u_ki) + s_j * (p * 2.0 * u_ki + (1.0 - p) * 2.0 * u_own)
+        gain = np.where(alive, eu_chlg - (u_ki + u_own), -np.inf)
+        return _decide(gain, dist, r, weight, sal_sum, rule, commit, adjust, tab)
     staged = (
         rule == "Proportional"
         and commit == "SemiCommit"
@@ -681,20 +771,27 @@ def best_challenges(
             # one order for every initiator (heaviest voters first): each stage's columns of
             # the distance matrix are one contiguous copy, gathered by rows alone
             g = np.argsort(-weight, kind="stable")
-            perm = np.broadcast_to(g, (n, n))
             dt_perm = dist_t[:, g]
             tab["stage_d"] = {
                 (a0, a1): np.ascontiguousarray(dt_perm[:, a0:a1])
                 for a0, a1 in itertools.pairwise(edges)
             }
+            # every row is the same order: read-only broadcast views and column gathers
+            # instead of (n, n) index arrays (the same indices and values)
+            inv = np.empty_like(g)
+            inv[g] = np.arange(n)
+            tab["perm"] = np.broadcast_to(g, (n, n))
+            tab["pos_of"] = np.broadcast_to(inv, (n, n))
+            for key in ("w1", "w2", "x"):
+                tab["p" + key] = tab[key][:, g]
         else:
             perm = np.argpartition(-tab["x"], [c - 1 for c in cuts], axis=1)
-        tab["perm"] = np.ascontiguousarray(perm)  # largest X first, partitioned at the cuts
-        pos_of = np.empty_like(perm)
-        np.put_along_axis(pos_of, perm, np.arange(n)[None, :].repeat(n, 0), axis=1)
-        tab["pos_of"] = pos_of
-        for key in ("w1", "w2", "x"):
-            tab["p" + key] = np.take_along_axis(tab[key], perm, axis=1)
+            tab["perm"] = np.ascontiguousarray(perm)  # largest X first, partitioned at the cuts
+            pos_of = np.empty_like(perm)
+            np.put_along_axis(pos_of, perm, np.arange(n)[None, :].repeat(n, 0), axis=1)
+            tab["pos_of"] = pos_of
+            for key in ("w1", "w2", "x"):
+                tab["p" + key] = np.take_along_axis(tab[key], perm, axis=1)
         xpos = np.maximum(tab["px"], 0.0)
         rest_x = [xpos[:, c:].sum(axis=1) for c in cuts]  # the most the rest can add to C_i
     acc_t = np.zeros((n, n))
@@ -769,7 +866,7 @@ def best_challenges(
                 left &= est >= mean[:, None]
             if left.any():
                 exact(left)
-    return _decide(gain, dist, r, weight, sal_sum, rule, commit, adjust)
+    return _decide(gain, dist, r, weight, sal_sum, rule, commit, adjust, tab)
 
 
 def _decide(
@@ -781,6 +878,7 @@ def _decide(
     rule: str,
     commit: str,
     adjust: str,
+    tab: dict[str, Any] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each initiator's target from its row of gains, and that pair's P and gain.
 
@@ -790,7 +888,8 @@ def _decide(
     is the lowest j within ``TIE_GAIN`` of the best of those (KTAB takes the first maximum).
     The same recomputed P goes to the bargain and the same gain is tested against 1e-5 (-1 =
     no challenge), so the paths agree whenever their own gains differ by less than the
-    windows (rounding: ~1e-15).
+    windows (rounding: ~1e-15). ``tab`` (the fast path's :func:`_pair_tables`) only saves
+    :func:`contest` some recomputation; its numbers are the same without it.
     """
     n = gain.shape[0]
     gmax = gain.max(axis=1)
@@ -805,10 +904,12 @@ def _decide(
         return jb, p_b, g_b
     p = np.empty(hi.size)
     g = np.empty(hi.size)
-    rows = max(1, 4_000_000 // max(1, n))
-    for a0 in range(0, hi.size, rows):  # memory-bounded chunks of pairs
+    # chunks of pairs whose (pairs, n) arrays stay in cache (twice as fast as one call at
+    # n = 1,000); a pair's numbers do not depend on its chunk
+    rows = max(1, 262_144 // max(1, n))
+    for a0 in range(0, hi.size, rows):
         h, j = hi[a0 : a0 + rows], ji[a0 : a0 + rows]
-        pc, u_ki, u_kj = contest(h, h, j, dist, r, weight, rule, commit, adjust)
+        pc, u_ki, u_kj = contest(h, h, j, dist, r, weight, rule, commit, adjust, tab)
         s_j = sal_sum[j]
         eu_chlg = (1.0 - s_j) * (2.0 * u_ki) + s_j * (pc * 2.0 * u_ki + (1.0 - pc) * 2.0 * u_kj)
         g[a0 : a0 + rows] = eu_chlg - (u_ki + u_kj)
@@ -816,6 +917,11 @@ def _decide(
     new_row = np.empty(hi.size, dtype=bool)
     new_row[0] = True
     np.not_equal(hi[1:], hi[:-1], out=new_row[1:])
+    if new_row.all():  # one candidate per row (no near ties): it is the pick
+        jb[hi] = np.where(g > MIN_SIG_EDU, ji, -1)
+        p_b[hi] = p
+        g_b[hi] = g
+        return jb, p_b, g_b
     start = np.flatnonzero(new_row)
     who = hi[start]
     best = np.maximum.reduceat(g, start)

@@ -19,6 +19,9 @@ DEFAULTS: dict[str, str] = {
     "InterVecBrgn": "S2P2",
     "BargnModel": "InitOnlyInterp",
 }
+#: Below this many actors a turn is a few hundred numpy calls on tiny arrays: per-call
+#: overhead, not arithmetic, is the cost, so work that only saves arithmetic is skipped.
+SMALL_N = 64
 
 
 @dataclass
@@ -37,13 +40,15 @@ class SmpTrace:
 
 
 def _state_probs(
-    dist: np.ndarray, r: np.ndarray, cap: np.ndarray, pos: np.ndarray, p: dict[str, str]
+    own: np.ndarray, cap: np.ndarray, pos: np.ndarray, p: dict[str, str]
 ) -> np.ndarray:
-    """PCE probability of each actor's position (shared by actors at one position)."""
+    """PCE probability of each actor's position (shared by actors at one position).
+
+    ``own[a, n]``: a's utility of n's position with a's own R.
+    """
     rep = C.unique_index(pos)
     uniq = np.flatnonzero(rep == np.arange(rep.size))
-    u = C.util(dist[:, uniq], r[:, None])
-    pu = C.pce(u, cap, p["VotingRule"], p["VictoryProbModel"], p["PCEModel"])
+    pu = C.pce(own[:, uniq], cap, p["VotingRule"], p["VictoryProbModel"], p["PCEModel"])
     full = np.zeros(rep.size)
     full[uniq] = pu
     return full[rep]  # type: ignore[no-any-return]
@@ -72,12 +77,13 @@ def _queue_choice(
     nb = delta.shape[1]
     nq = size.size
     m = size + 1  # options per queue
-    o_start = np.concatenate([[0], np.cumsum(m)[:-1]])
-    t_opt = int(m.sum())
+    o_start = start + np.arange(nq)  # each queue's status quo comes before its bargains
+    t_opt = which.size + nq
     q_of = np.repeat(np.arange(nq), m)
     local = np.arange(t_opt) - o_start[q_of]
     # global option index: 0 = status quo (utility change 0), b + 1 = bargain b
-    gid = np.where(local > 0, which[np.minimum(start[q_of] + local - 1, which.size - 1)] + 1, 0)
+    gid = np.zeros(t_opt, dtype=np.int64)
+    gid[np.arange(which.size) + np.repeat(np.arange(1, nq + 1), size)] = which + 1
     u = np.zeros((delta.shape[0], nb + 1))
     u[:, 1:] = delta
     rule, vpm = p["VotingRule"], p["VictoryProbModel"]
@@ -195,7 +201,7 @@ def _resolve(
     ideal: np.ndarray,
     pos: np.ndarray,
     sal: np.ndarray,
-    dist: np.ndarray,
+    own: np.ndarray,
     r: np.ndarray,
     cap: np.ndarray,
     p: dict[str, str],
@@ -205,6 +211,7 @@ def _resolve(
     """Each actor's queue (its status quo, then every bargain it is party to, in initiator
     order) is put to a PCE among all actors; the owner takes its part of the chosen bargain.
 
+    ``own[a, n]``: a's utility of n's position with a's own R.
     Returns new positions and, per actor, the index of the bargain taken (-1 = status quo).
     """
     nb = init.size
@@ -212,7 +219,6 @@ def _resolve(
     taken = np.full(n, -1)
     if nb == 0:
         return new_pos, taken
-    own = C.util(dist, r[:, None])  # (n, n): a's utility of n's position, a's own R
     # utility change to every actor a of bargain b, relative to the status quo (x N)
     d_b = C.distance(ideal, np.concatenate([bi, bj]), sal)  # (n, 2 nb)
     u_b = C.util(d_b, r[:, None])
@@ -223,7 +229,11 @@ def _resolve(
     which = np.concatenate([np.arange(nb), np.arange(nb)])
     order = np.lexsort((which, owner))
     owner, which = owner[order], which[order]
-    owners, start, size = np.unique(owner, return_index=True, return_counts=True)
+    # the queues: owners in order, where each starts in the sorted list, how long it is
+    counts = np.bincount(owner, minlength=n)
+    owners = np.flatnonzero(counts)
+    size = counts[owners]
+    start = np.cumsum(size) - size
     if p["PCEModel"] == "Conditional" and not reference:
         m_all = _queue_choice(delta, which, start, size, cap, p, rng)
         go = m_all > 0
@@ -293,19 +303,28 @@ def run_smp(
         dist = C.distance(ideal, pos, sal)
         # risk attitudes from the risk-neutral PCE over every actor's position (equal
         # positions are separate options here: the reference logs decide this)
-        _, first, inv = np.unique(pos, axis=0, return_index=True, return_inverse=True)
-        p_rn = C.pce(
-            1.0 - dist[:, first],
-            cap,
-            p["VotingRule"],
-            p["VictoryProbModel"],
-            p["PCEModel"],
-            inverse=inv.ravel(),
-        )
+        if n < SMALL_N and p["VotingRule"] == "Proportional":
+            # equal positions have equal columns, and the proportional coalitions are a
+            # function of the two columns alone (a cityblock distance): computing them once
+            # per distinct position (below) gives the same numbers, but is not worth a sort.
+            # (The other rules' voter sums follow numpy's memory layout, which depends on the
+            # number of options, so they keep the one path.)
+            p_rn = C.pce(1.0 - dist, cap, p["VotingRule"], p["VictoryProbModel"], p["PCEModel"])
+        else:
+            _, first, inv = np.unique(pos, axis=0, return_index=True, return_inverse=True)
+            p_rn = C.pce(
+                1.0 - dist[:, first],
+                cap,
+                p["VotingRule"],
+                p["VictoryProbModel"],
+                p["PCEModel"],
+                inverse=inv.ravel(),
+            )
         r = C.big_r(p_rn, p["BigRRange"])
         tr.positions.append(pos.copy())
         tr.ideals.append(ideal.copy())
-        tr.prob.append(_state_probs(dist, r, cap, pos, p))
+        own = C.util(dist, r[:, None])  # (n, n): a's utility of n's position, a's own R
+        tr.prob.append(_state_probs(own, cap, pos, p))
         tr.risk.append(r)
         if it >= 1:
             step = float(np.sqrt(((tr.positions[-1] - tr.positions[-2]) ** 2).sum(axis=1)).sum())
@@ -358,7 +377,7 @@ def run_smp(
                 bi = np.concatenate([bi, ri])[order]
                 bj = np.concatenate([bj, rj])[order]
         new_pos, taken = _resolve(
-            n, ini, rcv, bi, bj, ideal, pos, sal, dist, r, cap, p, rng, reference=exhaustive
+            n, ini, rcv, bi, bj, ideal, pos, sal, own, r, cap, p, rng, reference=exhaustive
         )
         tr.targets.append(best_j)
         tr.chosen.append(np.where(taken >= 0, ini[np.maximum(taken, 0)] if ini.size else -1, -1))

@@ -220,8 +220,9 @@ def run(
 
     def _expand(rows: list[np.ndarray]) -> np.ndarray:
         out = np.full((len(rows), n), -1)
-        for t, row in enumerate(rows):  # per turn, not per actor
-            out[t, kidx] = np.where(row >= 0, kidx[np.maximum(row, 0)], -1)
+        if rows:  # all turns at once: actor indices of the kept actors back to the scenario's
+            a = np.stack(rows)
+            out[:, kidx] = np.where(a >= 0, kidx[np.maximum(a, 0)], -1)
         return out
 
     eff = np.zeros((n, len(arrays.issue_ids)))
