@@ -190,3 +190,33 @@ def test_a_model_named_twice_runs_once() -> None:
     df = pd.read_csv(io.StringIO(r.stdout))
     assert list(dict.fromkeys(df["model"])) == ["median", "compromise"]
     assert not df.duplicated(["model", "issue"]).any()
+
+
+@pytest.mark.parametrize(
+    ("params", "shown", "code"),
+    [
+        (
+            "{smp: {VotingRule: Bogus}}",
+            "model_params.smp: VotingRule = 'Bogus'; allowed: Binary",
+            2,
+        ),
+        ("{smp: {Colour: Red}}", "model_params.smp: unknown parameter 'Colour'", 2),
+        ("{seed: -5}", "model_params.seed = -5; allowed: an integer >= 0", 2),
+        ("{smp: {VotingRule: Binary}, seed: 4}", "valid", 0),
+    ],
+)
+def test_validate_checks_the_model_params_the_models_read(
+    tmp_path: Path, params: str, shown: str, code: int
+) -> None:
+    f = tmp_path / "p.yaml"
+    f.write_text(
+        "name: p\nactors: [{id: A, name: A, capability: 1}, {id: B, name: B, capability: 2}]\n"
+        "issues: [{id: x, name: x}]\n"
+        "positions: [{actor: A, issue: x, position: 10, salience: 50},"
+        " {actor: B, issue: x, position: 90, salience: 50}]\n"
+        f"model_params: {params}\n"
+    )
+    r = runner.invoke(app, ["validate", str(f)])
+    assert r.exit_code == code, r.output
+    assert r.exception is None or isinstance(r.exception, SystemExit)
+    assert shown in r.output

@@ -411,6 +411,7 @@ def validate(
     """
     with errors():
         s = load_scenario(file, input_format)
+        _check_model_params(file, s.model_params)
     documented = sum(p.basis == "documented" for p in s.positions)
     judged = len(s.positions) - documented
     vetoes = [a.id for a in s.actors if a.veto]
@@ -420,6 +421,27 @@ def validate(
         f"{len(s.sources)} sources; veto players: {', '.join(vetoes) or 'none'}",
         soft_wrap=True,
     )
+
+
+def _check_model_params(file: str, params: dict[str, Any]) -> None:
+    """Refuse the model parameters in a file that the models would refuse when run.
+
+    Only ``smp`` (KTAB's nine parameters) and ``seed`` are read from files today.
+    """
+    from detente.models.smp import _check_params
+
+    seed = params.get("seed")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+        fail(f"{file}: model_params.seed = {seed!r}; allowed: an integer >= 0")
+    smp = params.get("smp")
+    if smp is None:
+        return
+    if not isinstance(smp, dict):
+        fail(f"{file}: model_params.smp = {smp!r}; allowed: a mapping of KTAB parameter names")
+    try:
+        _check_params(smp)
+    except ValueError as e:
+        fail(f"{file}: model_params.{e}")
 
 
 @app.command()
