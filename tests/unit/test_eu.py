@@ -310,6 +310,30 @@ def test_own_alternatives_risk_matches_direct_evaluation(p_success: str, seed: i
                 )
 
 
+@pytest.mark.parametrize("seed", range(8))
+def test_moved_medians_match_sorting_each_configuration(seed: int) -> None:
+    """The configuration medians from the shifted cumulative weight equal the weighted median
+    of each configuration, with ties, absent actors, candidates off the actors' positions and an
+    issue where every weight is zero."""
+    rng = np.random.default_rng(100 + seed)
+    n, k = 1 + seed, 3
+    u = np.round(rng.random((n, k)) * 4) / 4
+    present = rng.random((n, k)) > 0.3
+    present[0, :2] = True
+    u = np.where(present, u, 0.0)
+    w = np.where(present, rng.integers(0, 3, (n, k)).astype(float), 0.0)
+    w[:, 1] = 0.0  # all weightless: every present actor counts once
+    y = np.concatenate([np.linspace(0.0, 1.0, 9)[:, None] * np.ones((1, k)), u])
+    eye = np.eye(n, dtype=bool)[None, :, :, None]
+    configs = np.where(eye, y[:, None, None, :], u[None, None, :, :])
+    cfg_present = np.broadcast_to(present, configs.shape)
+    slow = eu.weighted_median(
+        np.where(cfg_present, configs, 0.0), np.broadcast_to(w, configs.shape), cfg_present
+    )
+    fast = eu._moved_medians(u, w, present, y)
+    np.testing.assert_array_equal(fast, slow)
+
+
 def test_history_units_and_table() -> None:
     f = run_model("eu", _emissions())
     assert f.history.shape[1:] == (10, 1)

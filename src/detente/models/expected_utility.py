@@ -350,6 +350,55 @@ def _all_pairs_den(
     return t0[None] + a_sum + 2.0 * b_sum  # type: ignore[no-any-return]
 
 
+def _moved_medians(
+    u: FloatArray, w: FloatArray, present: NDArray[np.bool_], y: FloatArray
+) -> FloatArray:
+    """Weighted median of every configuration (c, i) in which actor i alone sits at ``y_c``.
+
+    Parameters
+    ----------
+    u, w : (n, k) float
+        Unmoved positions and weights.
+    present : (n, k) bool
+    y : (C, k) float
+        Candidate positions (finite).
+
+    Returns
+    -------
+    (C, n, k) float
+        What :func:`~detente.models.median.weighted_median` returns for each configuration:
+        the smallest configuration position x whose cumulative weight ``F(x)`` (the weight at
+        or below x) reaches half the total, up to the same ``1e-12`` relative tolerance.
+
+    Notes
+    -----
+    Sorting every configuration costs O(C n² log n) per issue. Moving one actor changes the
+    cumulative weight by ``F_ci(x) = F(x) − w_i [u_i ≤ x] + w_i [y_c ≤ x]``, and the median
+    is the smallest x among the unmoved positions and ``y_c`` with ``F_ci(x)`` at half the
+    total (``F_ci`` only steps at the configuration's positions, so including i's vacated
+    position changes nothing), O(C n²) per issue. Weights are summed in another order than
+    the sorted cumulative sum, so only a configuration whose cumulative weight lies within
+    rounding of the tolerance-shifted half could pick another position.
+    """
+    wz = np.where(present, w, 0.0)
+    wz = np.where((wz.sum(axis=0) <= 0) & present, 1.0, wz)  # all weightless: count each once
+    key = np.where(present, u, np.inf)
+    total = wz.sum(axis=0)
+    half = 0.5 * total - 1e-12 * total
+    f_at = (wz[None, :, :] * (key[None, :, :] <= key[:, None, :])).sum(axis=1)  # (m, k): F(u_m)
+    f_y = (wz[None, :, :] * (key[None, :, :] <= y[:, None, :])).sum(axis=1)  # (C, k): F(y_c)
+    wi = wz[None, :, None, :]  # (1, i, 1, k)
+    below = key[:, None, :] <= key[None, :, :]  # (i, m, k): u_i <= u_m
+    f_cfg = (
+        f_at[None, None, :, :] - wi * below[None] + wi * (y[:, None, None, :] <= key[None, None])
+    )  # (C, i, m, k): F_ci(u_m)
+    at_m = np.where(f_cfg >= half, key[None, None], np.inf).min(axis=2)  # (C, i, k)
+    f_cfg_y = f_y[:, None, :] - wz[None] * (key[None] <= y[:, None, :]) + wz[None]  # F_ci(y_c)
+    at_y = np.where(present[None] & (f_cfg_y >= half), y[:, None, :], np.inf)
+    med = np.minimum(at_m, at_y)
+    return np.where(present.any(axis=0) & np.isfinite(med), med, np.nan)  # type: ignore[no-any-return]
+
+
 def _own_danger_chunk(
     u: FloatArray,
     w: FloatArray,
@@ -392,13 +441,8 @@ def _own_danger_chunk(
     # r = 1, so U_sq = 0
     eu = sb * (p * u_s + (1.0 - p) * u_f) + (1.0 - sb) * u_s
     if q < 1.0:  # the U_b / U_w terms need the median of every configuration
-        # x'[c, i, a] = y_c if a == i else u_a
-        xp = np.where(eye[None, :, :, None], y[:, :, None, :], u[None, None, :, :])
-        cfg_present = np.broadcast_to(present, xp.shape)
-        mu = weighted_median(
-            np.where(cfg_present, xp, 0.0), np.broadcast_to(w, xp.shape), cfg_present
-        )  # (C, i, k)
-        bw = 0.25 * (np.abs(xp - mu[:, :, None, :]) + dy)
+        mu = _moved_medians(u, w, present, y[:, 0, :])  # (C, i, k)
+        bw = 0.25 * (np.abs(u[None, None, :, :] - mu[:, :, None, :]) + dy)  # x'_a = u_a, a != i
         u_b = 2.0 - 4.0 * np.maximum(0.5 - bw, 0.0)
         u_w = 2.0 - 4.0 * (0.5 + bw)
         eu = eu - (1.0 - q) * (t * u_b + (1.0 - t) * u_w)
