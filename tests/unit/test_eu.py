@@ -222,19 +222,116 @@ def _own_danger_bruteforce(
     return np.where(valid, own, np.nan)
 
 
-def test_own_alternatives_risk_matches_brute_force() -> None:
-    rng = np.random.default_rng(7)
-    u = rng.random((5, 3))
-    present = rng.random((5, 3)) > 0.2
+def _own_danger_direct(
+    u: np.ndarray,
+    w: np.ndarray,
+    s: np.ndarray,
+    present: np.ndarray,
+    cand: np.ndarray,
+    opts: dict[str, object],
+) -> np.ndarray:
+    """Second oracle, the model's former kernel: every vote of every configuration evaluated
+    (O(C n^3 k) votes of a challenger against i, O(C n^4 k) for the all-pairs denominator),
+    with no decomposition over voters."""
+    n = u.shape[0]
+    eye = np.eye(n, dtype=bool)
+    ok = ~np.isnan(cand)[:, None, :] & present[None, :, :]
+    y = np.where(np.isnan(cand), 0.0, cand)[:, None, :]  # (C, 1, k)
+    xp = np.where(eye[None, :, :, None], y[:, :, None, :], u[None, None, :, :])  # (C, i, a, k)
+    pa = present[None, None, :, :]
+    dy = np.abs(xp - y[:, :, None, :])  # (C, i, a, k): |x'_a - y|
+    # votes of voter kv for a over i (at y): (C, i, kv, a, k)
+    v = w[None, None, :, None, :] * (
+        dy[:, :, :, None, :] - np.abs(xp[:, :, :, None, :] - xp[:, :, None, :, :])
+    )
+    v = np.where(pa[:, :, None, :, :], v, 0.0)
+    if opts["p_success"] == "net":
+        num = np.maximum(v.sum(axis=2), 0.0)
+    else:
+        num = np.maximum(v, 0.0).sum(axis=2)
+    if opts["p_success"] == "all_pairs":
+        # |v_kv(a, b)| for every configuration: (C, i, kv, a, b, k)
+        dist = np.abs(xp[:, :, :, None, :] - xp[:, :, None, :, :])  # (C, i, kv, a, k)
+        cube = w[None, None, :, None, None, :] * np.abs(
+            dist[:, :, :, None, :, :] - dist[:, :, :, :, None, :]
+        )
+        both = pa[:, :, None, :, None, :] & pa[:, :, None, None, :, :]
+        den = np.where(both, cube, 0.0).sum(axis=(2, 3, 4))[:, :, None, :]
+    else:
+        den = np.abs(v).sum(axis=2)
+    p = np.divide(num, den, out=np.full(num.shape, 0.5), where=den > 0)
+    mu = eu.weighted_median(
+        np.where(pa, xp, 0.0), np.broadcast_to(w, xp.shape), np.broadcast_to(present, xp.shape)
+    )
+    q, t = float(opts["q"]), float(opts["t"])  # type: ignore[arg-type]
+    bw = 0.25 * (np.abs(xp - mu[:, :, None, :]) + dy)
+    u_s = 2.0 - 4.0 * np.maximum(0.5 - 0.5 * dy, 0.0)
+    u_f = 2.0 - 4.0 * (0.5 + 0.5 * dy)
+    u_b = 2.0 - 4.0 * np.maximum(0.5 - bw, 0.0)
+    u_w = 2.0 - 4.0 * (0.5 + bw)
+    sb = s[None, :, None, :]
+    e = sb * (p * u_s + (1.0 - p) * u_f) + (1.0 - sb) * u_s
+    e = e - (1.0 - q) * (t * u_b + (1.0 - t) * u_w)
+    danger = np.where(pa & ~eye[None, :, :, None], e, 0.0).sum(axis=2)
+    return np.where(ok, danger, np.nan)  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("p_success", ["pair", "net", "all_pairs"])
+@pytest.mark.parametrize("seed", range(6))
+def test_own_alternatives_risk_matches_direct_evaluation(p_success: str, seed: int) -> None:
+    """The O(n^3) decomposition of the own-danger sums (one total per candidate and
+    challenger, with the moved voter's term swapped) against two direct evaluations, on small
+    random scenarios with absent actor/issue pairs, tied positions and a grid of candidates.
+    Dropping the k = i correction, or the voter-i part of the all-pairs denominator, breaks
+    this."""
+    rng = np.random.default_rng(seed)
+    n, k = 2 + seed, 1 + seed % 3
+    u = rng.random((n, k))
+    if seed % 2:
+        u = np.round(u * 3) / 3  # co-located actors
+    present = rng.random((n, k)) > 0.25
+    present[0] = True  # at least one actor on each issue
     u = np.where(present, u, 0.0)
-    w = np.where(present, rng.random((5, 3)), 0.0)
-    s = np.where(present, rng.random((5, 3)), 0.0)
-    for ps in ("pair", "net", "all_pairs"):
-        opts = {**eu.DEFAULTS, "p_success": ps, "q": 0.5, "t": 0.3}
-        cand = np.where(present, u, np.nan)
-        fast = eu._own_danger(u, w, s, present, cand, opts)
-        slow = _own_danger_bruteforce(u, w, s, present, cand, opts)
-        np.testing.assert_allclose(fast, slow, equal_nan=True)
+    w = np.where(present, rng.random((n, k)), 0.0)
+    s = np.where(present, rng.random((n, k)), 0.0)
+    grid = np.broadcast_to(np.linspace(0.0, 1.0, 11)[:, None], (11, k))
+    for q, t in ((1.0, 1.0), (0.5, 0.3)):
+        opts = {**eu.DEFAULTS, "p_success": p_success, "q": q, "t": t}
+        for cand in (np.where(present, u, np.nan), grid):
+            fast = eu._own_danger(u, w, s, present, cand, opts)
+            assert fast.shape == (cand.shape[0], n, k)
+            for oracle in (_own_danger_bruteforce, _own_danger_direct):
+                np.testing.assert_allclose(
+                    fast,
+                    oracle(u, w, s, present, cand, opts),
+                    rtol=1e-12,
+                    atol=1e-12,
+                    equal_nan=True,
+                )
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_moved_medians_match_sorting_each_configuration(seed: int) -> None:
+    """The configuration medians from the shifted cumulative weight equal the weighted median
+    of each configuration, with ties, absent actors, candidates off the actors' positions and an
+    issue where every weight is zero."""
+    rng = np.random.default_rng(100 + seed)
+    n, k = 1 + seed, 3
+    u = np.round(rng.random((n, k)) * 4) / 4
+    present = rng.random((n, k)) > 0.3
+    present[0, :2] = True
+    u = np.where(present, u, 0.0)
+    w = np.where(present, rng.integers(0, 3, (n, k)).astype(float), 0.0)
+    w[:, 1] = 0.0  # all weightless: every present actor counts once
+    y = np.concatenate([np.linspace(0.0, 1.0, 9)[:, None] * np.ones((1, k)), u])
+    eye = np.eye(n, dtype=bool)[None, :, :, None]
+    configs = np.where(eye, y[:, None, None, :], u[None, None, :, :])
+    cfg_present = np.broadcast_to(present, configs.shape)
+    slow = eu.weighted_median(
+        np.where(cfg_present, configs, 0.0), np.broadcast_to(w, configs.shape), cfg_present
+    )
+    fast = eu._moved_medians(u, w, present, y)
+    np.testing.assert_array_equal(fast, slow)
 
 
 def test_history_units_and_table() -> None:

@@ -47,6 +47,7 @@ A test checks this table against :data:`DEFAULTS` and the allowed values.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -264,14 +265,38 @@ def _own_danger(
 ) -> FloatArray:
     """Danger to i, ``S_i = sum_{a != i} EU_a(ai)`` at r = 1, with i moved to each candidate.
 
-    Returns ``(C, n, k)``, ``nan`` where the candidate or actor i is missing. Only the
-    challenges against i are evaluated (O(C n^3 k) instead of O(C n^4 k)); the
-    ``"all_pairs"`` denominator is split into the terms that do not involve i and those that
-    do. Issues are processed in chunks to bound memory.
+    Parameters
+    ----------
+    u, w, s : (n, k) float
+        Normalised positions, capability × salience weights and saliences (zero where absent).
+    present : (n, k) bool
+    cand : (C, k) float
+        Candidate positions y_c (``nan`` where a candidate is missing).
+    opts : dict
+        The model options (``p_success``, ``q``, ``t`` are used).
+
+    Returns
+    -------
+    (C, n, k) float
+        ``S_i`` in the configuration where actor i alone sits at ``y_c``; ``nan`` where the
+        candidate or actor i is missing.
+
+    Notes
+    -----
+    There are C·n configurations, each with n challengers a and n voters k, so evaluating
+    every vote costs O(C n³) = O(n⁴) per issue. It decomposes to O(n³): in configuration
+    (c, i), voter k ≠ i votes for challenger a ≠ i over i (at y_c) with
+    ``V[c, k, a] = w_k (|u_k − y_c| − |u_k − u_a|)``, which does not depend on i; only the
+    voter k = i has moved, to y_c, and votes ``w_i (0 − |y_c − u_a|)``. Hence any sum over
+    voters of a function f of the vote (the vote, its positive part, its absolute value) is
+    ``Σ_k f(V[c, k, a]) − f(V[c, i, a]) + f(−w_i |y_c − u_a|)``: one total per (c, a),
+    minus i's own term at its unmoved position, plus its term at y_c
+    (:func:`_own_danger_chunk`). The all-pairs denominator splits the same way
+    (:func:`_all_pairs_den`). Issues are processed in chunks to bound memory.
     """
     n, k = u.shape[-2:]
     ncand = cand.shape[0]
-    chunk = max(1, int(4_000_000 // max(1, ncand * n**3)))
+    chunk = max(1, int(4_000_000 // max(1, n * n * max(ncand, n))))
     out = np.empty((ncand, n, k))
     for lo in range(0, k, chunk):
         sl = slice(lo, min(k, lo + chunk))
@@ -282,12 +307,19 @@ def _own_danger(
 
 
 def _all_pairs_den(
-    u: FloatArray, w: FloatArray, present: NDArray[np.bool_], dy: FloatArray, y: FloatArray
+    u: FloatArray, w: FloatArray, present: NDArray[np.bool_], dya: FloatArray
 ) -> FloatArray:
-    """``sum_k sum_a sum_b |v_k(a, b)|`` for every configuration (i at y), ``(C, i, k)``.
+    """``sum_k sum_a sum_b |v_k(a, b)|`` for every configuration (i at y_c), ``(C, i, k)``.
 
-    Split into the terms in which no index is i (from the unmoved positions, by
-    inclusion–exclusion), the terms with voter i (``A``) and those with a or b = i (``2 B``).
+    ``dya[c, a] = |u_a − y_c|`` (C, n, k). The sum splits into the terms in which no index
+    is i (from the unmoved positions, by inclusion–exclusion over the (voter, a, b) cube),
+    the terms with voter i (``A``) and those with a or b = i and another voter (``2 B``).
+
+    ``A = w_i Σ_{a,b} |d'_a − d'_b|`` with ``d'_a = |x'_a − y_c|``: ``d'_a = dya[c, a]``
+    except ``d'_i = 0``. From the sum D over all present pairs of the unmoved ``dya``:
+    ``A = w_i (D − 2 Σ_b |d_i − d_b| + 2 Σ_{b≠i} d_b)``, O(C n²). ``B`` is
+    ``Σ_{k≠i} Σ_{b≠i} w_k | |u_k − y_c| − |u_k − u_b| |``, from the (C, k, b) array by
+    removing the k = i and b = i slices. Everything is O(n³) per issue.
     """
     n = u.shape[0]
     ar = np.arange(n)
@@ -306,16 +338,65 @@ def _all_pairs_den(
         + np.einsum("iiiz->iz", g)
     )
     t0 = total[None, :] - with_i  # (i, issue)
-    pa = present[None, None, :, :]
-    pab = pa[:, :, :, None, :] & pa[:, :, None, :, :]
-    a_abs = np.abs(dy[:, :, :, None, :] - dy[:, :, None, :, :])  # (C, i, a, b, issue)
-    a_sum = np.where(pab, a_abs, 0.0).sum(axis=(2, 3)) * w[None, :, :]
-    dky = np.abs(u[None, :, :] - y)  # (C, k, issue): |u_k - y|
-    m = np.abs(du[None] - dky[:, :, None, :]) * (w[:, None, :] * pp)[None]  # (C, k, b, issue)
+    d = np.where(present[None], dya, 0.0)  # (C, a, issue)
+    row = np.where(pp[None], np.abs(d[:, :, None, :] - d[:, None, :, :]), 0.0).sum(axis=2)
+    a_sum = w[None] * (
+        row.sum(axis=1)[:, None, :] - 2.0 * row + 2.0 * (d.sum(axis=1)[:, None, :] - d)
+    )  # (C, i, issue)
+    m = np.abs(du[None] - dya[:, :, None, :]) * (w[:, None, :] * pp)[None]  # (C, k, b, issue)
     b_sum = (
         m.sum(axis=(1, 2))[:, None, :] - m.sum(axis=2) - m.sum(axis=1) + m[:, ar, ar, :]
     )  # (C, i, issue): k != i and b != i
     return t0[None] + a_sum + 2.0 * b_sum  # type: ignore[no-any-return]
+
+
+def _moved_medians(
+    u: FloatArray, w: FloatArray, present: NDArray[np.bool_], y: FloatArray
+) -> FloatArray:
+    """Weighted median of every configuration (c, i) in which actor i alone sits at ``y_c``.
+
+    Parameters
+    ----------
+    u, w : (n, k) float
+        Unmoved positions and weights.
+    present : (n, k) bool
+    y : (C, k) float
+        Candidate positions (finite).
+
+    Returns
+    -------
+    (C, n, k) float
+        What :func:`~detente.models.median.weighted_median` returns for each configuration:
+        the smallest configuration position x whose cumulative weight ``F(x)`` (the weight at
+        or below x) reaches half the total, up to the same ``1e-12`` relative tolerance.
+
+    Notes
+    -----
+    Sorting every configuration costs O(C n² log n) per issue. Moving one actor changes the
+    cumulative weight by ``F_ci(x) = F(x) − w_i [u_i ≤ x] + w_i [y_c ≤ x]``, and the median
+    is the smallest x among the unmoved positions and ``y_c`` with ``F_ci(x)`` at half the
+    total (``F_ci`` only steps at the configuration's positions, so including i's vacated
+    position changes nothing), O(C n²) per issue. Weights are summed in another order than
+    the sorted cumulative sum, so only a configuration whose cumulative weight lies within
+    rounding of the tolerance-shifted half could pick another position.
+    """
+    wz = np.where(present, w, 0.0)
+    wz = np.where((wz.sum(axis=0) <= 0) & present, 1.0, wz)  # all weightless: count each once
+    key = np.where(present, u, np.inf)
+    total = wz.sum(axis=0)
+    half = 0.5 * total - 1e-12 * total
+    f_at = (wz[None, :, :] * (key[None, :, :] <= key[:, None, :])).sum(axis=1)  # (m, k): F(u_m)
+    f_y = (wz[None, :, :] * (key[None, :, :] <= y[:, None, :])).sum(axis=1)  # (C, k): F(y_c)
+    wi = wz[None, :, None, :]  # (1, i, 1, k)
+    below = key[:, None, :] <= key[None, :, :]  # (i, m, k): u_i <= u_m
+    f_cfg = (
+        f_at[None, None, :, :] - wi * below[None] + wi * (y[:, None, None, :] <= key[None, None])
+    )  # (C, i, m, k): F_ci(u_m)
+    at_m = np.where(f_cfg >= half, key[None, None], np.inf).min(axis=2)  # (C, i, k)
+    f_cfg_y = f_y[:, None, :] - wz[None] * (key[None] <= y[:, None, :]) + wz[None]  # F_ci(y_c)
+    at_y = np.where(present[None] & (f_cfg_y >= half), y[:, None, :], np.inf)
+    med = np.minimum(at_m, at_y)
+    return np.where(present.any(axis=0) & np.isfinite(med), med, np.nan)  # type: ignore[no-any-return]
 
 
 def _own_danger_chunk(
@@ -326,39 +407,45 @@ def _own_danger_chunk(
     cand: FloatArray,
     opts: dict[str, Any],
 ) -> FloatArray:
+    """:func:`_own_danger` on a chunk of issues; arrays are indexed ``(c, i, a, issue)``."""
     n = u.shape[0]
     eye = np.eye(n, dtype=bool)
     ok = ~np.isnan(cand)[:, None, :] & present[None, :, :]  # (C, i, k)
     y = np.where(np.isnan(cand), 0.0, cand)[:, None, :]  # (C, 1, k)
-    # x'[c, i, a] = y_c if a == i else u_a
-    xp = np.where(eye[None, :, :, None], y[:, :, None, :], u[None, None, :, :])  # (C, i, a, k)
     pa = present[None, None, :, :]  # (1, 1, a, k)
-    dy = np.abs(xp - y[:, :, None, :])  # (C, i, a, k): |x'_a - y|
-    # votes of k for a over i: w_k (|x'_k - y| - |x'_k - x'_a|), (C, i, k, a, issue)
-    dka = np.abs(xp[:, :, :, None, :] - xp[:, :, None, :, :])
-    v = w[None, None, :, None, :] * (dy[:, :, :, None, :] - dka)
-    v = np.where(pa[:, :, None, :, :], v, 0.0)
+    dya = np.abs(u[None, :, :] - y)  # (C, a, k): |u_a - y_c|, also |u_k - y_c| for voters
+    du = np.abs(u[:, None, :] - u[None, :, :])  # (k, a, issue): |u_k - u_a|
+    # V[c, k, a]: unmoved voter k's vote for a over i at y_c; read as (c, i, a) it is i's own
+    v_far = np.where(pa, w[None, :, None, :] * (dya[:, :, None, :] - du[None]), 0.0)
+    v_own = np.where(pa, -w[None, :, None, :] * dya[:, None, :, :], 0.0)  # (C, i, a, k)
+
+    def over_voters(f: Callable[[FloatArray], FloatArray]) -> FloatArray:
+        """``Σ_k f(vote of k for a over i)`` in configuration (c, i), ``(C, i, a, k)``."""
+        fv = f(v_far)
+        return fv.sum(axis=1, keepdims=True) - fv + f(v_own)  # type: ignore[no-any-return]
+
     if opts["p_success"] == "net":
-        num = np.maximum(v.sum(axis=2), 0.0)
+        num = np.maximum(over_voters(lambda v: v), 0.0)
     else:
-        num = np.maximum(v, 0.0).sum(axis=2)
+        num = over_voters(lambda v: np.maximum(v, 0.0))
     if opts["p_success"] == "all_pairs":
-        den = _all_pairs_den(u, w, present, dy, y)[:, :, None, :]
+        den = _all_pairs_den(u, w, present, dya)[:, :, None, :]
     else:
-        den = np.abs(v).sum(axis=2)
+        den = over_voters(np.abs)
     p = np.divide(num, den, out=np.full(num.shape, 0.5), where=den > 0)  # (C, i, a, k): P_ai
-    cfg_present = np.broadcast_to(present, xp.shape)
-    mu = weighted_median(np.where(cfg_present, xp, 0.0), np.broadcast_to(w, xp.shape), cfg_present)
-    bw = 0.25 * (np.abs(xp - mu[:, :, None, :]) + dy)
+    dy = dya[:, None, :, :]  # (C, 1, a, k): |x'_a - y_c| for a != i
     u_s = 2.0 - 4.0 * np.maximum(0.5 - 0.5 * dy, 0.0)
     u_f = 2.0 - 4.0 * (0.5 + 0.5 * dy)
-    u_b = 2.0 - 4.0 * np.maximum(0.5 - bw, 0.0)
-    u_w = 2.0 - 4.0 * (0.5 + bw)
-    q, t = opts["q"], opts["t"]
+    q, t = float(opts["q"]), float(opts["t"])
     sb = s[None, :, None, :]  # s_i: the target's salience
     # r = 1, so U_sq = 0
     eu = sb * (p * u_s + (1.0 - p) * u_f) + (1.0 - sb) * u_s
-    eu = eu - (1.0 - q) * (t * u_b + (1.0 - t) * u_w)
+    if q < 1.0:  # the U_b / U_w terms need the median of every configuration
+        mu = _moved_medians(u, w, present, y[:, 0, :])  # (C, i, k)
+        bw = 0.25 * (np.abs(u[None, None, :, :] - mu[:, :, None, :]) + dy)  # x'_a = u_a, a != i
+        u_b = 2.0 - 4.0 * np.maximum(0.5 - bw, 0.0)
+        u_w = 2.0 - 4.0 * (0.5 + bw)
+        eu = eu - (1.0 - q) * (t * u_b + (1.0 - t) * u_w)
     mask = pa & ~eye[None, :, :, None]
     danger = np.where(mask, eu, 0.0).sum(axis=2)
     return np.where(ok, danger, np.nan)  # type: ignore[no-any-return]
