@@ -142,3 +142,20 @@ def test_no_genius_data_skips():
     if not DATA.is_dir():
         pytest.skip(f"../shared/data not found: {DATA}")
     assert _genius_folders()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 600), st.integers(2, 5), st.integers(0, 10**6))
+def test_every_nondominated_method_gives_the_same_rows(n_rows, n_cols, seed):
+    """nondominated() picks a method by size; each must give exactly the definition's rows."""
+    from detente.bargaining import frontier as fr
+
+    rng = np.random.default_rng(seed)
+    u = rng.integers(0, 4, (n_rows, n_cols)).astype(float) / 3.0  # many ties and duplicates
+    want = fr._nd_dense(u)
+    if n_rows <= 120:  # the naive reference is O(N^2) in Python
+        assert set(want.tolist()) == _naive_nd(u)
+    methods = [fr._ndk] + ([fr._nd2] if n_cols == 2 else []) + ([fr._nd3] if n_cols == 3 else [])
+    for method in methods:
+        np.testing.assert_array_equal(method(u), want, err_msg=method.__name__)
+    np.testing.assert_array_equal(fr.nondominated(u), want)

@@ -204,8 +204,11 @@ def nondominated(u: Any) -> IntArray:
     A row is efficient if no other row is ``>=`` in every column and ``>`` in one; rows with
     identical values are all kept. Two parties use an ``O(N log N)`` sort-and-scan, three a
     vectorised divide-and-conquer (``O(N log^2 N)``); more parties a sum-sorted sweep
-    against the running front in blocks (``O(N F)`` for ``F`` efficient rows). Up to 48 rows,
-    the definition is applied to all pairs at once (least overhead).
+    against the running front in blocks (``O(N F)`` for ``F`` efficient rows). Up to 48 rows
+    (two parties) or 256 rows (three or more), the definition is applied to all pairs at once:
+    below those sizes its O(N^2) comparisons cost less than the other methods' numpy calls
+    (measured: 68 rows x 3 parties 43 us against 371 us, 220 rows 250 us against 509 us;
+    500 rows x 3 parties 1.5 ms against 0.9 ms).
 
     References
     ----------
@@ -219,7 +222,7 @@ def nondominated(u: Any) -> IntArray:
         return np.zeros(0, np.intp)
     if u.shape[1] == 1:
         return np.flatnonzero(u[:, 0] == u[:, 0].max())
-    if u.shape[0] <= 48:
+    if u.shape[0] <= (48 if u.shape[1] == 2 else 256):
         return _nd_dense(u)
     if u.shape[1] == 2:
         return _nd2(u)
