@@ -162,14 +162,8 @@ def test_negative_seed_is_a_usage_error_not_a_traceback() -> None:
     assert r.exception is None or isinstance(r.exception, SystemExit)
 
 
-@pytest.mark.parametrize(
-    ("params", "shown"),
-    [
-        ("{smp: {VotingRule: Bogus}}", "VotingRule = 'Bogus'; allowed: Binary"),
-        ("{seed: -5}", "model smp: expected non-negative integer"),
-    ],
-)
-def test_bad_model_params_in_the_file_are_a_clean_error(tmp_path: Path, params, shown) -> None:
+def _two_actor_file(tmp_path: Path, params: str) -> Path:
+    """A valid two-actor scenario whose ``model_params`` is the YAML text ``params``."""
     f = tmp_path / "p.yaml"
     f.write_text(
         "name: p\nactors: [{id: A, name: A, capability: 1}, {id: B, name: B, capability: 2}]\n"
@@ -178,6 +172,18 @@ def test_bad_model_params_in_the_file_are_a_clean_error(tmp_path: Path, params, 
         " {actor: B, issue: x, position: 90, salience: 50}]\n"
         f"model_params: {params}\n"
     )
+    return f
+
+
+@pytest.mark.parametrize(
+    ("params", "shown"),
+    [
+        ("{smp: {VotingRule: Bogus}}", "VotingRule = 'Bogus'; allowed: Binary"),
+        ("{seed: -5}", "model smp: expected non-negative integer"),
+    ],
+)
+def test_bad_model_params_in_the_file_are_a_clean_error(tmp_path: Path, params, shown) -> None:
+    f = _two_actor_file(tmp_path, params)
     r = runner.invoke(app, ["forecast", str(f), "-m", "smp"])
     assert r.exit_code == 2, r.output
     assert r.exception is None or isinstance(r.exception, SystemExit)
@@ -208,14 +214,7 @@ def test_a_model_named_twice_runs_once() -> None:
 def test_validate_checks_the_model_params_the_models_read(
     tmp_path: Path, params: str, shown: str, code: int
 ) -> None:
-    f = tmp_path / "p.yaml"
-    f.write_text(
-        "name: p\nactors: [{id: A, name: A, capability: 1}, {id: B, name: B, capability: 2}]\n"
-        "issues: [{id: x, name: x}]\n"
-        "positions: [{actor: A, issue: x, position: 10, salience: 50},"
-        " {actor: B, issue: x, position: 90, salience: 50}]\n"
-        f"model_params: {params}\n"
-    )
+    f = _two_actor_file(tmp_path, params)
     r = runner.invoke(app, ["validate", str(f)])
     assert r.exit_code == code, r.output
     assert r.exception is None or isinstance(r.exception, SystemExit)

@@ -51,6 +51,31 @@ def fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
+#: Picture types the plot options write (matplotlib picks the format from the suffix).
+FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
+
+
+def check_output(path: Path | None, flag: str, *, figure: bool = False) -> None:
+    """Refuse, before any work is done, an output path that cannot be written.
+
+    Its folder must exist and it must not be a folder; a ``figure`` needs one of
+    :data:`FIGURE_SUFFIXES`. Other write errors (a read-only folder, a full disk) surface
+    from the write itself through :func:`errors`.
+    """
+    if path is None:
+        return
+    if figure and path.suffix.lower() not in FIGURE_SUFFIXES:
+        fail(
+            f"{flag} {path}: unknown figure type; allowed: a "
+            + ", ".join(FIGURE_SUFFIXES[:-1])
+            + f" or {FIGURE_SUFFIXES[-1]} file name"
+        )
+    if not path.parent.is_dir():
+        fail(f"{flag} {path}: the folder {path.parent} does not exist")
+    if path.is_dir():
+        fail(f"{flag} {path}: is a folder; allowed: a file name")
+
+
 @contextmanager
 def errors() -> Iterator[None]:
     """Turn input errors into one-line messages and exit code 2 (never a traceback)."""
@@ -167,14 +192,9 @@ def forecast(
         )
         for n in names:
             get_model(n)
-        if plot is not None and plot.suffix.lower() not in (".png", ".svg", ".pdf"):
-            fail(f"--plot {plot}: unknown figure type; allowed: a .png, .svg or .pdf file name")
-        # Refuse an output that cannot be written before running the models (which may be slow).
-        for flag, out in (("--output", output), ("--plot", plot)):
-            if out is not None and not out.parent.is_dir():
-                fail(f"{flag} {out}: the folder {out.parent} does not exist")
-            if out is not None and out.is_dir():
-                fail(f"{flag} {out}: is a folder; allowed: a file name")
+        # refused before running the models (which may be slow)
+        check_output(output, "--output")
+        check_output(plot, "--plot", figure=True)
         # One child stream per model: a model's draws do not depend on which others ran.
         seeds = np.random.SeedSequence(seed).spawn(len(names))
         results = []
@@ -411,7 +431,12 @@ def validate(
     """
     with errors():
         s = load_scenario(file, input_format)
-        _check_model_params(file, s.model_params)
+        from detente.models.smp import check_file_params
+
+        try:
+            check_file_params(s.model_params)
+        except ValueError as e:
+            fail(f"{file}: {e}")
     documented = sum(p.basis == "documented" for p in s.positions)
     judged = len(s.positions) - documented
     vetoes = [a.id for a in s.actors if a.veto]
@@ -421,27 +446,6 @@ def validate(
         f"{len(s.sources)} sources; veto players: {', '.join(vetoes) or 'none'}",
         soft_wrap=True,
     )
-
-
-def _check_model_params(file: str, params: dict[str, Any]) -> None:
-    """Refuse the model parameters in a file that the models would refuse when run.
-
-    Only ``smp`` (KTAB's nine parameters) and ``seed`` are read from files today.
-    """
-    from detente.models.smp import _check_params
-
-    seed = params.get("seed")
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
-        fail(f"{file}: model_params.seed = {seed!r}; allowed: an integer >= 0")
-    smp = params.get("smp")
-    if smp is None:
-        return
-    if not isinstance(smp, dict):
-        fail(f"{file}: model_params.smp = {smp!r}; allowed: a mapping of KTAB parameter names")
-    try:
-        _check_params(smp)
-    except ValueError as e:
-        fail(f"{file}: model_params.{e}")
 
 
 @app.command()

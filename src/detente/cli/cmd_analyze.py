@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from detente.cli.app import app, errors, fail
+from detente.cli.app import app, check_output, errors, fail
 
 __all__ = ["analyze"]
 
@@ -89,15 +89,8 @@ def analyze(
         fail(f"--split {objective!r} unknown; allowed: balanced, sum")
     if grid < 2:
         fail(f"--grid {grid} too small; allowed: an integer >= 2")
-    if plot is not None:
-        # Checked before the analysis runs, so that a bad --plot never ends in a traceback
-        # after the report has been printed.
-        if plot.suffix.lower() not in (".png", ".svg", ".pdf"):
-            fail(f"--plot {plot}: unknown figure type; allowed: a .png, .svg or .pdf file name")
-        if not plot.parent.is_dir():
-            fail(f"--plot {plot}: the folder {plot.parent} does not exist")
-        if plot.is_dir():
-            fail(f"--plot {plot}: is a folder; allowed: a file name")
+    # before the analysis runs: a bad --plot never fails after the report has been printed
+    check_output(plot, "--plot", figure=True)
     who = [a.strip() for a in actors.split(",") if a.strip()] if actors is not None else None
     if who == []:
         fail(

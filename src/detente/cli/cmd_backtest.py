@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from detente.cli.app import app, errors, fail
+from detente.cli.app import app, check_output, errors, fail
 from detente.scenario.io._common import atomic_write_text
 
 __all__ = ["backtest_app"]
@@ -53,26 +53,6 @@ def _check_capability(capability: str) -> None:
         fail(
             f"--capability {capability!r} is not allowed; use one of: {', '.join(CAPABILITY_OPTIONS)}"
         )
-
-
-_PLOT_SUFFIXES = (".png", ".svg", ".pdf")
-
-
-def _check_plot(plot: Path | None) -> None:
-    if plot is not None and plot.suffix.lower() not in _PLOT_SUFFIXES:
-        fail(
-            f"--plot {plot}: unknown picture type {plot.suffix or '(none)'!r}; "
-            f"use one of: {', '.join(_PLOT_SUFFIXES)}"
-        )
-
-
-def _check_out(path: Path | None, flag: str) -> None:
-    """Refuse before any work an output whose folder does not exist (other write errors,
-    such as a read-only folder, surface from the write itself through ``errors()``)."""
-    if path is not None and not path.parent.is_dir():
-        fail(f"{flag} {path}: the folder {path.parent} does not exist")
-    if path is not None and path.is_dir():
-        fail(f"{flag} {path}: is a folder; allowed: a file name")
 
 
 @backtest_app.command("run")
@@ -115,9 +95,8 @@ def run_cmd(
     from detente.backtest import run_backtest
 
     _check_capability(capability)
-    _check_plot(plot)
-    _check_out(csv, "--csv")
-    _check_out(plot, "--plot")
+    check_output(csv, "--csv")
+    check_output(plot, "--plot", figure=True)
     if boot < 10:
         fail(f"--boot {boot} is too small; use at least 10 (2000 recommended)")
     if folds < 2:
@@ -176,7 +155,7 @@ def predict_cmd(
     from detente.backtest import predict_file
 
     _check_capability(capability)
-    _check_out(output, "--output")
+    check_output(output, "--output")
     with errors():
         for p in (train, holdout):
             if not p.exists():

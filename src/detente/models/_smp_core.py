@@ -36,6 +36,40 @@ CLOSE_PROB = 1e-5
 
 
 # ----------------------------------------------------------------------------- basics
+def _sq_diff_sum(x: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
+    """``out[a, b] = sum_k w[a, k] (x[a, k] - y[b, k])^2`` (``w`` = 1 when None), (n, m).
+
+    Every element is the same sum, added dimension after dimension from 0, whatever the
+    path: small inputs make all squared differences in one (k, n, m) array (three numpy calls
+    instead of three per dimension; ``t.sum(axis=0)`` is avoided, it may add pairwise);
+    larger ones go in blocks of rows that stay in cache across the dimensions.
+    """
+    n, m, k = x.shape[0], y.shape[0], x.shape[1]
+    if n * m * k <= 65536:
+        t = np.empty((k, n, m))
+        np.subtract(x.T[:, :, None], y.T[:, None, :], out=t)
+        np.multiply(t, t, out=t)
+        if w is not None:
+            t *= w.T[:, :, None]
+        out = t[0].copy()  # = 0 + t[0]
+        for kk in range(1, k):
+            out += t[kk]
+        return out
+    out = np.zeros((n, m))
+    rows = max(1, 65536 // m)
+    buf = np.empty((min(rows, n), m))
+    for r0 in range(0, n, rows):  # fixed chunks of rows
+        r1 = min(n, r0 + rows)
+        tmp, acc = buf[: r1 - r0], out[r0:r1]
+        for kk in range(k):
+            np.subtract(x[r0:r1, kk, None], y[None, :, kk], out=tmp)
+            np.multiply(tmp, tmp, out=tmp)
+            if w is not None:
+                tmp *= w[r0:r1, kk, None]
+            acc += tmp
+    return out
+
+
 def distance(ideal: np.ndarray, pos: np.ndarray, sal: np.ndarray) -> np.ndarray:
     """``d[i, j]``: salience-weighted normalised Euclidean distance from i's ideal to j's position.
 
@@ -45,32 +79,7 @@ def distance(ideal: np.ndarray, pos: np.ndarray, sal: np.ndarray) -> np.ndarray:
     """
     s2 = sal * sal
     den = s2.sum(axis=1)
-    if ideal.shape[0] * pos.shape[0] * ideal.shape[1] <= 65536:
-        # small: the squared differences of all dimensions in one (k, n, m) array (three
-        # numpy calls instead of three per dimension), then added dimension after dimension
-        # as below: the same numbers (``t.sum(axis=0)`` may add pairwise instead)
-        t = np.empty((ideal.shape[1], ideal.shape[0], pos.shape[0]))
-        np.subtract(ideal.T[:, :, None], pos.T[:, None, :], out=t)
-        np.multiply(t, t, out=t)
-        t *= s2.T[:, :, None]
-        num = t[0].copy()  # = 0 + t[0]: t >= 0
-        for kk in range(1, t.shape[0]):
-            num += t[kk]
-    else:
-        # blocks of rows small enough to stay in cache across the dimensions (about twice as
-        # fast as whole-matrix passes at 1,000 x 1,000; every number is the same)
-        n, m = ideal.shape[0], pos.shape[0]
-        num = np.zeros((n, m))
-        rows = max(1, 65536 // m)
-        buf = np.empty((min(rows, n), m))
-        for r0 in range(0, n, rows):  # fixed chunks of rows
-            r1 = min(n, r0 + rows)
-            tmp, acc = buf[: r1 - r0], num[r0:r1]
-            for kk in range(ideal.shape[1]):
-                np.subtract(ideal[r0:r1, kk, None], pos[None, :, kk], out=tmp)
-                np.multiply(tmp, tmp, out=tmp)
-                tmp *= s2[r0:r1, kk, None]
-                acc += tmp
+    num = _sq_diff_sum(ideal, pos, s2)
     if bool((den > 0).all()):  # the usual case: no masks needed
         out = np.divide(num, den[:, None], out=num)
     else:
@@ -128,9 +137,9 @@ def _cityblock(x: np.ndarray) -> np.ndarray:
 
     m = x.shape[0]
     if m * m * x.shape[1] <= 100_000:
-        # small: pdist + squareform cost ~30 us of wrappers, cdist a few. cdist computes
-        # both triangles with pdist's kernel (each pair's |x_a - x_b| added in column
-        # order, the same for (b, a)): the same numbers, twice the arithmetic, still cheaper
+        # small: pdist + squareform cost more in wrappers than cdist's one call, which
+        # computes both triangles with pdist's kernel (each pair's |x_a - x_b| added in
+        # column order, the same for (b, a)): the same numbers, twice the arithmetic
         return cdist(x, x, "cityblock")  # type: ignore[no-any-return]
     if m * m * x.shape[1] < 4_000_000 or _n_threads() < 2:
         return squareform(pdist(x, "cityblock"))  # type: ignore[no-any-return]
@@ -278,19 +287,7 @@ def unique_index(pos: np.ndarray, tol: float = POS_TOL) -> np.ndarray:
     ``tol`` of its own (Euclidean, 0–1 scale); chains are followed to a fixed point, so every
     class is represented by its lowest-numbered member.
     """
-    n, k = pos.shape
-    if n * n * k <= 65536:  # squares in one array, added dimension after dimension (as below)
-        t = np.empty((k, n, n))
-        np.subtract(pos.T[:, :, None], pos.T[:, None, :], out=t)
-        np.multiply(t, t, out=t)
-        d2 = t[0].copy()
-        for kk in range(1, k):
-            d2 += t[kk]
-    else:
-        d2 = np.zeros((n, n))
-        for kk in range(k):
-            diff = pos[:, None, kk] - pos[None, :, kk]
-            d2 += diff * diff
+    d2 = _sq_diff_sum(pos, pos)
     rep = np.argmax(d2 < tol * tol, axis=1)
     while True:
         nxt = rep[rep]
@@ -677,6 +674,24 @@ def _n_threads() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def challenge_gain(p: Any, s_j: Any, u_ki: Any, u_kj: Any) -> Any:
+    """i's expected gain from challenging j (§1.5 step 9), the one formula of every path.
+
+    ``EU = (1 - S_j) 2 U_ii + S_j (P 2 U_ii + (1 - P) 2 U_ij)`` minus the status quo
+    ``U_ii + U_ij``; ``p`` = i's estimate of P(i beats j), ``s_j`` = j's salience sum.
+    """
+    eu_chlg = (1.0 - s_j) * (2.0 * u_ki) + s_j * (p * 2.0 * u_ki + (1.0 - p) * 2.0 * u_kj)
+    return eu_chlg - (u_ki + u_kj)
+
+
+def _p_from_sums(a: Any, b: Any, tot: Any, ab: Any) -> Any:
+    """P(i beats j) from the principals' coalitions ``a``, ``b`` and the third parties'
+    ``sum vt`` (``tot``) and ``sum |vt|`` (``ab``): positive parts ``(ab ± tot) / 2``."""
+    ci = a + 0.5 * (ab + tot)
+    cj = b + 0.5 * (ab - tot)
+    return ci / (ci + cj)
+
+
 def best_challenges(
     dist: np.ndarray,
     r: np.ndarray,
@@ -726,9 +741,7 @@ def best_challenges(
         for a0 in range(0, hi.size, rows):
             h, j = hi[a0 : a0 + rows], ji[a0 : a0 + rows]
             p, u_ki, u_kj = contest(h, h, j, dist, r, weight, rule, commit, adjust)
-            s_j = sal_sum[j]
-            eu_chlg = (1.0 - s_j) * (2.0 * u_ki) + s_j * (p * 2.0 * u_ki + (1.0 - p) * 2.0 * u_kj)
-            gain[h, j] = eu_chlg - (u_ki + u_kj)
+            gain[h, j] = challenge_gain(p, sal_sum[j], u_ki, u_kj)
         return _decide(gain, dist, r, weight, sal_sum, rule, commit, adjust)
 
     tab: dict[str, Any] = _pair_tables(dist, r, weight, rule, adjust)
@@ -748,12 +761,8 @@ def best_challenges(
     if n**3 <= small and rule == "Proportional" and commit == "SemiCommit":
         # a few hundred thousand elements at most: every pair in one array, no pruning rounds
         tot, ab = _all_pairs_semicommit(dist_t, tab)
-        ci = tab["a"] + 0.5 * (ab + tot)
-        cj = tab["b"] + 0.5 * (ab - tot)
-        p = ci / (ci + cj)
-        s_j = sal_sum[None, :]
-        eu_chlg = (1.0 - s_j) * (2.0 * u_ki) + s_j * (p * 2.0 * u_ki + (1.0 - p) * 2.0 * u_own)
-        gain = np.where(alive, eu_chlg - (u_ki + u_own), -np.inf)
+        p = _p_from_sums(tab["a"], tab["b"], tot, ab)
+        gain = np.where(alive, challenge_gain(p, sal_sum[None, :], u_ki, u_own), -np.inf)
         return _decide(gain, dist, r, weight, sal_sum, rule, commit, adjust, tab)
     staged = (
         rule == "Proportional"
@@ -818,14 +827,8 @@ def best_challenges(
         hi, ji = np.nonzero(mask)
         tot = acc_t[hi, ji]
         ab = acc_ab[hi, ji]
-        ci = a_tab[hi, ji] + 0.5 * (ab + tot)
-        cj = b_tab[hi, ji] + 0.5 * (ab - tot)
-        p = ci / (ci + cj)
-        uk = u_ki[hi, 0]
-        uj = u_own[hi, ji]
-        s_j = sal_sum[ji]
-        eu_chlg = (1.0 - s_j) * (2.0 * uk) + s_j * (p * 2.0 * uk + (1.0 - p) * 2.0 * uj)
-        gain[hi, ji] = eu_chlg - (uk + uj)
+        p = _p_from_sums(a_tab[hi, ji], b_tab[hi, ji], tot, ab)
+        gain[hi, ji] = challenge_gain(p, sal_sum[ji], u_ki[hi, 0], u_own[hi, ji])
         done[mask] = True
 
     def best_now() -> np.ndarray:
@@ -904,15 +907,13 @@ def _decide(
         return jb, p_b, g_b
     p = np.empty(hi.size)
     g = np.empty(hi.size)
-    # chunks of pairs whose (pairs, n) arrays stay in cache (twice as fast as one call at
-    # n = 1,000); a pair's numbers do not depend on its chunk
+    # chunks of pairs whose (pairs, n) arrays stay in cache; a pair's numbers do not depend
+    # on its chunk
     rows = max(1, 262_144 // max(1, n))
     for a0 in range(0, hi.size, rows):
         h, j = hi[a0 : a0 + rows], ji[a0 : a0 + rows]
         pc, u_ki, u_kj = contest(h, h, j, dist, r, weight, rule, commit, adjust, tab)
-        s_j = sal_sum[j]
-        eu_chlg = (1.0 - s_j) * (2.0 * u_ki) + s_j * (pc * 2.0 * u_ki + (1.0 - pc) * 2.0 * u_kj)
-        g[a0 : a0 + rows] = eu_chlg - (u_ki + u_kj)
+        g[a0 : a0 + rows] = challenge_gain(pc, sal_sum[j], u_ki, u_kj)
         p[a0 : a0 + rows] = pc
     new_row = np.empty(hi.size, dtype=bool)
     new_row[0] = True

@@ -21,7 +21,14 @@ from detente.models.registry import register
 from detente.models.result import Forecast
 from detente.scenario.arrays import ScenarioArrays
 
-__all__ = ["PARAMETERS", "effective_power", "plot_positions", "plot_power_landscape", "run"]
+__all__ = [
+    "PARAMETERS",
+    "check_file_params",
+    "effective_power",
+    "plot_positions",
+    "plot_power_landscape",
+    "run",
+]
 
 #: The nine SMP parameters: allowed values in KTAB's enum order (default first is not implied;
 #: see :data:`detente.models._smp_run.DEFAULTS`).
@@ -49,6 +56,32 @@ def _check_params(params: dict[str, Any]) -> dict[str, str]:
             raise ValueError(f"smp: {key} = {val!r}; allowed: {', '.join(PARAMETERS[key])}")
         out[key] = v
     return out
+
+
+def check_file_params(model_params: dict[str, Any]) -> None:
+    """Refuse what :func:`run` would refuse in a scenario's ``model_params``.
+
+    Only the ``smp`` mapping (KTAB's nine parameters) and ``seed`` are read from files.
+
+    Raises
+    ------
+    ValueError
+        ``"model_params.<field> = <value>; allowed: ..."`` for the first problem.
+    """
+    seed = model_params.get("seed")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+        raise ValueError(f"model_params.seed = {seed!r}; allowed: an integer >= 0")
+    params = model_params.get("smp")
+    if params is None:
+        return
+    if not isinstance(params, dict):
+        raise ValueError(
+            f"model_params.smp = {params!r}; allowed: a mapping of KTAB parameter names"
+        )
+    try:
+        _check_params(params)
+    except ValueError as e:
+        raise ValueError(f"model_params.{e}") from None
 
 
 def _file_params(meta: dict[str, Any]) -> tuple[dict[str, Any], int | None]:

@@ -14,7 +14,14 @@ from pydantic import ValidationError
 from detente.scenario.errors import ScenarioError
 from detente.scenario.schema import Scenario, SchemaProblem
 
-__all__ = ["MAX_BYTES", "atomic_write_text", "build_scenario", "read_text", "unique_ids"]
+__all__ = [
+    "MAX_BYTES",
+    "atomic_write_text",
+    "build_scenario",
+    "current_umask",
+    "read_text",
+    "unique_ids",
+]
 
 #: Largest scenario file read (bytes). The biggest real input (a DEU III table) is ~90 kB;
 #: the limit keeps a wrong file (a log, a database dump) from eating the machine.
@@ -185,6 +192,13 @@ def unique_ids(names: list[str], fallback: str = "A") -> list[str]:
     return out
 
 
+def current_umask() -> int:
+    """The process's file-creation mask (read by setting it and putting it back)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write_text(path: str | Path, text: str, *, newline: str | None = None) -> None:
     """Write ``text`` to ``path`` (UTF-8) through a temporary file beside it, renamed into place.
 
@@ -213,9 +227,7 @@ def atomic_write_text(path: str | Path, text: str, *, newline: str | None = None
         fd, tmp = tempfile.mkstemp(prefix="." + p.name + ".", dir=parent)
         with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as fh:
             fh.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
+        os.chmod(tmp, 0o666 & ~current_umask())
         os.replace(tmp, p)
     except OSError as e:
         if tmp is not None:

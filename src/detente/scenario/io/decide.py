@@ -440,13 +440,9 @@ def write_decide(scenario: Scenario, path: str | Path) -> None:
     not written. Capabilities are written as they are (Decide's own files keep power on 0–1;
     the model uses only ratios).
     """
-    _atomic_write(Path(path), dump_decide(scenario))
+    atomic_write_text(path, dump_decide(scenario), newline="")
 
 
 def _percent(share: float) -> float:
     """``100 * share`` without binary noise (0.55 -> 55.0, not 55.00000000000001)."""
     return round(100.0 * share, 10)
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    atomic_write_text(path, text, newline="")

@@ -255,15 +255,11 @@ def dump_json(scenario: Scenario) -> str:
     return json.dumps(scenario_to_dict(scenario), indent=2, ensure_ascii=False) + "\n"
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    atomic_write_text(path, text)
-
-
 def write_yaml(scenario: Scenario, path: str | Path) -> None:
     """Write a scenario as YAML (atomically)."""
-    _atomic_write(Path(path), dump_yaml(scenario))
+    atomic_write_text(path, dump_yaml(scenario))
 
 
 def write_json(scenario: Scenario, path: str | Path) -> None:
     """Write a scenario as JSON (atomically)."""
-    _atomic_write(Path(path), dump_json(scenario))
+    atomic_write_text(path, dump_json(scenario))

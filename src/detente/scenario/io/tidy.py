@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from detente.scenario.errors import ScenarioError
-from detente.scenario.io._common import build_scenario, read_text
+from detente.scenario.io._common import build_scenario, current_umask, read_text
 from detente.scenario.schema import Scenario
 
 __all__ = ["COLUMNS", "read_tidy", "write_tidy"]
@@ -596,9 +596,9 @@ def write_tidy(scenario: Scenario, folder: str | Path) -> None:
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=parent))
     old: Path | None = None
     try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o777 & ~umask)  # a new folder's usual permissions, not mkdtemp's 0700
+        os.chmod(
+            tmp, 0o777 & ~current_umask()
+        )  # a new folder's usual permissions, not mkdtemp's 0700
         for name, text in files.items():
             with open(tmp / name, "w", encoding="utf-8", newline="") as fh:
                 fh.write(text)
