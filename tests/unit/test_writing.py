@@ -14,6 +14,7 @@ from detente.cli.app import _register_commands, app
 from detente.examples import load_example
 from detente.scenario.errors import ScenarioError
 from detente.scenario.io import load, save
+from detente.scenario.io._common import current_umask
 from detente.scenario.schema import Scenario
 
 _register_commands()
@@ -38,12 +39,6 @@ FILE_FORMATS = [
     ("s.csv", "ktab-csv"),
     ("s.d", "decide-csv"),
 ]
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 @pytest.fixture
@@ -89,7 +84,7 @@ def test_a_file_named_like_a_temporary_file_is_left_alone(small, tmp_path, name,
 @pytest.mark.parametrize(("name", "fmt"), [*FILE_FORMATS, ("folder", "tidy-csv")])
 def test_written_files_get_a_new_files_permissions(small, tmp_path, name, fmt) -> None:
     out = save(small, tmp_path / name, format=fmt)
-    want = (0o777 if fmt == "tidy-csv" else 0o666) & ~_umask()
+    want = (0o777 if fmt == "tidy-csv" else 0o666) & ~current_umask()
     assert out.stat().st_mode & 0o777 == want
 
 
