@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ScenarioError"]
+__all__ = ["ModelParamError", "ScenarioError", "TooCostlyError"]
 
 
 def _short(value: Any, limit: int = 60) -> str:
@@ -77,3 +77,13 @@ class ScenarioError(ValueError):
 
     def __str__(self) -> str:
         return self.format()
+
+
+class ModelParamError(ScenarioError):
+    """A model option (from the command line or a scenario's ``model_params``) that the model
+    does not take or that is out of its range; ``field`` names ``model.param``."""
+
+
+class TooCostlyError(ScenarioError):
+    """A run whose estimated memory exceeds the machine (see :mod:`detente.resources`);
+    ``allowed`` names the option that makes it smaller."""
