@@ -6,9 +6,12 @@ this registry; a test checks that they agree.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from detente.resources import Cost
 
 __all__ = [
     "ModelInfo",
@@ -44,7 +47,16 @@ class ModelInfo:
         Capabilities: ``"multi_issue"`` (issues interact), ``"status_quo"`` (uses the reference
         point), ``"draws"`` (accepts a leading draw axis).
     params : dict
-        Documented parameters and their defaults.
+        Documented parameters and their defaults; the only keys the model takes.
+    experimental : bool
+        Listed as experimental (its interface may change without deprecation).
+    fittable : bool
+        Whether the backtest can fit its parameters to training data.
+    check_params : callable or None
+        ``check_params(params) -> params``: the model's own range checks beyond the known
+        keys, raising :class:`~detente.scenario.errors.ModelParamError`.
+    cost : callable or None
+        ``cost(n_actors, n_issues, params) -> Cost``: estimated peak memory and time.
     """
 
     name: str
@@ -56,6 +68,49 @@ class ModelInfo:
     supports: frozenset[str] = field(default_factory=frozenset)
     params: dict[str, Any] = field(default_factory=dict)
     experimental: bool = False
+    fittable: bool = False
+    check_params: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None
+    cost: Callable[[int, int, Mapping[str, Any]], Cost] | None = None
+
+    def validate_params(
+        self, params: Mapping[str, Any], *, path: str | None = None
+    ) -> dict[str, Any]:
+        """``params`` checked against this model's rules, or a :class:`ModelParamError`.
+
+        Unknown keys are refused with the allowed ones; then ``check_params`` (when the model
+        declares one) checks values. ``path`` names the file the options came from.
+        """
+        from detente.scenario.errors import ModelParamError
+
+        unknown = [key for key in params if key not in self.params]
+        if unknown:
+            raise ModelParamError(
+                f"model {self.name!r} has no option {unknown[0]!r}",
+                path=path,
+                field=f"{self.name}.{unknown[0]}",
+                value=params[unknown[0]],
+                allowed=", ".join(self.params) if self.params else "no options",
+            )
+        checked = dict(params)
+        if self.check_params is not None:
+            try:
+                checked = self.check_params(checked)
+            except ModelParamError as e:
+                raise e.located(path) from None
+        return checked
+
+    def estimate_cost(self, n_actors: int, n_issues: int, params: Mapping[str, Any]) -> Cost:
+        """Estimated peak memory and time of one run on ``n_actors`` x ``n_issues``."""
+        from detente.resources import Cost
+
+        if self.cost is not None:
+            return self.cost(n_actors, n_issues, params)
+        # Static models: a few (n, k) arrays and a linear pass.
+        return Cost(
+            what=f"model {self.name} on {n_actors} actors x {n_issues} issues",
+            bytes=64.0 * n_actors * n_issues,
+            seconds=1e-7 * n_actors * n_issues,
+        )
 
 
 _REGISTRY: dict[str, ModelInfo] = {}
@@ -71,6 +126,9 @@ def register(
     supports: tuple[str, ...] = (),
     params: dict[str, Any] | None = None,
     experimental: bool = False,
+    fittable: bool = False,
+    check_params: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None,
+    cost: Callable[[int, int, Mapping[str, Any]], Cost] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorator registering a ``run`` function under ``name``."""
 
@@ -87,6 +145,9 @@ def register(
             supports=frozenset(supports),
             params=dict(params or {}),
             experimental=experimental,
+            fittable=fittable,
+            check_params=check_params,
+            cost=cost,
         )
         return fn
 
