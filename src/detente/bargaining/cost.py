@@ -7,16 +7,19 @@ Three parts of the analysis grow with the problem:
 * the **Pareto fold** over the ``p`` frontier parties: step ``j`` forms ``|F| * e_j`` candidate
   packages (``e_j`` = issue ``j``'s efficient options) and filters them. With a point cap
   (``max_points``, 2000 by default beyond three parties) ``|F|`` stays below it; exact (up to
-  three parties) ``|F|`` grows with the issues: for two parties about ``0.9 S e`` after
-  ``S = sum e_j`` options of mean ``e``, each further party multiplying it by about
-  ``sqrt(S e / 3)`` (fitted to the Miami scenario's folds at grids 21 and 51);
+  three parties) ``|F|`` grows with the issues: for two parties about ``1.6 S e^0.8`` after
+  ``S = sum e_j`` options of mean ``e``, each further party multiplying it by about the
+  square root of a third of that (fitted to the Miami scenario's folds at grids 21 and 51;
+  it over-estimates larger grids, by about 2.5 at grid 201);
 * the **logrolls**: every pair of issues builds ``(m_j, m_k, n, n)`` arrays, so time grows
   with ``n^2 (sum m)^2`` and memory with the two largest ``m_j``.
 
-The constants below were measured on the reference machine (2 cores, Python 3.11, numpy 2):
-the DEU III development table cut to 5, 10 and 20 issues (30 parties, grid 21), the Miami
-scenario at grids 21, 51 and 201 (two and three frontier parties), and a random 10-actor
-scenario at 50 and 100 issues; they tell a two-second run from a two-hour one, no more.
+The constants below were measured on the reference machine (2 cores shared with other jobs,
+Python 3.11): the DEU III development table cut to 5, 10 and 20 issues (30 parties, grid 21,
+about 1 s per fold step), the Miami scenario at grids 21, 51 and 201 (two frontier parties:
+0.1 s, 0.6 s, 22 s and 0.7 GB; three parties at grid 21: 36 s), and a random 10-actor
+scenario at 20, 50 and 100 issues (fold 15-81 s, logrolls 2-60 s). Estimates land within
+a factor of about 2-3 of those runs: they tell a two-second run from a two-hour one, no more.
 """
 
 from __future__ import annotations
@@ -36,13 +39,15 @@ __all__ = ["AnalysisSizes", "estimate_cost", "estimate_sizes", "frontier_sizes"]
 #: Seconds per candidate row of a fold step, by filter: two parties (sort and scan), three
 #: (divide and conquer), and per (row x front point x party) for more (blocked sweep).
 _FOLD_ROW_SECONDS = {1: 2e-7, 2: 4e-7, 3: 6e-6}
-_FOLD_SWEEP_SECONDS = 4e-10
+_FOLD_SWEEP_SECONDS = 8e-10
 #: Seconds per element of a logroll pair's ``(m_j, m_k, n, n)`` arrays, and peak bytes per
 #: element (the boolean conditions, the gains, the scores).
-_LOGROLL_SECONDS = 3e-8
+_LOGROLL_SECONDS = 1.5e-7
 _LOGROLL_BYTES = 24.0
-#: Seconds per option of a restricted or opened zone's second fold, relative to the first.
+#: Folds per analysis (the whole domain, then the zone's), and the fixed part of a run
+#: (scipy's import, the concession LPs, the compromise forecast; Miami: about 1-4 s).
 _FOLDS = 2.0
+_BASE_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -104,8 +109,8 @@ class AnalysisSizes:
     def _frontier_size(p: int, total: float, mean: float) -> float:
         if p == 1:
             return 1.0
-        two = 0.9 * total * mean
-        return two * math.sqrt(total * mean / 3.0) ** (p - 2)
+        two = 1.6 * total * mean**0.8
+        return two * math.sqrt(two / 3.0) ** (p - 2)
 
     def logrolls(self) -> tuple[float, float]:
         """Peak bytes of one issue pair, and the seconds over every pair."""
@@ -136,14 +141,14 @@ class AnalysisSizes:
         return Cost(
             what=what,
             bytes=domain_b + max(fold_b, roll_b),
-            seconds=_FOLDS * fold_s + roll_s,
+            seconds=_BASE_SECONDS + _FOLDS * fold_s + roll_s,
             hint=self._hint(fold_b >= roll_b),
         )
 
     def _hint(self, fold_dominates: bool) -> str:
         if self.grid is not None and self.grid > 21:
             first = f"a smaller --grid (now {self.grid})"
-        elif fold_dominates and self.max_points is None and self.frontier_parties > 1:
+        elif fold_dominates and self.max_points is None and self.frontier_parties > 2:
             first = "fewer frontier parties (--actors)"
         else:
             first = f"fewer issues (now {self.n_issues}) or fewer actors"
