@@ -1136,14 +1136,9 @@ def analyze(
         reading = _read_limits(arrays, domain, sel, mp, base, objective, domain_options)
     else:
         reading = _read_utility(domain, sel, mp, base)
-    forecast: dict[str, Any] | None = None
-    if arrays is not None:
-        forecast, ref = _compromise_reference(
-            arrays, domain, base.frontier, sel, walkaway, shape, risk
-        )
-    else:
-        ref = issuewise_reference(domain)
-    trades = logrolls(domain, ref, top=top_logrolls) if domain.n_parties >= 2 else []
+    forecast, trades = _package_deals(
+        arrays, domain, base.frontier, sel, domain_options, top_logrolls
+    )
     return BargainingAnalysis(
         domain=domain,
         parties=parties,
@@ -1163,10 +1158,35 @@ def analyze(
         forecast=forecast,
         trades=trades,
         notes=notes + reading.notes,
-        issue_scales=None
-        if arrays is None
-        else tuple((float(a), float(b)) for a, b in zip(arrays.lo, arrays.hi, strict=True)),
+        issue_scales=_scales(arrays),
     )
+
+
+def _scales(arrays: ScenarioArrays | None) -> tuple[tuple[float, float], ...] | None:
+    if arrays is None:
+        return None
+    return tuple((float(a), float(b)) for a, b in zip(arrays.lo, arrays.hi, strict=True))
+
+
+def _package_deals(
+    arrays: ScenarioArrays | None,
+    domain: AdditiveDomain,
+    F: Frontier,
+    sel: list[int],
+    domain_options: dict[str, Any],
+    top: int,
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """Step 6 of :func:`analyze`: the compromise reference (scenarios) or the issue-by-issue
+    one (GENIUS), and the logrolls from it."""
+    forecast: dict[str, Any] | None = None
+    if arrays is not None:
+        o = domain_options
+        forecast, ref = _compromise_reference(
+            arrays, domain, F, sel, o["walkaway"], o["shape"], o["risk"]
+        )
+    else:
+        ref = issuewise_reference(domain)
+    return forecast, (logrolls(domain, ref, top=top) if domain.n_parties >= 2 else [])
 
 
 def _prepare(

@@ -62,7 +62,7 @@ def loss(d: Any, shape: str = "linear", risk: Any = 0.0) -> FloatArray:
         return d * d
     if shape == "ktab":
         r = np.asarray(risk, dtype=float)
-        return 1.0 - (1.0 - d) * (1.0 + d * r)  # type: ignore[no-any-return]
+        return 1.0 - (1.0 - d) * (1.0 + d * r)
     raise ValueError(f"loss shape {shape!r} unknown; allowed: {', '.join(LOSS_SHAPES)}")
 
 
@@ -73,7 +73,7 @@ def loss_lipschitz(shape: str = "linear", risk: Any = 0.0) -> FloatArray:
     if shape == "quadratic":
         return np.asarray(2.0)
     if shape == "ktab":
-        return 1.0 + np.abs(np.asarray(risk, dtype=float))  # type: ignore[no-any-return]
+        return 1.0 + np.abs(np.asarray(risk, dtype=float))
     raise ValueError(f"loss shape {shape!r} unknown; allowed: {', '.join(LOSS_SHAPES)}")
 
 
@@ -83,7 +83,7 @@ def issue_weights(arrays: ScenarioArrays) -> FloatArray:
     tot = s.sum(axis=-1, keepdims=True)
     cnt = arrays.present.sum(axis=-1, keepdims=True)
     uni = np.where(arrays.present, 1.0, 0.0) / np.maximum(cnt, 1)
-    return np.where(tot > 0, s / np.where(tot > 0, tot, 1.0), uni)  # type: ignore[no-any-return]
+    return np.where(tot > 0, s / np.where(tot > 0, tot, 1.0), uni)
 
 
 def package_utility(
@@ -96,13 +96,13 @@ def package_utility(
     r = np.asarray(risk, dtype=float)
     r = r[..., None] if r.ndim else r
     w = issue_weights(arrays)
-    return (w * (1.0 - loss(d, shape, r))).sum(axis=-1)  # type: ignore[no-any-return]
+    return (w * (1.0 - loss(d, shape, r))).sum(axis=-1)
 
 
 def _far_end(arrays: ScenarioArrays) -> FloatArray:
     """Per actor and issue, the end of the scale farthest from the actor's position."""
     p = arrays.position
-    return np.where(np.abs(p - arrays.lo) >= np.abs(p - arrays.hi), arrays.lo, arrays.hi)  # type: ignore[no-any-return]
+    return np.where(np.abs(p - arrays.lo) >= np.abs(p - arrays.hi), arrays.lo, arrays.hi)
 
 
 def walkaway_utility(
