@@ -110,15 +110,15 @@ def test_hard_limit_zone_equals_brute_force(seed):
             utils.append(u)
     assert res.zone_nonempty == bool(accepted)
     if not accepted:
-        assert res.zone["efficient"] == 0
+        assert res.zone.efficient == 0
         return
     U = np.array(utils)
     if batna is None:
-        assert res.zone["n_packages"] == len(accepted)
+        assert res.zone.n_packages == len(accepted)
     # the zone's efficient packages: the non-dominated among the accepted ones
     nd = nondominated(np.round(U, 12))
     expect = {tuple(np.round(U[i], 9)) for i in nd}
-    got = {tuple(np.round(u, 9)) for u in res.zone["utilities"][res.zone["mask"]]}
+    got = {tuple(np.round(u, 9)) for u in res.zone.utilities[res.zone.mask]}
     assert got == expect
     # every solution is a package that every veto player signs
     for s in res.solutions.values():

@@ -12,13 +12,18 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from detente.backtest.datasets import DeuData, load_deu, proposal_arrays
 from detente.backtest.metrics import METRICS, bootstrap_metric, format_interval, paired_bootstrap
+from detente.results import Result, jsonable
 from detente.scenario.errors import ScenarioError
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.axes import Axes
 
 __all__ = [
     "SUBSETS",
@@ -126,8 +131,8 @@ def predict_deu(
     return out
 
 
-@dataclass
-class BacktestResult:
+@dataclass(repr=False)
+class BacktestResult(Result):
     """Forecasts and scores of several models on the same DEU issues.
 
     Attributes
@@ -155,9 +160,35 @@ class BacktestResult:
 
     @property
     def models(self) -> list[str]:
+        """The models scored, in the order they ran."""
         return list(dict.fromkeys(self.issues["model"]))
 
-    def to_df(self) -> Any:
+    def _headline(self) -> str:
+        # summary() bootstraps every metric: too slow for a repr
+        n = int(self.issues["issue"].nunique()) if len(self.issues) else 0
+        return (
+            f"DEU backtest of {len(self.models)} models on {n} issues "
+            f"(capability={self.capability}, baseline {self.baseline})"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe dict: the settings, ``metrics`` (the rows of :meth:`to_df`), ``issues``
+        (the rows of the per-issue table), ``fitted`` and ``failures``; ``None`` where a number
+        is missing."""
+        return {
+            "capability": self.capability,
+            "baseline": self.baseline,
+            "n_boot": int(self.n_boot),
+            "seed": jsonable(self.seed),
+            "level": float(self.level),
+            "models": self.models,
+            "metrics": jsonable(self.to_df().to_dict(orient="records")),
+            "issues": jsonable(self.issues.to_dict(orient="records")),
+            "fitted": jsonable(self.fitted),
+            "failures": dict(self.failures),
+        }
+
+    def to_df(self) -> pd.DataFrame:
         """Metrics table: one row per model and subset (all, COD, CNS, QMV, Unan).
 
         Columns: ``model, subset, n, n_fallback``, then for each metric ``m`` in
@@ -213,7 +244,7 @@ class BacktestResult:
                 rows.append(row)
         return pd.DataFrame(rows)
 
-    def table(self, subset: str = "all", metrics: Any = None) -> Any:
+    def table(self, subset: str = "all", metrics: Any = None) -> pd.DataFrame:
         """One subset's metrics as display text: one row per model, every interval formatted.
 
         Columns: ``model`` (``(CV)`` marks fitted models scored out of fold), ``n``, ``MAE``,
@@ -248,7 +279,7 @@ class BacktestResult:
             )
         return pd.DataFrame(rows)
 
-    def by_subset(self, metrics: Any = None) -> Any:
+    def by_subset(self, metrics: Any = None) -> pd.DataFrame:
         """MAE by procedure and Council rule as display text: ``"mae (Δ [lo, hi])"`` per model
         (rows) and subset (columns headed ``"COD (n=151)"`` etc.)."""
         import pandas as pd
@@ -295,7 +326,7 @@ class BacktestResult:
             lines.append(f"{m} failed: {why}")
         return "\n".join(lines)
 
-    def plot(self, ax: Any = None) -> Any:
+    def plot(self, ax: Axes | None = None) -> Axes:
         """MAE with its interval per model and subset (points), the baseline dashed."""
         import matplotlib.pyplot as plt
 

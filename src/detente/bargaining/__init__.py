@@ -14,7 +14,8 @@ from detente.bargaining.acceptable import (
     signable_intervals,
     within_limits,
 )
-from detente.bargaining.analysis import WALKAWAY_READINGS, BargainingAnalysis, analyze
+from detente.bargaining.analysis import WALKAWAY_READINGS, BargainingAnalysis, Zone, analyze
+from detente.bargaining.cost import AnalysisSizes, estimate_cost
 from detente.bargaining.domain import AdditiveDomain
 from detente.bargaining.frontier import Frontier, brute_force_frontier, nondominated, pareto_fold
 from detente.bargaining.packages import issuewise_reference, logrolls
@@ -33,10 +34,12 @@ __all__ = [
     "SOLUTION_NAMES",
     "WALKAWAY_READINGS",
     "AdditiveDomain",
+    "AnalysisSizes",
     "BargainingAnalysis",
     "Concession",
     "Frontier",
     "LimitConcession",
+    "Zone",
     "acceptable_mask",
     "analyze",
     "apply_limit_concession",
@@ -45,6 +48,7 @@ __all__ = [
     "brute_force_frontier",
     "cheapest_openings",
     "domain_from_arrays",
+    "estimate_cost",
     "issue_weights",
     "issuewise_reference",
     "limit_concessions",

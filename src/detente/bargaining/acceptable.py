@@ -94,7 +94,7 @@ def acceptable_mask(utilities: Any, reservation: Any, veto: Any = None) -> NDArr
     u = np.asarray(utilities, dtype=float)
     r = np.asarray(reservation, dtype=float)
     v = np.ones(u.shape[-1], bool) if veto is None else np.asarray(veto, bool)
-    return (u[..., v] >= r[v]).all(axis=-1)  # type: ignore[no-any-return]
+    return (u[..., v] >= r[v]).all(axis=-1)
 
 
 def _milp_problem(domain: AdditiveDomain, vi: NDArray[np.intp]) -> tuple[Any, ...]:
@@ -248,7 +248,7 @@ def signable_intervals(arrays: ScenarioArrays) -> tuple[FloatArray, FloatArray]:
     rad = np.abs(arrays.reservation - p)
     lo = np.where(known, np.maximum(p - rad, arrays.lo), np.nan)
     hi = np.where(known, np.minimum(p + rad, arrays.hi), np.nan)
-    return lo, hi  # type: ignore[return-value]
+    return lo, hi
 
 
 def within_limits(arrays: ScenarioArrays, x: Any, tol: float = 1e-9) -> NDArray[np.bool_]:
@@ -378,25 +378,50 @@ def limit_concessions(
     Huangfu, Q. & Hall, J. A. J. (2018). Parallelizing the dual revised simplex method.
     *Mathematical Programming Computation* 10, 119–142 (HiGHS).
     """
-    from scipy.optimize import linprog
-
     if objective not in ("balanced", "sum"):
         raise ValueError(f"objective {objective!r} unknown; allowed: balanced, sum")
     v = np.asarray(arrays.veto if veto is None else veto, bool)
     vid = [arrays.actor_ids[i] for i in np.flatnonzero(v)]
     allow = set(vid) if allowed is None else {str(a) for a in allowed}
+    who = tuple(sorted(allow & set(vid)))
     lo, hi = signable_intervals(arrays)
     gaps = [g for g in limit_gaps(arrays, v) if g["blocked"]]
     if not gaps:
-        return LimitConcession(tuple(sorted(allow & set(vid))), [], {}, 0.0, objective)
+        return LimitConcession(who, [], {}, 0.0, objective)
     # variable layout: per blocked issue [x_j, z_j, t_1j, ..., t_hj]
     cols: list[tuple[int, list[int]]] = []
-    nvar = 0
     for g in gaps:
         j = arrays.issue_ids.index(g["issue"])
-        rows = [int(i) for i in np.flatnonzero(v) if not np.isnan(lo[i, j])]
-        cols.append((j, rows))
-        nvar += 2 + len(rows)
+        cols.append((j, [int(i) for i in np.flatnonzero(v) if not np.isnan(lo[i, j])]))
+    lp = _limit_lp(arrays, cols, lo, hi, allow)
+    x_all = _solve_lexicographic(lp, objective)
+    if x_all is None:
+        return None
+    moves, meeting = _limit_moves(arrays, cols, x_all, lo, hi)
+    cost = float(sum(m["salience"] * m["units"] for m in moves))
+    return LimitConcession(who, moves, meeting, cost, objective)
+
+
+@dataclass(frozen=True)
+class _LP:
+    """The linear program of :func:`limit_concessions` (``A x <= b`` within ``bounds``)."""
+
+    A: FloatArray
+    b: FloatArray
+    bounds: list[tuple[float, float | None]]
+    c_z: FloatArray
+    c_t: FloatArray
+
+
+def _limit_lp(
+    arrays: ScenarioArrays,
+    cols: list[tuple[int, list[int]]],
+    lo: FloatArray,
+    hi: FloatArray,
+    allow: set[str],
+) -> _LP:
+    """Steps 1-2 of :func:`limit_concessions`: variables, bounds and constraints."""
+    nvar = sum(2 + len(rows) for _, rows in cols)
     a_ub, b_ub = [], []
     bounds: list[tuple[float, float | None]] = []
     c_z = np.zeros(nvar)
@@ -419,8 +444,16 @@ def limit_concessions(
             c_t[ti] = s
         c_z[off + 1] = 1.0
         off += 2 + len(rows)
-    A, b = np.array(a_ub), np.array(b_ub)
-    first, second = (c_z, c_t) if objective == "balanced" else (c_t, c_z)
+    return _LP(np.array(a_ub), np.array(b_ub), bounds, c_z, c_t)
+
+
+def _solve_lexicographic(lp: _LP, objective: str) -> FloatArray | None:
+    """Step 3 of :func:`limit_concessions`: the first objective, then the second at its
+    optimum; ``None`` when infeasible."""
+    from scipy.optimize import linprog
+
+    A, b, bounds = lp.A, lp.b, lp.bounds
+    first, second = (lp.c_z, lp.c_t) if objective == "balanced" else (lp.c_t, lp.c_z)
     r = linprog(first, A_ub=A, b_ub=b, bounds=bounds, method="highs")
     if r.status != 0:
         return None
@@ -432,7 +465,17 @@ def limit_concessions(
         bounds=bounds,
         method="highs",
     )
-    x_all = r2.x if r2.status == 0 else r.x
+    return np.asarray(r2.x if r2.status == 0 else r.x, dtype=float)
+
+
+def _limit_moves(
+    arrays: ScenarioArrays,
+    cols: list[tuple[int, list[int]]],
+    x_all: FloatArray,
+    lo: FloatArray,
+    hi: FloatArray,
+) -> tuple[list[dict[str, Any]], dict[str, float]]:
+    """Step 4 of :func:`limit_concessions`: the meeting values and the moves, exactly."""
     moves: list[dict[str, Any]] = []
     meeting: dict[str, float] = {}
     off = 0
@@ -457,8 +500,7 @@ def limit_concessions(
                 }
             )
         off += 2 + len(rows)
-    cost = float(sum(m["salience"] * m["units"] for m in moves))
-    return LimitConcession(tuple(sorted(allow & set(vid))), moves, meeting, cost, objective)
+    return moves, meeting
 
 
 def apply_limit_concession(arrays: ScenarioArrays, conc: LimitConcession) -> ScenarioArrays:

@@ -19,11 +19,13 @@ Two readings of walking away (``walkaway=``):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from detente.bargaining.acceptable import (
     Concession,
@@ -42,11 +44,20 @@ from detente.bargaining.frontier import Frontier, pareto_fold
 from detente.bargaining.packages import issuewise_reference, logrolls
 from detente.bargaining.solutions import SOLUTION_NAMES, bargaining_solutions
 from detente.bargaining.utility import domain_from_arrays, package_utility
+from detente.results import Result, jsonable
 from detente.scenario.arrays import ScenarioArrays
 
-__all__ = ["WALKAWAY_READINGS", "BargainingAnalysis", "analyze"]
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.axes import Axes
+
+__all__ = ["WALKAWAY_READINGS", "BargainingAnalysis", "Zone", "analyze"]
 
 WALKAWAY_READINGS = ("limits", "utility")
+
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+MaskFn = Callable[[FloatArray], BoolArray]
 
 
 def _r(x: float, nd: int = 6) -> float | None:
@@ -58,12 +69,85 @@ def _utils(ids: Any, u: Any) -> dict[str, float | None]:
     return {p: _r(u[i]) for i, p in enumerate(ids)}
 
 
+@dataclass(frozen=True, eq=False)
+class Zone:
+    """The zone of agreement as :func:`analyze` found it.
+
+    Under the utility reading only ``nonempty`` and ``efficient`` are set; under hard limits
+    the rest describe the restricted domain (the options every veto player signs).
+
+    Attributes
+    ----------
+    nonempty : bool
+        Whether some package is acceptable to every veto player.
+    efficient : int
+        Efficient packages in the zone.
+    n_packages : int or None
+        Packages in the zone (hard limits: the product of the signable options; ``None`` under
+        the utility reading, where they are not counted).
+    options : dict str -> list of str, or None
+        Hard limits: per issue, the option labels every veto player signs.
+    keep : tuple of (m_j,) bool arrays
+        Hard limits: the same options as masks over the full domain's options.
+    solutions : dict or None
+        The four solutions within the zone (``None`` when it is empty).
+    disagreement, ideal : (p,) float or None
+        Per frontier party: its walk-away or worst utility in the zone, and its best there.
+    frontier_size : int
+    frontier_bound : float
+        The zone's own frontier: its size and approximation bound.
+    domain : AdditiveDomain or None
+        The restricted domain.
+    packages : (F, k) int or None
+        The zone frontier's packages as option indices of the *full* domain.
+    utilities : (F, n) float or None
+        Every party's utility of those packages.
+    mask : (F,) bool or None
+        Which of them pass the BATNA utilities.
+    batna_openings : tuple of Concession
+        Limits met but BATNA utilities not: the minimal utility concessions (packages in the
+        full domain's option indices).
+    """
+
+    nonempty: bool
+    efficient: int = 0
+    n_packages: int | None = None
+    options: dict[str, list[str]] | None = None
+    keep: tuple[BoolArray, ...] = ()
+    solutions: dict[str, Any] | None = None
+    disagreement: FloatArray | None = None
+    ideal: FloatArray | None = None
+    frontier_size: int = 0
+    frontier_bound: float = 0.0
+    domain: AdditiveDomain | None = None
+    packages: NDArray[np.intp] | None = None
+    utilities: FloatArray | None = None
+    mask: BoolArray | None = None
+    batna_openings: tuple[Concession, ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
+class _Solved:
+    """A frontier, its candidates and the four solutions among them (see :func:`_solve`)."""
+
+    frontier: Frontier
+    utilities: FloatArray
+    mask: BoolArray
+    disagreement: FloatArray
+    ideal: FloatArray
+    solutions: dict[str, Any]
+
+
+def _everyone(U: FloatArray) -> BoolArray:
+    return np.ones(U.shape[0], bool)
+
+
 def _solve(
     dom: AdditiveDomain,
     sel: list[int],
-    mask_fn: Any,
+    mask_fn: MaskFn,
     max_points: int | None,
-) -> dict[str, Any]:
+) -> _Solved:
     """Frontier of ``dom`` over parties ``sel``, the candidates ``mask_fn(U_all)`` and the
     four solutions among them. Solutions' utilities are reported for every party."""
     sub = dom.subset(sel)
@@ -85,18 +169,14 @@ def _solve(
                 "_index": int(i),
             }
         )
-    return {"frontier": F, "U": U, "mask": mask, "d": d, "ideal": ideal, "solutions": sols}
+    return _Solved(F, U, mask, d, ideal, sols)
 
 
-def _limit_zone(
-    arrays: ScenarioArrays,
-    dom: AdditiveDomain,
-    sel: list[int],
-    max_points: int | None,
-) -> dict[str, Any]:
-    """The zone under hard limits: options every veto player signs, then the BATNA cut."""
+def _signable_options(
+    arrays: ScenarioArrays, dom: AdditiveDomain, veto: BoolArray
+) -> list[BoolArray]:
+    """Per issue, which of ``dom``'s options every veto player signs."""
     lo, hi = signable_intervals(arrays)
-    veto = np.asarray(dom.veto, bool)
     keep = []
     for j in range(dom.n_issues):
         xv = np.asarray(dom.option_scale(j), float)
@@ -106,67 +186,78 @@ def _limit_zone(
             if not np.isnan(lo[i, j]):
                 ok &= (xv >= lo[i, j] - tol) & (xv <= hi[i, j] + tol)
         keep.append(ok)
-    out: dict[str, Any] = {
-        "keep": keep,
-        "options": {
-            iss: [dom.options[j][v] for v in np.flatnonzero(keep[j])]
-            for j, iss in enumerate(dom.issue_ids)
-        },
+    return keep
+
+
+def _limit_zone(
+    arrays: ScenarioArrays,
+    dom: AdditiveDomain,
+    sel: list[int],
+    max_points: int | None,
+) -> Zone:
+    """The zone under hard limits: options every veto player signs, then the BATNA cut."""
+    veto = np.asarray(dom.veto, bool)
+    keep = _signable_options(arrays, dom, veto)
+    options = {
+        iss: [dom.options[j][v] for v in np.flatnonzero(keep[j])]
+        for j, iss in enumerate(dom.issue_ids)
     }
     if not all(k.any() for k in keep):
-        out.update(nonempty=False, n_packages=0, efficient=0, solutions=None)
-        return out
+        return Zone(nonempty=False, efficient=0, n_packages=0, options=options, keep=tuple(keep))
     Z = dom.restrict(keep)
     vr = veto & np.isfinite(dom.reservation)
 
-    def batna_ok(U: np.ndarray) -> np.ndarray:
+    def batna_ok(U: FloatArray) -> BoolArray:
         return np.asarray((U[:, vr] >= dom.reservation[vr] - 1e-12).all(axis=1), dtype=bool)
 
     res = _solve(Z, sel, batna_ok, max_points)
     idx = Z.meta["option_index"]
     # report packages by their index in the full domain
-    F = res["frontier"]
+    F = res.frontier
     full_pk = np.stack([idx[j][F.packages[:, j]] for j in range(Z.n_issues)], axis=1)
-    out.update(
-        nonempty=bool(res["mask"].any()),
-        n_packages=int(np.prod([int(k.sum()) for k in keep], dtype=object)),
-        efficient=int(res["mask"].sum()),
-        frontier_size=F.size,
-        frontier_bound=F.bound,
-        disagreement=res["d"],
-        ideal=res["ideal"],
-        solutions=res["solutions"] if res["mask"].any() else None,
-        domain=Z,
-        packages=full_pk,
-        utilities=res["U"],
-        mask=res["mask"],
-    )
-    if vr.any() and not res["mask"].any():
+    openings: tuple[Concession, ...] = ()
+    if vr.any() and not res.mask.any():
         # limits met, BATNA utilities not: the utility MILP on the restricted domain
-        from dataclasses import replace
-
-        out["batna_openings"] = [
+        openings = tuple(
             replace(c, package=np.array([idx[j][v] for j, v in enumerate(c.package)]))
             for c in cheapest_openings(Z)
-        ]
-    return out
+        )
+    return Zone(
+        nonempty=bool(res.mask.any()),
+        efficient=int(res.mask.sum()),
+        n_packages=int(np.prod([int(k.sum()) for k in keep], dtype=object)),
+        options=options,
+        keep=tuple(keep),
+        solutions=res.solutions if res.mask.any() else None,
+        disagreement=res.disagreement,
+        ideal=res.ideal,
+        frontier_size=F.size,
+        frontier_bound=F.bound,
+        domain=Z,
+        packages=full_pk,
+        utilities=res.utilities,
+        mask=res.mask,
+        batna_openings=openings,
+    )
 
 
-@dataclass(eq=False)
-class BargainingAnalysis:
+@dataclass(eq=False, repr=False)
+class BargainingAnalysis(Result):
     """Result of :func:`analyze` (see ``docs/explanation/bargaining-space.md``).
 
     ``frontier`` is computed over ``parties`` (by default the veto players when there are at
     least two); ``frontier_utilities`` gives every party's utility at those packages.
+    ``issue_scales`` holds each issue's scale ends ``(lo, hi)`` for a scenario (``None`` for a
+    GENIUS domain, whose options are labels).
     """
 
     domain: AdditiveDomain
     parties: tuple[str, ...]
     walkaway: str
     frontier: Frontier
-    frontier_utilities: np.ndarray
-    in_zone: np.ndarray
-    zone: dict[str, Any]
+    frontier_utilities: FloatArray
+    in_zone: BoolArray
+    zone: Zone
     solutions: dict[str, Any]
     restricted_to_zone: bool
     limits: list[dict[str, Any]] = field(default_factory=list)
@@ -178,11 +269,13 @@ class BargainingAnalysis:
     forecast: dict[str, Any] | None = None
     trades: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    issue_scales: tuple[tuple[float, float], ...] | None = None
 
     # ------------------------------------------------------------ accessors
     @property
     def zone_nonempty(self) -> bool:
-        return bool(self.zone.get("nonempty"))
+        """Whether some package is acceptable to every veto player."""
+        return bool(self.zone.nonempty)
 
     @staticmethod
     def _sols(s: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -208,26 +301,53 @@ class BargainingAnalysis:
             ],
         }
 
-    def _zone_dict(self, z: dict[str, Any]) -> dict[str, Any]:
-        out: dict[str, Any] = {"nonempty": bool(z.get("nonempty"))}
-        if "n_packages" in z:
-            out["packages"] = z["n_packages"]
-        out["efficient_packages"] = int(z.get("efficient", 0))
-        if "options" in z:
-            out["options"] = z["options"]
-        if z.get("disagreement") is not None:
+    def _zone_dict(self, z: Zone) -> dict[str, Any]:
+        out: dict[str, Any] = {"nonempty": bool(z.nonempty)}
+        if z.n_packages is not None:
+            out["packages"] = z.n_packages
+        out["efficient_packages"] = int(z.efficient)
+        if z.options is not None:
+            out["options"] = z.options
+        if z.disagreement is not None:
             ids = self.parties
-            out["disagreement"] = _utils(ids, z["disagreement"])
-            out["ideal"] = _utils(ids, z["ideal"])
-        out["solutions"] = self._sols(z.get("solutions"))
+            out["disagreement"] = _utils(ids, z.disagreement)
+            out["ideal"] = _utils(ids, z.ideal)
+        out["solutions"] = self._sols(z.solutions)
         return out
+
+    def _openings_list(self) -> list[dict[str, Any]]:
+        d = self.domain
+        return [
+            {
+                "allowed": list(c.allowed),
+                "delta": {k: _r(v) for k, v in c.delta.items()},
+                "total": _r(c.total),
+                "package": d.labels(c.package),
+                "utilities": _utils(d.party_ids, c.utilities),
+                "issue_loss": {
+                    a: {i: _r(x) for i, x in v.items()} for a, v in c.issue_loss.items()
+                },
+            }
+            for c in self.openings
+        ]
+
+    def _frontier_list(self) -> list[dict[str, Any]]:
+        d, F = self.domain, self.frontier
+        return [
+            {
+                "package": d.labels(F.packages[i]),
+                "utilities": _utils(d.party_ids, self.frontier_utilities[i]),
+                "in_zone": bool(self.in_zone[i]),
+            }
+            for i in range(F.size)
+        ]
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe dict; ``frontier`` has one entry per Pareto-efficient package."""
         d = self.domain
         F = self.frontier
         n_out = d.n_outcomes
-        return {
+        out = {
             "source": str(d.meta.get("source", "")),
             "walkaway": self.walkaway,
             "parties": list(d.party_ids),
@@ -248,19 +368,7 @@ class BargainingAnalysis:
             "opened_zone": None
             if self.opened is None
             else {"by": self.opened["by"], **self._zone_dict(self.opened["zone"])},
-            "openings": [
-                {
-                    "allowed": list(c.allowed),
-                    "delta": {k: _r(v) for k, v in c.delta.items()},
-                    "total": _r(c.total),
-                    "package": d.labels(c.package),
-                    "utilities": _utils(d.party_ids, c.utilities),
-                    "issue_loss": {
-                        a: {i: _r(x) for i, x in v.items()} for a, v in c.issue_loss.items()
-                    },
-                }
-                for c in self.openings
-            ],
+            "openings": self._openings_list(),
             "frontier_size": F.size,
             "frontier_bound": F.bound,
             "grid_bound": d.meta.get("grid_bound"),
@@ -269,17 +377,11 @@ class BargainingAnalysis:
             "forecast": self.forecast,
             "logrolls": self.trades,
             "notes": list(self.notes),
-            "frontier": [
-                {
-                    "package": d.labels(F.packages[i]),
-                    "utilities": _utils(d.party_ids, self.frontier_utilities[i]),
-                    "in_zone": bool(self.in_zone[i]),
-                }
-                for i in range(F.size)
-            ],
+            "frontier": self._frontier_list(),
         }
+        return dict(jsonable(out))
 
-    def to_df(self) -> Any:
+    def to_df(self) -> pd.DataFrame:
         """The frontier as a tidy table: one row per efficient package (options, utilities)."""
         import pandas as pd
 
@@ -323,54 +425,61 @@ class BargainingAnalysis:
             out.append("    meeting at: " + ", ".join(f"{k}={v:.4g}" for k, v in c.meeting.items()))
         return out
 
-    def summary(self) -> str:
-        """A plain-text report."""
+    def _walkaway_line(self) -> str:
+        d = self.domain
+        if self.walkaway != "limits":
+            return "walk-away: utility threshold: " + ", ".join(
+                f"{p} {d.reservation[i]:.3f}" for i, p in enumerate(d.party_ids)
+            )
+        batna = ""
+        if np.isfinite(d.reservation).any():
+            batna = "; BATNA utility " + ", ".join(
+                f"{p} {d.reservation[i]:.3f}"
+                for i, p in enumerate(d.party_ids)
+                if np.isfinite(d.reservation[i])
+            )
+        return "walk-away: hard per-issue limits (reservation points)" + batna
+
+    def _head_lines(self) -> list[str]:
         d, F = self.domain, self.frontier
         veto = [p for p, v in zip(d.party_ids, d.veto_mask, strict=True) if v]
-        lines = [
+        return [
             f"Bargaining space: {len(d.party_ids)} parties, {d.n_issues} issues, "
             f"{d.n_outcomes:,} packages",
             f"veto players: {', '.join(veto) or 'none'}",
-            "walk-away: "
-            + (
-                "hard per-issue limits (reservation points)"
-                + (
-                    "; BATNA utility "
-                    + ", ".join(
-                        f"{p} {d.reservation[i]:.3f}"
-                        for i, p in enumerate(d.party_ids)
-                        if np.isfinite(d.reservation[i])
-                    )
-                    if np.isfinite(d.reservation).any()
-                    else ""
-                )
-                if self.walkaway == "limits"
-                else "utility threshold: "
-                + ", ".join(f"{p} {d.reservation[i]:.3f}" for i, p in enumerate(d.party_ids))
-            ),
+            self._walkaway_line(),
             f"frontier over {', '.join(self.parties)}: {F.size} efficient packages"
             + ("" if F.exact else f" (approximate, bound {F.bound:.4f})"),
         ]
-        if self.limits:
-            lines.append("limits of the veto players per issue (signable values):")
-            for g in self.limits:
-                lim = "; ".join(f"{a} [{lo:g}, {hi:g}]" for a, (lo, hi) in g["limits"].items())
-                st = (
-                    f"BLOCKED: {g['low_side']} needs >= {g['lo']:g}, {g['high_side']} signs "
-                    f"<= {g['hi']:g}, gap {g['gap']:g}"
-                    if g["blocked"]
-                    else f"all sign [{g['lo']:g}, {g['hi']:g}]"
-                )
-                lines.append(f"  {g['issue']}: {lim} -> {st}")
+
+    def _limit_lines(self) -> list[str]:
+        if not self.limits:
+            return []
+        lines = ["limits of the veto players per issue (signable values):"]
+        for g in self.limits:
+            lim = "; ".join(f"{a} [{lo:g}, {hi:g}]" for a, (lo, hi) in g["limits"].items())
+            st = (
+                f"BLOCKED: {g['low_side']} needs >= {g['lo']:g}, {g['high_side']} signs "
+                f"<= {g['hi']:g}, gap {g['gap']:g}"
+                if g["blocked"]
+                else f"all sign [{g['lo']:g}, {g['hi']:g}]"
+            )
+            lines.append(f"  {g['issue']}: {lim} -> {st}")
+        return lines
+
+    def _zone_lines(self) -> list[str]:
         if self.zone_nonempty:
             z = self.zone
-            counts = [f"{z['n_packages']:,} packages"] if "n_packages" in z else []
-            counts.append(f"{z.get('efficient', 0)} efficient")
-            lines.append("zone of agreement: NON-EMPTY (" + "; ".join(counts) + ")")
-        else:
-            lines.append("zone of agreement: EMPTY")
-            if self.blocking:
-                lines.append("  blocking issues: " + ", ".join(self.blocking))
+            counts = [f"{z.n_packages:,} packages"] if z.n_packages is not None else []
+            counts.append(f"{z.efficient} efficient")
+            return ["zone of agreement: NON-EMPTY (" + "; ".join(counts) + ")"]
+        lines = ["zone of agreement: EMPTY"]
+        if self.blocking:
+            lines.append("  blocking issues: " + ", ".join(self.blocking))
+        return lines
+
+    def _opening_lines(self) -> list[str]:
+        lines = []
         if self.concessions:
             lines.append(
                 "minimal concessions that open a zone (reservation points moved, issue units):"
@@ -383,21 +492,30 @@ class BargainingAnalysis:
                 f"  utility opening (may concede: {', '.join(oc.allowed)}): total "
                 f"{oc.total:.3f} — {who or 'nobody'}"
             )
+        return lines
+
+    def _solution_lines(self) -> list[str]:
+        d = self.domain
+        lines = []
         if self.zone_nonempty or self.walkaway == "utility":
             lines.append("solutions" + (" (within the zone):" if self.restricted_to_zone else ":"))
             lines.extend(self._sol_lines(d, self.solutions))
         if self.opened is not None:
-            z = self.opened["zone"]
+            z: Zone = self.opened["zone"]
             lines.append(
                 f"zone opened by the {self.opened['by']} concession: "
                 + (
-                    f"{z['n_packages']:,} packages, {z['efficient']} efficient"
-                    if z.get("nonempty")
+                    f"{z.n_packages:,} packages, {z.efficient} efficient"
+                    if z.nonempty
                     else "still empty (BATNA utilities)"
                 )
             )
             lines.append("solutions within the opened zone:")
-            lines.extend(self._sol_lines(d, z.get("solutions")))
+            lines.extend(self._sol_lines(d, z.solutions))
+        return lines
+
+    def _reference_lines(self) -> list[str]:
+        lines = []
         if self.forecast is not None:
             fc = self.forecast
             lines.append(
@@ -413,11 +531,187 @@ class BargainingAnalysis:
                     f"({t['options']}): {a} +{t['gains'][a]:.3f}, "
                     f"{b} +{t['gains'][b]:.3f}"
                 )
+        return lines
+
+    def summary(self) -> str:
+        """A plain-text report.
+
+        Sections: the space (parties, issues, veto players, walk-away reading, frontier);
+        the veto players' limits per issue; the zone of agreement; the concessions that
+        would open it; the solutions (within the zone, or the zone a concession opens); the
+        compromise forecast and the logrolls; the notes.
+        """
+        lines = [
+            *self._head_lines(),
+            *self._limit_lines(),
+            *self._zone_lines(),
+            *self._opening_lines(),
+            *self._solution_lines(),
+            *self._reference_lines(),
+        ]
         lines.extend(f"note: {n}" for n in self.notes)
         return "\n".join(lines)
 
     # ------------------------------------------------------------------ plots
-    def plot_plane(self, ax: Any = None, actors: Any = None) -> Any:
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """The analysis's most telling chart.
+
+        For a scenario whose veto players have reservation points, what each would sign on
+        each issue (:meth:`plot_limits`); otherwise (a GENIUS domain, or no reservation
+        points) the utility plane of the first two frontier parties (:meth:`plot_plane`).
+        """
+        if self.limits and self.issue_scales is not None:
+            return self.plot_limits(ax)
+        return self.plot_plane(ax)
+
+    def plot_limits(
+        self,
+        ax: Axes | None = None,
+        *,
+        issue_names: dict[str, str] | None = None,
+        unit: str | None = None,
+    ) -> Axes:
+        """Each veto player's signable range on every issue where one has a reservation point.
+
+        One row per such issue, top to bottom in the scenario's order. Per veto player a
+        thick horizontal segment from the lowest to the highest value it would sign
+        (``gid="limit:<actor>:<issue>"``), with a dot at its own position; a green band where
+        every veto player signs, a red hatched band over the gap where no value is signed by
+        all (a blocked issue), labelled with its width. Issues sharing one scale are drawn in
+        its units (the axis spans the scale); otherwise each row is drawn as a percentage of
+        its own scale, whose ends are written beside the issue's name.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+        issue_names : dict issue id -> name, optional
+            Row labels (default: the issue ids).
+        unit : str, optional
+            The scale's unit, added to the axis label.
+        """
+        import matplotlib.pyplot as plt
+        from matplotlib.figure import Figure
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(8.5, 1.6 + 0.55 * max(len(self.limits), 1)))
+        if not self.limits or self.issue_scales is None:
+            ax.text(
+                0.5,
+                0.5,
+                "no veto player has a reservation point",
+                ha="center",
+                va="center",
+                transform=ax.transAxes,
+            )
+            ax.set_axis_off()
+            return ax
+        rows = [g["issue"] for g in self.limits]
+        scales = [self.issue_scales[self.domain.issue_ids.index(i)] for i in rows]
+        common = all(s == scales[0] for s in scales)
+        for y, (g, (lo, hi)) in enumerate(zip(self.limits, scales, strict=True)):
+            self._draw_limit_row(ax, y, g, lo, hi, common)
+        names = issue_names or {}
+        ax.set_yticks(
+            range(len(rows)),
+            [
+                names.get(i, i) + ("" if common else f" ({lo:g}–{hi:g})")
+                for i, (lo, hi) in zip(rows, scales, strict=True)
+            ],
+            fontsize=8,
+        )
+        ax.set_ylim(len(rows) - 0.4, -0.6)
+        lo0, hi0 = scales[0] if common else (0.0, 100.0)
+        ax.set_xlim(lo0, hi0)
+        ax.set_xlabel(
+            (f"value on the issue scale ({lo0:g}–{hi0:g})" if common else "% of each issue's scale")
+            + (f", {unit}" if unit else "")
+        )
+        ax.set_title(self._limits_title(), fontsize=10)
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+        fig = ax.get_figure()
+        if isinstance(fig, Figure) and len(fig.axes) == 1:
+            fig.tight_layout()
+        return ax
+
+    def _limits_title(self) -> str:
+        if self.zone_nonempty:
+            return "What each veto player would sign: a zone of agreement exists"
+        if self.blocking:
+            return f"What each veto player would sign: blocked on {', '.join(self.blocking)}"
+        return "What each veto player would sign: zone of agreement empty"
+
+    def _draw_limit_row(
+        self, ax: Axes, y: int, g: dict[str, Any], lo: float, hi: float, common: bool
+    ) -> None:
+        """One issue's row of :meth:`plot_limits`."""
+        import matplotlib.pyplot as plt
+
+        def x(v: float) -> float:
+            return v if common else 100.0 * (v - lo) / (hi - lo)
+
+        colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+        veto = [p for p, v in zip(self.domain.party_ids, self.domain.veto_mask, strict=True) if v]
+        pos = {(r["actor"], r["issue"]): r["position"] for r in self.reservation_points}
+        seen = {t.get_label() for t in ax.get_lines()} | {p.get_label() for p in ax.patches}
+        actors = list(g["limits"])
+        offsets = np.linspace(-0.25, 0.25, len(actors)) if len(actors) > 1 else [0.0]
+        for a, off in zip(actors, offsets, strict=True):
+            c = colours[veto.index(a) % len(colours)] if a in veto else "0.4"
+            a_lo, a_hi = g["limits"][a]
+            ax.plot(
+                [x(a_lo), x(a_hi)],
+                [y + off] * 2,
+                color=c,
+                lw=4,
+                solid_capstyle="butt",
+                gid=f"limit:{a}:{g['issue']}",
+                label="_nolegend_" if a in seen else a,
+            )
+            seen.add(a)
+            if (a, g["issue"]) in pos:
+                ax.plot(
+                    [x(pos[(a, g["issue"])])],
+                    [y + off],
+                    "o",
+                    color=c,
+                    mec="k",
+                    ms=5,
+                    label="_nolegend_" if "own position" in seen else "own position",
+                )
+                seen.add("own position")
+        if g["blocked"]:
+            lab = "gap: no value all sign"
+            ax.barh(
+                y,
+                x(g["lo"]) - x(g["hi"]),
+                left=x(g["hi"]),
+                height=0.8,
+                color="tab:red",
+                alpha=0.15,
+                hatch="//",
+                label="_nolegend_" if lab in seen else lab,
+            )
+            ax.annotate(
+                f"gap {g['gap']:g}",
+                (x((g["lo"] + g["hi"]) / 2), y - 0.42),
+                ha="center",
+                va="bottom",
+                fontsize=7,
+                color="tab:red",
+            )
+        else:
+            lab = "every veto player signs"
+            ax.barh(
+                y,
+                x(g["hi"]) - x(g["lo"]),
+                left=x(g["lo"]),
+                height=0.8,
+                color="tab:green",
+                alpha=0.15,
+                label="_nolegend_" if lab in seen else lab,
+            )
+
+    def plot_plane(self, ax: Axes | None = None, actors: Any = None) -> Axes:
         """Utility plane of two parties: frontier, walk-aways, solutions."""
         import matplotlib.pyplot as plt
 
@@ -454,7 +748,7 @@ class BargainingAnalysis:
         marks = {"nash": "*", "kalai_smorodinsky": "D", "egalitarian": "s", "utilitarian": "^"}
         zs = self.solutions if self.zone_nonempty or self.walkaway == "utility" else None
         if zs is None and self.opened is not None:
-            zs = self.opened["zone"].get("solutions")
+            zs = self.opened["zone"].solutions
         for name, mk in marks.items():
             s = None if zs is None else zs.get(name)
             if s is not None:
@@ -475,7 +769,7 @@ class BargainingAnalysis:
         ax.legend(fontsize=7)
         return ax
 
-    def plot_concessions(self, ax: Any = None) -> Any:
+    def plot_concessions(self, ax: Axes | None = None) -> Axes:
         """Bars: issue units each veto player moves its reservation points, per opening."""
         import matplotlib.pyplot as plt
 
@@ -527,6 +821,248 @@ def _select(ids: tuple[str, ...], veto: np.ndarray, actors: Any) -> list[int]:
     return [ids.index(a) for a in actors]
 
 
+def _thinning_cap(max_points: int | str | None, n_parties: int) -> int | None:
+    """The frontier's point cap: ``"auto"`` is exact up to three parties, 2000 beyond."""
+    if max_points == "auto":
+        return None if n_parties <= 3 else 2000
+    if isinstance(max_points, str):
+        raise ValueError(f"max_points {max_points!r} unknown; allowed: an integer, None or 'auto'")
+    return max_points
+
+
+def _read_source(source: Any) -> ScenarioArrays | AdditiveDomain:
+    """A scenario's arrays, or a ready domain (a GENIUS folder is read here)."""
+    if isinstance(source, (str, Path)):
+        from detente.scenario.io.genius import read_genius_folder
+
+        return read_genius_folder(source)
+    if isinstance(source, (ScenarioArrays, AdditiveDomain)):
+        return source
+    raise TypeError(
+        f"analyze: source must be a GENIUS folder, ScenarioArrays or "
+        f"AdditiveDomain, not {type(source).__name__}"
+    )
+
+
+def _frontier_notes(
+    domain: AdditiveDomain, parties: tuple[str, ...], F: Frontier, mp: int | None
+) -> list[str]:
+    notes = []
+    if not F.exact:
+        notes.append(
+            f"frontier over {', '.join(parties)} thinned to at most {mp} points; every "
+            f"package is within {F.bound:.4f} utility of a listed one"
+        )
+    gb = domain.meta.get("grid_bound")
+    if gb is not None:
+        notes.append(
+            "continuous issues discretised; grid bound per party: "
+            + ", ".join(f"{p} {b:.4f}" for p, b in zip(domain.party_ids, gb, strict=True))
+        )
+    return notes
+
+
+@dataclass
+class _Reading:
+    """What one reading of walking away says about the zone (see :func:`analyze`, step 4-5)."""
+
+    in_zone: BoolArray
+    zone: Zone
+    solutions: dict[str, Any]
+    restricted: bool
+    limits: list[dict[str, Any]] = field(default_factory=list)
+    reservation_points: list[dict[str, Any]] = field(default_factory=list)
+    concessions: list[tuple[str, LimitConcession | None]] = field(default_factory=list)
+    opened: dict[str, Any] | None = None
+    openings: list[Concession] = field(default_factory=list)
+    blocking: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _reservation_points(arrays: ScenarioArrays, veto: BoolArray) -> list[dict[str, Any]]:
+    """Every veto player's reservation points, with its position and signable interval."""
+    lo, hi = signable_intervals(arrays)
+    out = []
+    for i in np.flatnonzero(veto):
+        for j in range(arrays.n_issues):
+            if not np.isnan(lo[i, j]):
+                out.append(
+                    {
+                        "actor": arrays.actor_ids[i],
+                        "issue": arrays.issue_ids[j],
+                        "reservation": float(arrays.reservation[i, j]),
+                        "position": float(arrays.position[i, j]),
+                        "signable": [float(lo[i, j]), float(hi[i, j])],
+                        "salience": float(arrays.salience[i, j]),
+                    }
+                )
+    return out
+
+
+def _frontier_within_limits(
+    arrays: ScenarioArrays, domain: AdditiveDomain, F: Frontier, U_all: FloatArray
+) -> BoolArray:
+    """Which frontier packages every veto player signs (limits and BATNA utilities)."""
+    veto = np.asarray(domain.veto, bool)
+    if F.size:
+        x = np.stack(
+            [np.asarray(domain.option_scale(j))[F.packages[:, j]] for j in range(domain.n_issues)],
+            axis=1,
+        )
+        ok_lim = within_limits(arrays, x)[:, veto].all(axis=1)
+    else:
+        ok_lim = np.zeros(0, bool)
+    vr = veto & np.isfinite(domain.reservation)
+    return np.asarray(ok_lim & (U_all[:, vr] >= domain.reservation[vr] - 1e-12).all(axis=1))
+
+
+def _limit_openings(
+    arrays: ScenarioArrays,
+    veto: BoolArray,
+    sel: list[int],
+    mp: int | None,
+    objective: str,
+    domain_options: dict[str, Any],
+) -> tuple[list[tuple[str, LimitConcession | None]], dict[str, Any] | None]:
+    """The joint and solo minimal moves of reservation points, and the zone the joint one
+    opens (with its own domain, the meeting values added to the options)."""
+    concessions: list[tuple[str, LimitConcession | None]] = [
+        ("joint", limit_concessions(arrays, objective=objective))
+    ]
+    for i in np.flatnonzero(veto):
+        a = arrays.actor_ids[i]
+        concessions.append((a, limit_concessions(arrays, allowed=[a], objective=objective)))
+    joint = concessions[0][1]
+    if joint is None:
+        return concessions, None
+    arr2 = apply_limit_concession(arrays, joint)
+    dom2 = domain_from_arrays(
+        arr2, **domain_options, extra_values={k: [v] for k, v in joint.meeting.items()}
+    )
+    opened = {"by": "joint", "zone": _limit_zone(arr2, dom2, sel, mp), "concession": joint}
+    return concessions, opened
+
+
+def _read_limits(
+    arrays: ScenarioArrays,
+    domain: AdditiveDomain,
+    sel: list[int],
+    mp: int | None,
+    base: _Solved,
+    objective: str,
+    domain_options: dict[str, Any],
+) -> _Reading:
+    """Hard limits: the gaps, the zone on the restricted domain, and what would open it."""
+    veto = np.asarray(domain.veto, bool)
+    limits = limit_gaps(arrays)
+    rpoints = _reservation_points(arrays, veto)
+    notes = []
+    if not rpoints:
+        notes.append(
+            "no veto player has a reservation point: under hard limits every package is "
+            "signable (give BATNA utilities, or use walkaway='utility' with a status quo)"
+        )
+    zone = _limit_zone(arrays, domain, sel, mp)
+    in_zone = _frontier_within_limits(arrays, domain, base.frontier, base.utilities)
+    blocking = [g["issue"] for g in limits if g["blocked"]]
+    concessions: list[tuple[str, LimitConcession | None]] = []
+    opened = None
+    if not zone.nonempty and blocking:
+        concessions, opened = _limit_openings(arrays, veto, sel, mp, objective, domain_options)
+    restricted = bool(zone.nonempty)
+    sols = (zone.solutions or base.solutions) if restricted else base.solutions
+    return _Reading(
+        in_zone=in_zone,
+        zone=zone,
+        solutions=sols,
+        restricted=restricted,
+        limits=limits,
+        reservation_points=rpoints,
+        concessions=concessions,
+        opened=opened,
+        openings=list(zone.batna_openings),
+        blocking=blocking,
+        notes=notes,
+    )
+
+
+def _read_utility(
+    domain: AdditiveDomain, sel: list[int], mp: int | None, base: _Solved
+) -> _Reading:
+    """Utility thresholds: the zone among the frontier's packages, else the cheapest utility
+    concessions (MILP) and the blocking issues."""
+    veto = np.asarray(domain.veto, bool)
+    in_zone = acceptable_mask(base.utilities, domain.reservation, veto)
+    zone = Zone(nonempty=bool(in_zone.any()), efficient=int(in_zone.sum()))
+    reading = _Reading(
+        in_zone=np.asarray(in_zone, bool),
+        zone=zone,
+        solutions=base.solutions,
+        restricted=bool(in_zone.any()),
+    )
+    if reading.restricted:
+
+        def acceptable(U: FloatArray) -> BoolArray:
+            return acceptable_mask(U, domain.reservation, veto)
+
+        reading.solutions = _solve(domain, sel, acceptable, mp).solutions
+    else:
+        reading.openings = cheapest_openings(domain)
+        reading.blocking = blocking_issues(domain)
+    if "none" in (domain.meta.get("walkaway_basis") or []):
+        reading.notes.append(
+            "no BATNA, reservation point or status quo given for some actors: their "
+            "walk-away utility is 0 (they accept any package)"
+        )
+    return reading
+
+
+def _compromise_reference(
+    arrays: ScenarioArrays,
+    domain: AdditiveDomain,
+    F: Frontier,
+    sel: list[int],
+    mode: str,
+    shape: str,
+    risk: Any,
+) -> tuple[dict[str, Any], NDArray[np.intp]]:
+    """The compromise model's forecast as a package: its utilities, whether every veto
+    player signs it, the largest uniform gain a frontier package offers over it; and the
+    nearest option per issue (the logrolls' reference)."""
+    from detente.models.compromise import run as compromise
+
+    veto = np.asarray(domain.veto, bool)
+    fc = np.asarray(compromise(arrays).forecast, float)
+    fc = np.where(np.isnan(fc), (arrays.lo + arrays.hi) / 2, fc)
+    uc = package_utility(arrays, fc, shape=shape, risk=risk)
+    gains = (F.utilities - uc[sel]).min(axis=1)
+    best = int(np.argmax(gains))
+    if mode == "limits":
+        vr = veto & np.isfinite(domain.reservation)
+        signs = bool(within_limits(arrays, fc)[veto].all()) and bool(
+            (uc[vr] >= domain.reservation[vr]).all()
+        )
+    else:
+        signs = bool(acceptable_mask(uc, domain.reservation, veto))
+    forecast = {
+        "model": "compromise",
+        "package": {iss: _r(fc[j], 4) for j, iss in enumerate(arrays.issue_ids)},
+        "utilities": _utils(domain.party_ids, uc),
+        "uniform_gain": _r(max(0.0, float(gains[best]))),
+        "gain_over": [domain.party_ids[i] for i in sel],
+        "dominating_package": domain.labels(F.packages[best]) if gains[best] > 0 else None,
+        "acceptable_to_all_veto": signs,
+    }
+    ref = np.array(
+        [
+            int(np.argmin(np.abs(np.asarray(domain.option_scale(j)) - fc[j])))
+            for j in range(domain.n_issues)
+        ],
+        dtype=np.intp,
+    )
+    return forecast, ref
+
+
 def analyze(
     source: Any,
     *,
@@ -545,6 +1081,10 @@ def analyze(
 
     Steps
     -----
+    0. The cost: peak memory and time are estimated from the sizes
+       (:func:`~detente.bargaining.estimate_cost`) and a run that would not fit in memory is
+       refused (:class:`~detente.scenario.errors.TooCostlyError`, naming the sizes and the
+       option that makes it smaller) before any work.
     1. Build the discrete additive domain: a GENIUS folder is read as is; a
        :class:`ScenarioArrays` is discretised (:func:`domain_from_arrays`; loss ``shape``,
        risk attitudes, explicit ``batna`` utilities, ``grid`` points per issue plus every
@@ -572,200 +1112,100 @@ def analyze(
        signs it, and the largest uniform gain a frontier package offers over it (0 = on the
        frontier); logrolls from it. GENIUS domains: logrolls from the issue-by-issue
        reference.
+
+    Raises
+    ------
+    TooCostlyError
+        When the estimated memory exceeds what the machine can spare (step 0).
     """
     if walkaway not in WALKAWAY_READINGS:
         raise ValueError(f"walkaway {walkaway!r} unknown; allowed: {', '.join(WALKAWAY_READINGS)}")
-    arrays: ScenarioArrays | None = None
-    if isinstance(source, (str, Path)):
-        from detente.scenario.io.genius import read_genius_folder
-
-        domain = read_genius_folder(source)
-    elif isinstance(source, ScenarioArrays):
-        arrays = source
-        domain = domain_from_arrays(
-            arrays,
-            shape=shape,
-            risk=risk,
-            batna=batna,
-            grid=grid,
-            options=options,
-            walkaway=walkaway,
-        )
-    elif isinstance(source, AdditiveDomain):
-        domain = source
-    else:
-        raise TypeError(
-            f"analyze: source must be a GENIUS folder, ScenarioArrays or "
-            f"AdditiveDomain, not {type(source).__name__}"
-        )
-    mode = walkaway if arrays is not None else "utility"
-    sel = _select(domain.party_ids, np.asarray(domain.veto, bool), actors)
+    domain_options: dict[str, Any] = {
+        "shape": shape,
+        "risk": risk,
+        "batna": batna,
+        "grid": grid,
+        "options": options,
+        "walkaway": walkaway,
+    }
+    arrays, domain, sel, mp = _prepare(source, actors, max_points, top_logrolls, domain_options)
     parties = tuple(domain.party_ids[i] for i in sel)
-    mp: int | None
-    if max_points == "auto":
-        mp = None if len(sel) <= 3 else 2000
-    elif isinstance(max_points, str):
-        raise ValueError(f"max_points {max_points!r} unknown; allowed: an integer, None or 'auto'")
+    base = _solve(domain, sel, _everyone, mp)
+    notes = _frontier_notes(domain, parties, base.frontier, mp)
+    if arrays is not None and walkaway == "limits":
+        reading = _read_limits(arrays, domain, sel, mp, base, objective, domain_options)
     else:
-        mp = max_points
-    notes: list[str] = []
-    base = _solve(domain, sel, lambda U: np.ones(U.shape[0], bool), mp)
-    F: Frontier = base["frontier"]
-    U_all = base["U"]
-    if not F.exact:
-        notes.append(
-            f"frontier over {', '.join(parties)} thinned to at most {mp} points; every "
-            f"package is within {F.bound:.4f} utility of a listed one"
-        )
-    gb = domain.meta.get("grid_bound")
-    if gb is not None:
-        notes.append(
-            "continuous issues discretised; grid bound per party: "
-            + ", ".join(f"{p} {b:.4f}" for p, b in zip(domain.party_ids, gb, strict=True))
-        )
-    veto = np.asarray(domain.veto, bool)
-    limits: list[dict[str, Any]] = []
-    rpoints: list[dict[str, Any]] = []
-    concessions: list[tuple[str, LimitConcession | None]] = []
-    opened = None
-    openings: list[Concession] = []
-    blocking: list[str] = []
-    if mode == "limits":
-        assert arrays is not None
-        limits = limit_gaps(arrays)
-        lo, hi = signable_intervals(arrays)
-        for i in np.flatnonzero(veto):
-            for j in range(arrays.n_issues):
-                if not np.isnan(lo[i, j]):
-                    rpoints.append(
-                        {
-                            "actor": arrays.actor_ids[i],
-                            "issue": arrays.issue_ids[j],
-                            "reservation": float(arrays.reservation[i, j]),
-                            "position": float(arrays.position[i, j]),
-                            "signable": [float(lo[i, j]), float(hi[i, j])],
-                            "salience": float(arrays.salience[i, j]),
-                        }
-                    )
-        if not rpoints:
-            notes.append(
-                "no veto player has a reservation point: under hard limits every package is "
-                "signable (give BATNA utilities, or use walkaway='utility' with a status quo)"
-            )
-        zone = _limit_zone(arrays, domain, sel, mp)
-        ok_lim = (
-            within_limits(
-                arrays,
-                np.stack(
-                    [
-                        np.asarray(domain.option_scale(j))[F.packages[:, j]]
-                        for j in range(domain.n_issues)
-                    ],
-                    axis=1,
-                ),
-            )[:, veto].all(axis=1)
-            if F.size
-            else np.zeros(0, bool)
-        )
-        vr = veto & np.isfinite(domain.reservation)
-        in_zone = ok_lim & (U_all[:, vr] >= domain.reservation[vr] - 1e-12).all(axis=1)
-        blocking = [g["issue"] for g in limits if g["blocked"]]
-        openings = list(zone.get("batna_openings", []))
-        if not zone["nonempty"] and blocking:
-            concessions.append(("joint", limit_concessions(arrays, objective=objective)))
-            for i in np.flatnonzero(veto):
-                a = arrays.actor_ids[i]
-                concessions.append((a, limit_concessions(arrays, allowed=[a], objective=objective)))
-            joint = concessions[0][1]
-            if joint is not None:
-                arr2 = apply_limit_concession(arrays, joint)
-                dom2 = domain_from_arrays(
-                    arr2,
-                    shape=shape,
-                    risk=risk,
-                    batna=batna,
-                    grid=grid,
-                    options=options,
-                    walkaway=walkaway,
-                    extra_values={k: [v] for k, v in joint.meeting.items()},
-                )
-                opened = {
-                    "by": "joint",
-                    "zone": _limit_zone(arr2, dom2, sel, mp),
-                    "concession": joint,
-                }
-        sols = zone.get("solutions") or base["solutions"]
-        restricted = bool(zone["nonempty"])
-        if not restricted:
-            sols = base["solutions"]
-    else:
-        in_zone = acceptable_mask(U_all, domain.reservation, veto)
-        zone = {"nonempty": bool(in_zone.any()), "efficient": int(in_zone.sum())}
-        restricted = bool(in_zone.any())
-        sols = base["solutions"]
-        if restricted:
-            sols = _solve(domain, sel, lambda U: acceptable_mask(U, domain.reservation, veto), mp)[
-                "solutions"
-            ]
-        else:
-            openings = cheapest_openings(domain)
-            blocking = blocking_issues(domain)
-        if "none" in (domain.meta.get("walkaway_basis") or []):
-            notes.append(
-                "no BATNA, reservation point or status quo given for some actors: their "
-                "walk-away utility is 0 (they accept any package)"
-            )
-    forecast = None
-    if arrays is not None:
-        from detente.models.compromise import run as compromise
-
-        fc = np.asarray(compromise(arrays).forecast, float)
-        fc = np.where(np.isnan(fc), (arrays.lo + arrays.hi) / 2, fc)
-        uc = package_utility(arrays, fc, shape=shape, risk=risk)
-        gains = (F.utilities - uc[sel]).min(axis=1)
-        best = int(np.argmax(gains))
-        if mode == "limits":
-            vr = veto & np.isfinite(domain.reservation)
-            signs = bool(within_limits(arrays, fc)[veto].all()) and bool(
-                (uc[vr] >= domain.reservation[vr]).all()
-            )
-        else:
-            signs = bool(acceptable_mask(uc, domain.reservation, veto))
-        forecast = {
-            "model": "compromise",
-            "package": {iss: _r(fc[j], 4) for j, iss in enumerate(arrays.issue_ids)},
-            "utilities": _utils(domain.party_ids, uc),
-            "uniform_gain": _r(max(0.0, float(gains[best]))),
-            "gain_over": list(parties),
-            "dominating_package": domain.labels(F.packages[best]) if gains[best] > 0 else None,
-            "acceptable_to_all_veto": signs,
-        }
-        ref = np.array(
-            [
-                int(np.argmin(np.abs(np.asarray(domain.option_scale(j)) - fc[j])))
-                for j in range(domain.n_issues)
-            ]
-        )
-    else:
-        ref = issuewise_reference(domain)
-    trades = logrolls(domain, ref, top=top_logrolls) if domain.n_parties >= 2 else []
+        reading = _read_utility(domain, sel, mp, base)
+    forecast, trades = _package_deals(
+        arrays, domain, base.frontier, sel, domain_options, top_logrolls
+    )
     return BargainingAnalysis(
         domain=domain,
         parties=parties,
-        walkaway=mode,
-        frontier=F,
-        frontier_utilities=U_all,
-        in_zone=np.asarray(in_zone, bool),
-        zone=zone,
-        solutions=sols,
-        restricted_to_zone=restricted,
-        limits=limits,
-        reservation_points=rpoints,
-        concessions=concessions,
-        opened=opened,
-        openings=openings,
-        blocking=blocking,
+        walkaway=walkaway if arrays is not None else "utility",
+        frontier=base.frontier,
+        frontier_utilities=base.utilities,
+        in_zone=np.asarray(reading.in_zone, bool),
+        zone=reading.zone,
+        solutions=reading.solutions,
+        restricted_to_zone=reading.restricted,
+        limits=reading.limits,
+        reservation_points=reading.reservation_points,
+        concessions=reading.concessions,
+        opened=reading.opened,
+        openings=reading.openings,
+        blocking=reading.blocking,
         forecast=forecast,
         trades=trades,
-        notes=notes,
+        notes=notes + reading.notes,
+        issue_scales=_scales(arrays),
     )
+
+
+def _scales(arrays: ScenarioArrays | None) -> tuple[tuple[float, float], ...] | None:
+    if arrays is None:
+        return None
+    return tuple((float(a), float(b)) for a, b in zip(arrays.lo, arrays.hi, strict=True))
+
+
+def _package_deals(
+    arrays: ScenarioArrays | None,
+    domain: AdditiveDomain,
+    F: Frontier,
+    sel: list[int],
+    domain_options: dict[str, Any],
+    top: int,
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """Step 6 of :func:`analyze`: the compromise reference (scenarios) or the issue-by-issue
+    one (GENIUS), and the logrolls from it."""
+    forecast: dict[str, Any] | None = None
+    if arrays is not None:
+        o = domain_options
+        forecast, ref = _compromise_reference(
+            arrays, domain, F, sel, o["walkaway"], o["shape"], o["risk"]
+        )
+    else:
+        ref = issuewise_reference(domain)
+    return forecast, (logrolls(domain, ref, top=top) if domain.n_parties >= 2 else [])
+
+
+def _prepare(
+    source: Any,
+    actors: Any,
+    max_points: int | str | None,
+    top_logrolls: int,
+    domain_options: dict[str, Any],
+) -> tuple[ScenarioArrays | None, AdditiveDomain, list[int], int | None]:
+    """Steps 0-2 of :func:`analyze`: read the source, choose the frontier's parties and its
+    point cap, refuse a run that would not fit in memory, then build the domain."""
+    from detente.bargaining.cost import frontier_sizes
+    from detente.resources import check
+
+    src = _read_source(source)
+    sel, mp, sizes = frontier_sizes(
+        src, actors, max_points, domain_options["grid"], domain_options["options"]
+    )
+    check(sizes.cost(top_logrolls), path=str(source) if isinstance(source, (str, Path)) else None)
+    if isinstance(src, ScenarioArrays):
+        return src, domain_from_arrays(src, **domain_options), sel, mp
+    return None, src, sel, mp

@@ -135,7 +135,7 @@ class AdditiveDomain:
     # ------------------------------------------------------------- utilities
     def contributions(self, j: int) -> FloatArray:
         """Issue ``j``'s contribution table, ``(m_j, n)``: row v = ``W[:, j] * V_j[:, v]``."""
-        return (self.weights[:, j, None] * self.values[j]).T  # type: ignore[no-any-return]
+        return (self.weights[:, j, None] * self.values[j]).T
 
     def utility(self, packages: Any) -> FloatArray:
         """Utilities ``(m, n)`` of packages given as option indices ``(m, k)`` (or ``(k,)``)."""
@@ -145,7 +145,7 @@ class AdditiveDomain:
         u = np.zeros((x.shape[0], self.n_parties))
         for j in range(self.n_issues):
             u = u + self.contributions(j)[x[:, j]]
-        return u[0] if single else u  # type: ignore[no-any-return]
+        return u[0] if single else u
 
     def best(self) -> FloatArray:
         """Each party's maximum utility over all packages, ``(n,)``."""

@@ -14,16 +14,23 @@ is built issue by issue, never enumerating the ``prod(m_j)`` packages.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from detente.bargaining.domain import AdditiveDomain
+from detente.progress import task
+from detente.results import Result, jsonable
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.axes import Axes
 
 __all__ = [
     "Frontier",
     "brute_force_frontier",
+    "fold_bytes_per_row",
     "nondominated",
     "pareto_fold",
 ]
@@ -32,8 +39,8 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
 
 
-@dataclass(frozen=True, eq=False)
-class Frontier:
+@dataclass(frozen=True, eq=False, repr=False)
+class Frontier(Result):
     """Pareto-efficient packages of a domain.
 
     Attributes
@@ -47,20 +54,98 @@ class Frontier:
         package that gives every party at least its utility minus ``bound``. 0 = exact.
     meta : dict
         How it was computed (method, thinning steps, ...).
+    party_ids, issue_ids : tuple of str
+        The parties (columns of ``utilities``) and issues (columns of ``packages``); empty
+        when the frontier was built from bare arrays (then named ``p0, p1, ...``,
+        ``i0, i1, ...``).
     """
 
     packages: IntArray
     utilities: FloatArray
     bound: float = 0.0
     meta: dict[str, Any] = field(default_factory=dict)
+    party_ids: tuple[str, ...] = ()
+    issue_ids: tuple[str, ...] = ()
 
     @property
     def size(self) -> int:
+        """Number of efficient packages."""
         return int(self.utilities.shape[0])
 
     @property
     def exact(self) -> bool:
+        """Whether no thinning was needed (``bound == 0``)."""
         return self.bound == 0.0
+
+    def _names(self) -> tuple[list[str], list[str]]:
+        n, k = self.utilities.shape[1], self.packages.shape[1]
+        parties = list(self.party_ids) or [f"p{i}" for i in range(n)]
+        issues = list(self.issue_ids) or [f"i{j}" for j in range(k)]
+        return parties, issues
+
+    def to_df(self) -> pd.DataFrame:
+        """One row per efficient package: the option index on every issue (columns named by
+        issue), then ``u_<party>`` for every party."""
+        import pandas as pd
+
+        parties, issues = self._names()
+        cols: dict[str, Any] = {iss: self.packages[:, j] for j, iss in enumerate(issues)}
+        for i, p in enumerate(parties):
+            cols[f"u_{p}"] = self.utilities[:, i]
+        return pd.DataFrame(cols)
+
+    def summary(self) -> str:
+        """Size, parties, exactness, and each party's range of utility on the frontier."""
+        parties, issues = self._names()
+        lines = [
+            f"Pareto frontier: {self.size} efficient packages over {', '.join(parties)} "
+            f"({len(issues)} issues; "
+            + ("exact)" if self.exact else f"approximate, bound {self.bound:.4f})")
+        ]
+        if self.size:
+            for i, p in enumerate(parties):
+                u = self.utilities[:, i]
+                lines.append(f"  {p}: utility {float(u.min()):.3f} to {float(u.max()):.3f}")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe dict: ``parties``, ``issues``, ``packages`` (option indices), ``utilities``,
+        ``bound``, ``exact``, ``meta``."""
+        parties, issues = self._names()
+        return {
+            "parties": parties,
+            "issues": issues,
+            "packages": jsonable(self.packages),
+            "utilities": jsonable(self.utilities),
+            "bound": jsonable(self.bound),
+            "exact": self.exact,
+            "meta": jsonable(self.meta),
+        }
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """The frontier in the utility plane of its first two parties (one party: the
+        utilities of the efficient packages in frontier order)."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(6, 5))
+        parties, _ = self._names()
+        u = self.utilities
+        if u.shape[1] >= 2:
+            o = np.argsort(u[:, 0], kind="stable")
+            ax.plot(u[o, 0], u[o, 1], "o-", ms=3, lw=0.8, label="efficient packages")
+            ax.set_xlabel(f"utility of {parties[0]}")
+            ax.set_ylabel(f"utility of {parties[1]}")
+        else:
+            ax.plot(np.arange(self.size), u[:, 0], "o", ms=3, label="efficient packages")
+            ax.set_xlabel("package")
+            ax.set_ylabel(f"utility of {parties[0]}")
+        ax.set_title(
+            f"Pareto frontier ({self.size} packages"
+            + (")" if self.exact else f", within {self.bound:.3g})")
+        )
+        ax.legend(fontsize=7)
+        return ax
 
 
 # --------------------------------------------------------------------------- filters
@@ -246,7 +331,63 @@ def brute_force_frontier(domain: AdditiveDomain) -> Frontier:
     """The frontier by enumerating every package (reference / tests; small domains only)."""
     u = domain.enumerate_utilities()
     keep = nondominated(u)
-    return Frontier(domain.unravel(keep), u[keep], 0.0, {"method": "enumeration"})
+    return Frontier(
+        domain.unravel(keep),
+        u[keep],
+        0.0,
+        {"method": "enumeration"},
+        party_ids=tuple(domain.party_ids),
+        issue_ids=tuple(domain.issue_ids),
+    )
+
+
+def _reduce(u: FloatArray, eps: float, max_points: int | None) -> tuple[IntArray, float]:
+    """The rows of ``u`` kept after one fold step, and the ε used (0 = exact).
+
+    Exact (the non-dominated rows) unless ``eps > 0`` or more than ``max_points`` would
+    remain; then box-select first (cheap), then the non-dominated among the representatives,
+    doubling ε until at most ``max_points`` are left.
+    """
+    if max_points is None or u.shape[0] <= max_points:
+        keep = nondominated(u)
+        if eps <= 0 and (max_points is None or keep.size <= max_points):
+            return keep, 0.0
+    e = eps if eps > 0 else 1e-4
+    sel = _box_select(u, e)
+    while max_points is not None and sel.size > 2 * max_points:
+        e *= 2.0
+        sel = _box_select(u, e)
+    keep = sel[nondominated(u[sel])]
+    while max_points is not None and keep.size > max_points:
+        e *= 2.0
+        sel = _box_select(u, e)
+        keep = sel[nondominated(u[sel])]
+    return keep, e
+
+
+def _check_step(domain: AdditiveDomain, j: int, rows: int) -> None:
+    """Refuse a fold step whose sums would not fit in memory (before forming them)."""
+    from detente.resources import Cost, check
+
+    n = domain.n_parties
+    check(
+        Cost(
+            what=(
+                f"the Pareto frontier over {n} parties at issue {j + 1} of {domain.n_issues} "
+                f"({rows:,} candidate packages)"
+            ),
+            bytes=float(rows) * fold_bytes_per_row(n),
+            seconds=0.0,
+            hint="fewer grid points (--grid), fewer issues or parties, or a max_points cap",
+        )
+    )
+
+
+def fold_bytes_per_row(n: int) -> float:
+    """Peak bytes per candidate row of a fold step: the sums (8 n), the kept copy, the
+    filter's sort keys and indices (measured with tracemalloc on 2 and 10 parties: about
+    48 n + 64)."""
+    return 48.0 * n + 64.0
 
 
 def pareto_fold(
@@ -262,7 +403,9 @@ def pareto_fold(
     1. ``F`` ← the efficient options of issue 1 (its contribution table ``W[:,1] V_1``).
     2. For each further issue ``j``: form all sums of a row of ``F`` and an efficient option
        of issue ``j`` (``|F| * |F_j|`` points, the package indices carried alongside), and
-       set ``F`` ← the efficient ones among them.
+       set ``F`` ← the efficient ones among them (:func:`_reduce`). A step whose sums would
+       not fit in memory is refused before they are formed
+       (:class:`~detente.scenario.errors.TooCostlyError`).
     3. The survivors are exactly the efficient packages (additivity: a package whose part on
        issues ``1..j`` is dominated within those issues is dominated overall).
 
@@ -289,49 +432,31 @@ def pareto_fold(
     ``automated-negotiation.md`` (measured against NegMAS 0.16).
     """
     n, k = domain.n_parties, domain.n_issues
-    bound = 0.0
-    steps: list[float] = []
-
-    def reduce(u: FloatArray) -> tuple[IntArray, float]:
-        if max_points is None or u.shape[0] <= max_points:
-            keep = nondominated(u)
-            if eps <= 0 and (max_points is None or keep.size <= max_points):
-                return keep, 0.0
-        # box-select first (cheap), then the non-dominated among the representatives
-        e = eps if eps > 0 else 1e-4
-        sel = _box_select(u, e)
-        while max_points is not None and sel.size > 2 * max_points:
-            e *= 2.0
-            sel = _box_select(u, e)
-        keep = sel[nondominated(u[sel])]
-        while max_points is not None and keep.size > max_points:
-            e *= 2.0
-            sel = _box_select(u, e)
-            keep = sel[nondominated(u[sel])]
-        return keep, e
-
     c0 = domain.contributions(0)
-    keep, used = reduce(c0)
-    bound += used
-    steps.append(used)
+    keep, used = _reduce(c0, eps, max_points)
+    steps: list[float] = [used]
     fu = c0[keep]
     fp = keep[:, None].astype(np.intp)
-    for j in range(1, k):
-        cj = domain.contributions(j)
-        nj = nondominated(cj)
-        cjn = cj[nj]
-        s = (fu[:, None, :] + cjn[None, :, :]).reshape(-1, n)
-        keep, used = reduce(s)
-        bound += used
-        steps.append(used)
-        m = cjn.shape[0]
-        fu = s[keep]
-        fp = np.concatenate([fp[keep // m], nj[keep % m][:, None]], axis=1)
+    with task("Pareto frontier, issue by issue", total=max(k - 1, 0)) as advance:
+        for j in range(1, k):
+            cj = domain.contributions(j)
+            nj = nondominated(cj)
+            cjn = cj[nj]
+            _check_step(domain, j, fu.shape[0] * cjn.shape[0])
+            s = (fu[:, None, :] + cjn[None, :, :]).reshape(-1, n)
+            keep, used = _reduce(s, eps, max_points)
+            steps.append(used)
+            m = cjn.shape[0]
+            fu = s[keep]
+            fp = np.concatenate([fp[keep // m], nj[keep % m][:, None]], axis=1)
+            advance()
     # deterministic order: by the first party's utility, descending, then package
     order = np.lexsort((*(fp[:, c] for c in range(k - 1, -1, -1)), -fu[:, 0]))
     return Frontier(
         fp[order],
         fu[order],
-        float(bound),
+        float(sum(steps)),
         {"method": "issue-wise fold", "thinning_eps": steps},
+        party_ids=tuple(domain.party_ids),
+        issue_ids=tuple(domain.issue_ids),
     )

@@ -62,7 +62,7 @@ def loss(d: Any, shape: str = "linear", risk: Any = 0.0) -> FloatArray:
         return d * d
     if shape == "ktab":
         r = np.asarray(risk, dtype=float)
-        return 1.0 - (1.0 - d) * (1.0 + d * r)  # type: ignore[no-any-return]
+        return 1.0 - (1.0 - d) * (1.0 + d * r)
     raise ValueError(f"loss shape {shape!r} unknown; allowed: {', '.join(LOSS_SHAPES)}")
 
 
@@ -73,7 +73,7 @@ def loss_lipschitz(shape: str = "linear", risk: Any = 0.0) -> FloatArray:
     if shape == "quadratic":
         return np.asarray(2.0)
     if shape == "ktab":
-        return 1.0 + np.abs(np.asarray(risk, dtype=float))  # type: ignore[no-any-return]
+        return 1.0 + np.abs(np.asarray(risk, dtype=float))
     raise ValueError(f"loss shape {shape!r} unknown; allowed: {', '.join(LOSS_SHAPES)}")
 
 
@@ -83,7 +83,7 @@ def issue_weights(arrays: ScenarioArrays) -> FloatArray:
     tot = s.sum(axis=-1, keepdims=True)
     cnt = arrays.present.sum(axis=-1, keepdims=True)
     uni = np.where(arrays.present, 1.0, 0.0) / np.maximum(cnt, 1)
-    return np.where(tot > 0, s / np.where(tot > 0, tot, 1.0), uni)  # type: ignore[no-any-return]
+    return np.where(tot > 0, s / np.where(tot > 0, tot, 1.0), uni)
 
 
 def package_utility(
@@ -96,13 +96,13 @@ def package_utility(
     r = np.asarray(risk, dtype=float)
     r = r[..., None] if r.ndim else r
     w = issue_weights(arrays)
-    return (w * (1.0 - loss(d, shape, r))).sum(axis=-1)  # type: ignore[no-any-return]
+    return (w * (1.0 - loss(d, shape, r))).sum(axis=-1)
 
 
 def _far_end(arrays: ScenarioArrays) -> FloatArray:
     """Per actor and issue, the end of the scale farthest from the actor's position."""
     p = arrays.position
-    return np.where(np.abs(p - arrays.lo) >= np.abs(p - arrays.hi), arrays.lo, arrays.hi)  # type: ignore[no-any-return]
+    return np.where(np.abs(p - arrays.lo) >= np.abs(p - arrays.hi), arrays.lo, arrays.hi)
 
 
 def walkaway_utility(
@@ -142,6 +142,71 @@ def walkaway_utility(
         else "status quo"
         if has_sq
         else "none"
+        for i in range(n)
+    ]
+    return r, basis
+
+
+def _issue_values(
+    arrays: ScenarioArrays,
+    j: int,
+    grid: int,
+    options: dict[str, Any],
+    extra_values: dict[str, Any] | None,
+) -> tuple[list[str], FloatArray, float | None]:
+    """Issue ``j``'s option labels and values (issue units), and the largest gap between
+    neighbouring values (``None`` for named options): :func:`domain_from_arrays`, step 1."""
+    iss = arrays.issue_ids[j]
+    lo, hi = float(arrays.lo[j]), float(arrays.hi[j])
+    if iss in options:
+        spec = dict(options[iss])
+        return [str(a) for a in spec], np.array([float(spec[a]) for a in spec]), None
+    rad = np.abs(arrays.reservation[:, j] - arrays.position[:, j])
+    extra = [
+        arrays.position[:, j],
+        arrays.reservation[:, j],
+        arrays.position[:, j] - rad,
+        arrays.position[:, j] + rad,
+        [arrays.status_quo[j]],
+        np.atleast_1d(np.asarray((extra_values or {}).get(iss, []), float)),
+    ]
+    xs = np.concatenate(
+        [np.linspace(lo, hi, max(int(grid), 2))] + [np.asarray(e, float) for e in extra]
+    )
+    xv = np.unique(np.round(xs[~np.isnan(xs)], 10))
+    xv = xv[(xv >= lo) & (xv <= hi)]
+    gap = float(np.diff(xv).max()) if xv.size > 1 else 0.0
+    return [f"{v:.10g}" for v in xv], xv, gap
+
+
+def _issue_contributions(
+    arrays: ScenarioArrays, j: int, xv: FloatArray, shape: str, risk: FloatArray
+) -> FloatArray:
+    """Each actor's value ``1 - l(d)`` of each option of issue ``j``, ``(n, m_j)`` (0 where
+    absent): :func:`domain_from_arrays`, step 2 (the weights are applied by the domain)."""
+    lo, hi = float(arrays.lo[j]), float(arrays.hi[j])
+    d = np.abs(xv[None, :] - np.nan_to_num(arrays.position[:, j])[:, None]) / (hi - lo)
+    d = np.clip(d, 0, 1)
+    contrib = 1.0 - loss(d, shape, risk[:, None])
+    return np.where(arrays.present[:, j, None], contrib, 0.0)
+
+
+def _walkaway_thresholds(
+    arrays: ScenarioArrays, walkaway: str, batna: Any, shape: str, risk: Any
+) -> tuple[FloatArray, list[str]]:
+    """The domain's walk-away utilities and their basis: :func:`domain_from_arrays`, step 3."""
+    n = arrays.n_actors
+    if walkaway == "utility":
+        return walkaway_utility(arrays, batna=batna, shape=shape, risk=risk)
+    if walkaway != "limits":
+        raise ValueError(f"walkaway {walkaway!r} unknown; allowed: limits, utility")
+    b = np.full(n, np.nan) if batna is None else np.asarray(batna, float).reshape(n)
+    r = np.where(np.isnan(b), -np.inf, b)
+    has = np.asarray((arrays.present & ~np.isnan(arrays.reservation)).any(axis=-1), dtype=bool)
+    basis = [
+        ("limits + batna" if has[i] else "batna")
+        if not np.isnan(b[i])
+        else ("limits" if has[i] else "none")
         for i in range(n)
     ]
     return r, basis
@@ -189,51 +254,14 @@ def domain_from_arrays(
     vals: list[FloatArray] = []
     ovals: list[FloatArray] = []
     bound = np.zeros(n)
-    for j, iss in enumerate(arrays.issue_ids):
-        lo, hi = float(arrays.lo[j]), float(arrays.hi[j])
-        if iss in options:
-            spec = dict(options[iss])
-            labels = [str(a) for a in spec]
-            xv = np.array([float(spec[a]) for a in spec])
-        else:
-            rad = np.abs(arrays.reservation[:, j] - arrays.position[:, j])
-            extra = [
-                arrays.position[:, j],
-                arrays.reservation[:, j],
-                arrays.position[:, j] - rad,
-                arrays.position[:, j] + rad,
-                [arrays.status_quo[j]],
-                np.atleast_1d(np.asarray((extra_values or {}).get(iss, []), float)),
-            ]
-            xs = np.concatenate(
-                [np.linspace(lo, hi, max(int(grid), 2))] + [np.asarray(e, float) for e in extra]
-            )
-            xv = np.unique(np.round(xs[~np.isnan(xs)], 10))
-            xv = xv[(xv >= lo) & (xv <= hi)]
-            gap = float(np.diff(xv).max()) if xv.size > 1 else 0.0
-            bound += w[:, j] * lips * gap / (2.0 * (hi - lo))
-            labels = [f"{v:.10g}" for v in xv]
-        d = np.abs(xv[None, :] - np.nan_to_num(arrays.position[:, j])[:, None]) / (hi - lo)
-        d = np.clip(d, 0, 1)
-        contrib = 1.0 - loss(d, shape, rk[:, None])
-        contrib = np.where(arrays.present[:, j, None], contrib, 0.0)
+    for j in range(arrays.n_issues):
+        labels, xv, gap = _issue_values(arrays, j, grid, options, extra_values)
+        if gap is not None:
+            bound += w[:, j] * lips * gap / (2.0 * float(arrays.hi[j] - arrays.lo[j]))
         opts.append(tuple(labels))
-        vals.append(contrib)
+        vals.append(_issue_contributions(arrays, j, xv, shape, rk))
         ovals.append(xv)
-    if walkaway == "utility":
-        r, basis = walkaway_utility(arrays, batna=batna, shape=shape, risk=risk)
-    elif walkaway == "limits":
-        b = np.full(n, np.nan) if batna is None else np.asarray(batna, float).reshape(n)
-        r = np.where(np.isnan(b), -np.inf, b)
-        has = np.asarray((arrays.present & ~np.isnan(arrays.reservation)).any(axis=-1), dtype=bool)
-        basis = [
-            ("limits + batna" if has[i] else "batna")
-            if not np.isnan(b[i])
-            else ("limits" if has[i] else "none")
-            for i in range(n)
-        ]
-    else:
-        raise ValueError(f"walkaway {walkaway!r} unknown; allowed: limits, utility")
+    r, basis = _walkaway_thresholds(arrays, walkaway, batna, shape, risk)
     return AdditiveDomain(
         party_ids=arrays.actor_ids,
         issue_ids=arrays.issue_ids,

@@ -120,12 +120,12 @@ def run_cmd(
             matplotlib.use("Agg")
             import matplotlib.pyplot as plt
 
-            ax = res.plot()
-            ax.figure.tight_layout()
+            fig: Any = res.plot().figure  # a top-level Figure: plot() made it
+            fig.tight_layout()
             try:
-                ax.figure.savefig(plot, dpi=120)
+                fig.savefig(plot, dpi=120)
             finally:
-                plt.close(ax.figure)
+                plt.close(fig)
             typer.echo(f"wrote {plot}")
 
 

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from detente.results import Result, jsonable
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.axes import Axes
+
 __all__ = ["Forecast"]
 
 
-@dataclass(frozen=True, eq=False)
-class Forecast:
+@dataclass(frozen=True, eq=False, repr=False)
+class Forecast(Result):
     """A model's forecast for every issue of a scenario.
 
     Attributes
@@ -43,7 +49,7 @@ class Forecast:
         """Number of recorded rounds after the initial one (0 for static models)."""
         return 0 if self.history is None else int(self.history.shape[0]) - 1
 
-    def to_df(self) -> Any:
+    def to_df(self) -> pd.DataFrame:
         """Tidy table with columns ``model, issue, forecast``."""
         import pandas as pd
 
@@ -55,7 +61,7 @@ class Forecast:
             }
         )
 
-    def history_df(self) -> Any:
+    def history_df(self) -> pd.DataFrame:
         """Tidy table with columns ``model, round, actor, issue, position``.
 
         Static models report their inputs as round 0 only.
@@ -88,7 +94,22 @@ class Forecast:
             lines.append(f"  {iid:<24} {v:10.2f}")
         return "\n".join(lines)
 
-    def plot(self, ax: Any = None, issue: int | str = 0) -> Any:
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe dict: ``model``, ``issues``, ``actors``, ``forecast`` (one number per issue,
+        ``None`` where the model has nothing to say), ``n_rounds``, ``history`` (rounds × actors
+        × issues, ``None`` for static models) and ``extra`` (diagnostics, made JSON-safe by
+        :func:`detente.results.jsonable`)."""
+        return {
+            "model": self.model,
+            "issues": list(self.issue_ids),
+            "actors": list(self.actor_ids),
+            "forecast": jsonable(np.asarray(self.forecast, dtype=float)),
+            "n_rounds": self.n_rounds,
+            "history": None if self.history is None else jsonable(self.history),
+            "extra": jsonable(self.extra),
+        }
+
+    def plot(self, ax: Axes | None = None, issue: int | str = 0) -> Axes:
         """Positions by round for one issue (dynamic models), or the forecast bar chart."""
         import matplotlib.pyplot as plt
 
@@ -108,6 +129,3 @@ class Forecast:
             ax.set_xlabel("forecast (issue units)")
         ax.set_title(f"{self.model}")
         return ax
-
-    def _repr_html_(self) -> str:
-        return self.to_df().to_html(index=False)  # type: ignore[no-any-return]

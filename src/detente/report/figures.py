@@ -5,11 +5,86 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-__all__ = ["plot_forecasts"]
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = ["MAX_ISSUES", "plot_forecasts"]
+
+#: Panels drawn by default (the first issues); ``issues=`` chooses others.
+MAX_ISSUES = 12
+
+
+def _chosen_issues(n_issues: int, issues: Sequence[int] | None, max_issues: int) -> list[int]:
+    """The issues to draw: ``issues`` as given (checked), else the first ``max_issues``."""
+    if issues is None:
+        return list(range(min(n_issues, max_issues)))
+    chosen = [int(j) for j in issues]
+    bad = [j for j in chosen if not 0 <= j < n_issues]
+    if bad or not chosen:
+        raise ValueError(
+            f"issues {list(issues)}: no such issue; allowed: indices 0 to {n_issues - 1}"
+            if bad
+            else "issues: empty; allowed: at least one issue index"
+        )
+    return chosen
+
+
+def _coverage_note(chosen: list[int], n_issues: int, default: bool) -> str | None:
+    """The suptitle saying which issues a figure leaves out (``None`` when it draws all)."""
+    if len(chosen) >= n_issues and sorted(chosen) == list(range(n_issues)):
+        return None
+    if default:
+        return f"first {len(chosen)} of {n_issues} issues"
+    if len(chosen) <= 6:
+        return f"issues {', '.join(str(j + 1) for j in chosen)} of {n_issues}"
+    return f"{len(chosen)} of {n_issues} issues"
+
+
+def _draw_anchors(ax: Axes, anchors: Sequence[tuple[float, str]]) -> None:
+    for a_val, _label in anchors:
+        ax.axhline(a_val, color="0.85", lw=0.8, zorder=0)
+        ax.annotate(
+            f"{a_val:g}",
+            (1.0, a_val),
+            xycoords=("axes fraction", "data"),
+            fontsize=6,
+            color="0.5",
+            va="center",
+        )
+
+
+def _draw_panel(
+    ax: Axes,
+    results: Sequence[Any],
+    j: int,
+    colours: Sequence[str],
+    rounds: int,
+    scale: tuple[float, float] | None,
+    title: str,
+) -> None:
+    """Issue ``j``'s panel: each dynamic model's rounds and final dot, each static model's
+    forecast as a dashed line, on the issue's scale."""
+    for m, r in enumerate(results):
+        c = colours[m % len(colours)]
+        if r.history is not None and r.history.shape[0] > 1:
+            h = r.history[:, :, j]
+            ax.plot(np.arange(h.shape[0]), h, color=c, lw=0.7, alpha=0.5)
+            ax.plot([h.shape[0] - 1], [r.forecast[j]], "o", color=c, label=r.model)
+        else:
+            ax.axhline(r.forecast[j], color=c, ls="--", lw=1.5, label=r.model)
+    ax.set_xlim(0, max(rounds - 1, 1))
+    if scale is not None:
+        lo, hi = scale
+        pad = 0.03 * (hi - lo)
+        ax.set_ylim(lo - pad, hi + pad)
+    ax.set_title(title[:50], fontsize=9)
+    ax.set_xlabel("round", fontsize=8)
+    ax.tick_params(labelsize=7)
 
 
 def plot_forecasts(
@@ -18,9 +93,10 @@ def plot_forecasts(
     issue_names: Sequence[str] | None = None,
     anchors: Sequence[Sequence[tuple[float, str]]] | None = None,
     scales: Sequence[tuple[float, float]] | None = None,
-    max_issues: int = 12,
+    max_issues: int = MAX_ISSUES,
+    issues: Sequence[int] | None = None,
     path: str | Path | None = None,
-) -> Any:
+) -> Figure | None:
     """One panel per issue: each model's forecast, and the rounds of the dynamic models.
 
     Parameters
@@ -28,13 +104,16 @@ def plot_forecasts(
     results : sequence of Forecast
         Forecasts of the same scenario by several models.
     issue_names : sequence of str, optional
-        Panel titles (default: the issue ids).
+        Panel titles, one per issue of the scenario (default: the issue ids).
     anchors : sequence of sequences of (value, label), optional
         Documented options per issue, drawn as faint horizontal lines with their values.
     scales : sequence of (lo, hi), optional
         Each issue's scale ends, used as the panel's vertical limits.
     max_issues : int
-        At most this many panels (the first issues).
+        Without ``issues``: at most this many panels, the first issues (default
+        :data:`MAX_ISSUES`).
+    issues : sequence of int, optional
+        The issues to draw (0-based indices into the scenario's issues), in this order.
     path : str or Path, optional
         Write the figure there (PNG, SVG or PDF by suffix) and close it.
 
@@ -43,10 +122,16 @@ def plot_forecasts(
     matplotlib.figure.Figure
         The figure (``None`` when written to ``path``).
 
+    Raises
+    ------
+    ValueError
+        An index in ``issues`` that is not an issue of the scenario.
+
     Notes
     -----
     A dynamic model's panel shows every actor's position at every round (thin lines) and its
     forecast as a dot at the last round; a static model's forecast is a horizontal dashed line.
+    When the figure leaves issues out, its title says so (``"first 12 of 40 issues"``).
     """
     import matplotlib
 
@@ -55,44 +140,26 @@ def plot_forecasts(
     import matplotlib.pyplot as plt
 
     first = results[0]
-    k = min(len(first.issue_ids), max_issues)
+    n_issues = len(first.issue_ids)
+    chosen = _chosen_issues(n_issues, issues, max_issues)
+    k = len(chosen)
     cols = min(3, k)
     rows = math.ceil(k / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(5.0 * cols, 3.2 * rows), squeeze=False)
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    for j in range(k):
-        ax = axes[j // cols][j % cols]
-        for a_val, _label in anchors[j] if anchors else ():
-            ax.axhline(a_val, color="0.85", lw=0.8, zorder=0)
-            ax.annotate(
-                f"{a_val:g}",
-                (1.0, a_val),
-                xycoords=("axes fraction", "data"),
-                fontsize=6,
-                color="0.5",
-                va="center",
-            )
-        rounds = max((r.history.shape[0] for r in results if r.history is not None), default=1)
-        for m, r in enumerate(results):
-            c = colours[m % len(colours)]
-            if r.history is not None and r.history.shape[0] > 1:
-                h = r.history[:, :, j]
-                ax.plot(np.arange(h.shape[0]), h, color=c, lw=0.7, alpha=0.5)
-                ax.plot([h.shape[0] - 1], [r.forecast[j]], "o", color=c, label=r.model)
-            else:
-                ax.axhline(r.forecast[j], color=c, ls="--", lw=1.5, label=r.model)
-        ax.set_xlim(0, max(rounds - 1, 1))
-        if scales:
-            lo, hi = scales[j]
-            pad = 0.03 * (hi - lo)
-            ax.set_ylim(lo - pad, hi + pad)
-        ax.set_title((issue_names[j] if issue_names else first.issue_ids[j])[:50], fontsize=9)
-        ax.set_xlabel("round", fontsize=8)
-        ax.tick_params(labelsize=7)
-        if j == 0:
+    rounds = max((r.history.shape[0] for r in results if r.history is not None), default=1)
+    for p, j in enumerate(chosen):
+        ax = axes[p // cols][p % cols]
+        _draw_anchors(ax, anchors[j] if anchors else ())
+        title = issue_names[j] if issue_names else first.issue_ids[j]
+        _draw_panel(ax, results, j, colours, rounds, scales[j] if scales else None, title)
+        if p == 0:
             ax.legend(fontsize=7)
-    for j in range(k, rows * cols):
-        axes[j // cols][j % cols].axis("off")
+    for p in range(k, rows * cols):
+        axes[p // cols][p % cols].axis("off")
+    note = _coverage_note(chosen, n_issues, issues is None)
+    if note is not None:
+        fig.suptitle(note, fontsize=10)
     fig.tight_layout()
     if path is not None:
         fig.savefig(path, dpi=110)
