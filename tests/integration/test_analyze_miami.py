@@ -106,7 +106,7 @@ def test_miami_table_and_options():
     r = CliRunner().invoke(app, ["analyze", "miami"])
     assert r.exit_code == 0, r.output
     assert "zone of agreement: EMPTY" in r.output and "UKR alone" in r.output
-    assert "sources: S8, S9, S26" in r.output  # RUS territory reservation point's sources
+    assert "sources: S8, S9;" in r.output  # RUS territory reservation point's sources
     r = CliRunner().invoke(app, ["analyze", "miami", "--walkaway", "nope"])
     assert r.exit_code == 2 and "limits, utility" in r.output
 

@@ -5,7 +5,8 @@ name                  what
 ===================== ==========================================================================
 ``miami``             The Russia–Ukraine talks as of 19 December 2025 (the Miami round):
                       five actors, twelve anchored issues, every number cited or flagged
-                      as judgement (``miami-2025-12-19.yaml``).
+                      as judgement, every source dated and public by 19 December 2025
+                      (``miami-2025-12-19.yaml``).
 ``eu-emissions``      The EC car-emission standards case (Bueno de Mesquita 1994, pp. 77–78):
                       ten member states, one issue measured in years (``eu-emissions-1994.yaml``).
 ===================== ==========================================================================
@@ -14,6 +15,10 @@ name                  what
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from detente.scenario.schema import Scenario
 
 __all__ = ["example_path", "list_examples", "load_example"]
 
@@ -38,7 +43,7 @@ def example_path(name: str) -> Path:
         ) from None
 
 
-def load_example(name: str):  # type: ignore[no-untyped-def]
+def load_example(name: str) -> Scenario:
     """Load a shipped example as a :class:`~detente.scenario.schema.Scenario`."""
     from detente.scenario.io import load
 
