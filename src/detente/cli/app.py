@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -67,7 +67,7 @@ def console(stderr: bool = False) -> Console:
     return c
 
 
-def fail(message: str, code: int = 2) -> None:
+def fail(message: str, code: int = 2) -> NoReturn:
     """Print a one-line error to stderr and exit with ``code``."""
     from rich.markup import escape
 
@@ -217,18 +217,26 @@ class ListFormat(str, Enum):
 
 DEFAULT_MODELS = ("compromise", "median", "nash", "smp", "eu")
 
+#: The scenario argument of forecast and validate.
+ScenarioFile = Annotated[
+    str,
+    typer.Argument(
+        help="Scenario file or folder, a shipped example name (miami, eu-emissions), "
+        "or - for standard input."
+    ),
+]
+#: The --input-format option of every command that reads a scenario.
+InputFormat = Annotated[
+    str | None,
+    typer.Option("--input-format", help="Force the input format (see `detente convert --help`)."),
+]
+
 _FORECAST_OOM = "a smaller problem (fewer actors or issues) or fewer models (-m compromise)"
 
 
 @app.command()
 def forecast(
-    file: Annotated[
-        str,
-        typer.Argument(
-            help="Scenario file or folder, a shipped example name (miami, eu-emissions), "
-            "or - for standard input."
-        ),
-    ],
+    file: ScenarioFile,
     model: Annotated[
         list[str] | None,
         typer.Option(
@@ -246,12 +254,7 @@ def forecast(
     seed: Annotated[
         int | None, typer.Option("--seed", min=0, help="Seed for stochastic models.")
     ] = None,
-    input_format: Annotated[
-        str | None,
-        typer.Option(
-            "--input-format", help="Force the input format (see `detente convert --help`)."
-        ),
-    ] = None,
+    input_format: InputFormat = None,
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="Write to this file instead of the terminal."),
@@ -466,15 +469,8 @@ def models_cmd(
 
 @app.command()
 def validate(
-    file: Annotated[
-        str,
-        typer.Argument(
-            help="Scenario file or folder, a shipped example name, or - for standard input."
-        ),
-    ],
-    input_format: Annotated[
-        str | None, typer.Option("--input-format", help="Force the input format.")
-    ] = None,
+    file: ScenarioFile,
+    input_format: InputFormat = None,
 ) -> None:
     """Check a scenario file; print what it holds and how much of it is documented.
 
@@ -507,9 +503,7 @@ def convert(
     dst: Annotated[
         Path, typer.Argument(help="Output file (.yaml, .json, .csv) or folder (tidy CSV).")
     ],
-    input_format: Annotated[
-        str | None, typer.Option("--input-format", help="Force the input format.")
-    ] = None,
+    input_format: InputFormat = None,
     output_format: Annotated[
         str | None,
         typer.Option(

@@ -9,7 +9,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from detente.cli.app import app, check_output, errors, fail, input_path, load_scenario
+from detente.cli.app import (
+    InputFormat,
+    app,
+    check_output,
+    errors,
+    fail,
+    input_path,
+    load_scenario,
+)
 
 if TYPE_CHECKING:
     from detente.bargaining import BargainingAnalysis
@@ -72,12 +80,7 @@ def analyze(
     grid: Annotated[
         int, typer.Option("--grid", help="Grid points per continuous issue (scenarios).")
     ] = 21,
-    input_format: Annotated[
-        str | None,
-        typer.Option(
-            "--input-format", help="Force the input format (see `detente convert --help`)."
-        ),
-    ] = None,
+    input_format: InputFormat = None,
 ) -> None:
     """Which packages every veto player prefers to walking away, the efficient frontier, the
     Nash / Kalai–Smorodinsky / egalitarian / utilitarian packages, the cheapest concessions
@@ -95,21 +98,13 @@ def analyze(
 
       detente analyze miami --actors RUS,UKR --plot plane.png
     """
-    from detente.bargaining import analyze as run_analysis
-
     who = _check_options(loss, walkaway, objective, grid, actors)
     # before the analysis runs: a bad --plot never fails after the report has been printed
     check_output(plot, "--plot", figure=True, inputs=[file])
     with errors(oom_hint=_OOM):
-        try:
-            scenario, source = _read_source(file, input_format)
-            if scenario is not None:
-                _check_actors(who, scenario.to_arrays())
-            res = run_analysis(
-                source, actors=who, shape=loss, grid=grid, walkaway=walkaway, objective=objective
-            )
-        except ValueError as e:  # a GENIUS format error, or parties the analysis refuses
-            fail(str(e))
+        scenario, source = _read_source(file, input_format)
+        options = {"shape": loss, "grid": grid, "walkaway": walkaway, "objective": objective}
+        res = _run(scenario, source, who, options)
     prov = _provenance(scenario, res.reservation_points) if scenario is not None else []
     if fmt is _Fmt.json:
         _print_json(res, prov)
@@ -172,6 +167,23 @@ def _read_source(
         return None, genius
     scenario = load_scenario(file, input_format)
     return scenario, scenario.to_arrays()
+
+
+def _run(
+    scenario: Scenario | None,
+    source: Path | ScenarioArrays,
+    who: list[str] | None,
+    options: dict[str, Any],
+) -> BargainingAnalysis:
+    """The analysis, after checking --actors against the scenario's actors."""
+    from detente.bargaining import analyze as run_analysis
+
+    try:
+        if scenario is not None:
+            _check_actors(who, scenario.to_arrays())
+        return run_analysis(source, actors=who, **options)
+    except ValueError as e:  # a GENIUS format error, or parties the analysis refuses
+        fail(str(e))
 
 
 def _check_actors(who: list[str] | None, arrays: ScenarioArrays) -> None:
