@@ -87,7 +87,7 @@ def model_cost(name: str, arrays: ScenarioArrays, params: Mapping[str, Any]) -> 
     groups = tuple(arrays.meta.get("issue_groups") or ())
     if len(set(groups)) <= 1 or len(groups) != arrays.n_issues:
         return info.estimate_cost(arrays.n_actors, arrays.n_issues, params)
-    order: dict[Any, list[int]] = {}
+    order: dict[object, list[int]] = {}
     for j, g in enumerate(groups):
         order.setdefault(g, []).append(j)
     present = np.asarray(arrays.present)

@@ -25,7 +25,7 @@ __all__ = ["backtest_app"]
 class _DefaultToRun(TyperGroup):
     """A group whose first argument, when it is not a subcommand, goes to ``run``."""
 
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # click.Context (vendored)
         if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
             args = ["run", *args]
         parsed: list[str] = super().parse_args(ctx, args)
