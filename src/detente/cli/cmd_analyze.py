@@ -175,13 +175,16 @@ def _run(
     who: list[str] | None,
     options: dict[str, Any],
 ) -> BargainingAnalysis:
-    """The analysis, after checking --actors against the scenario's actors."""
+    """The analysis (progress on stderr past a second), after checking --actors against the
+    scenario's actors."""
     from detente.bargaining import analyze as run_analysis
+    from detente.cli.progress import reporting
 
     try:
         if scenario is not None:
             _check_actors(who, scenario.to_arrays())
-        return run_analysis(source, actors=who, **options)
+        with reporting():
+            return run_analysis(source, actors=who, **options)
     except ValueError as e:  # a GENIUS format error, or parties the analysis refuses
         fail(str(e))
 

@@ -7,9 +7,10 @@ The numeric core reports through :func:`detente.progress.task`; the commands ins
   for each task that has run for more than ``delay`` seconds (1 s); nothing for shorter
   tasks, and the bar is erased when the task ends.
 - stderr is not a terminal (a log file, CI, a pipe): no bar; a plain line
-  ``smp rounds: 40/100 (12 s)`` at most every ``interval`` seconds (5 s), only for tasks
-  that run past ``interval``. A short run writes nothing, so output that is parsed stays
-  clean and a long one still shows in a log that it is alive.
+  ``smp rounds: 40/100 (35 s)`` at most every ``interval`` seconds (30 s), only for tasks
+  that run past ``interval``. A run of less than half a minute writes nothing (the commands
+  have already said how long a long run should take), so that captured output stays clean;
+  a long one still shows in a log that it is alive.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ class ProgressReporter:
         console: Console | None = None,
         *,
         delay: float = 1.0,
-        interval: float = 5.0,
+        interval: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if console is None:
