@@ -158,7 +158,7 @@ def test_the_forecast_command_reports_progress(
     def run(name: str, *a: object, **k: object) -> object:
         with task(f"fake {name}", total=1) as advance:
             advance()
-        return real(name, *a, **k)  # type: ignore[arg-type]
+        return real(name, *a, **k)
 
     monkeypatch.setattr(registry, "run_by_group", run)
     r = runner.invoke(app, ["forecast", "miami", "-m", "compromise", "-f", "csv"])

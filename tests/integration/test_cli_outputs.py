@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from detente.cli.app import _register_commands, app
 from detente.scenario.io import load
@@ -34,9 +34,9 @@ def _scenario(tmp_path: Path, name: str = "s.yaml", text: str = SCENARIO) -> Pat
     return f
 
 
-def _refused(r: object, what: str) -> None:
-    assert r.exit_code == 2, r.output  # type: ignore[attr-defined]
-    out = r.output  # type: ignore[attr-defined]
+def _refused(r: Result, what: str) -> None:
+    assert r.exit_code == 2, r.output
+    out = r.output
     assert "error:" in out and "destroy an input" in out and what in out, out
     assert "Traceback" not in out and len(out.strip().splitlines()) == 1
 
@@ -224,9 +224,8 @@ def test_table_dash_means_no_status_quo_either() -> None:
     assert r.exit_code == 0, r.output
     row = next(line for line in r.stdout.splitlines() if line.startswith("│ territory "))
     assert "│    – │" in row
-    assert "'–' where the issue has none" in r.stdout or "no status quo to fall back on" in (
-        r.stdout
-    )
+    assert "nash: on 6 issue(s) no outcome is preferred" in r.stdout
+    assert "no status quo to fall back on" in r.stdout and "*" not in row
 
 
 # --- D5. convert says what the output format drops ----------------------------------------
@@ -239,7 +238,7 @@ def test_convert_prints_writer_warnings(tmp_path: Path, monkeypatch: pytest.Monk
 
     def save(*args: object, **kwargs: object) -> Path:
         warnings.warn("decide-csv: vetoes of RUS, UKR dropped", UserWarning, stacklevel=2)
-        return real(*args, **kwargs)  # type: ignore[arg-type]
+        return real(*args, **kwargs)
 
     monkeypatch.setattr(io_mod, "save", save)
     r = runner.invoke(app, ["convert", "miami", str(tmp_path / "m.yaml")])
