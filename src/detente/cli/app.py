@@ -2,17 +2,37 @@
 
 from __future__ import annotations
 
-import json
 import sys
-from collections.abc import Iterator
+import warnings
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
-__all__ = ["app", "errors", "fail", "load_scenario", "main"]
+if TYPE_CHECKING:
+    import numpy as np
+    from rich.console import Console
+
+    from detente.models.result import Forecast
+    from detente.scenario.arrays import ScenarioArrays
+    from detente.scenario.schema import Scenario
+
+__all__ = [
+    "STDIN",
+    "app",
+    "check_output",
+    "console",
+    "display_path",
+    "errors",
+    "fail",
+    "input_path",
+    "load_scenario",
+    "main",
+    "warn",
+]
 
 app = typer.Typer(
     name="detente",
@@ -23,7 +43,8 @@ app = typer.Typer(
         "  detente forecast talks.yaml -m compromise -m smp --history --format csv\n\n"
         "  detente models\n\n"
         "  detente validate talks.yaml\n\n"
-        "  detente convert ktab.csv talks.yaml"
+        "  detente convert ktab.csv talks.yaml\n\n"
+        "  cat talks.yaml | detente forecast - -m compromise   # '-' reads standard input"
     ),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -31,7 +52,12 @@ app = typer.Typer(
 )
 
 
-def _console(stderr: bool = False) -> Any:
+#: The file name that means standard input.
+STDIN = "-"
+
+
+def console(stderr: bool = False) -> Console:
+    """A rich console on stdout (or stderr), 140 columns wide when not a terminal."""
     from rich.console import Console
 
     c = Console(stderr=stderr, highlight=False, soft_wrap=False)
@@ -41,26 +67,61 @@ def _console(stderr: bool = False) -> Any:
     return c
 
 
-def fail(message: str, code: int = 2) -> None:
+def fail(message: str, code: int = 2) -> NoReturn:
     """Print a one-line error to stderr and exit with ``code``."""
     from rich.markup import escape
 
     # soft_wrap: the message stays on one line (the terminal may wrap it; rich does not),
     # so that it can be grepped and copied whole.
-    _console(stderr=True).print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
+    console(stderr=True).print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
     raise typer.Exit(code)
+
+
+def warn(message: str) -> None:
+    """Print ``warning: message`` on one line of stderr (the command goes on)."""
+    typer.echo(f"warning: {' '.join(message.split())}", err=True)
+
+
+def display_path(file: str) -> str:
+    """How messages name an input: the path as given, ``<stdin>`` for ``-``."""
+    return "<stdin>" if file == STDIN else file
+
+
+def input_path(file: str) -> Path | None:
+    """The path a command reads for ``file``: a shipped example's file for its name, the path
+    itself otherwise; ``None`` for standard input (``-``)."""
+    from detente.examples import example_path, list_examples
+
+    if file == STDIN:
+        return None
+    p = Path(file)
+    if not p.exists() and file in list_examples():
+        return example_path(file)
+    return p
 
 
 #: Picture types the plot options write (matplotlib picks the format from the suffix).
 FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
 
 
-def check_output(path: Path | None, flag: str, *, figure: bool = False) -> None:
-    """Refuse, before any work is done, an output path that cannot be written.
+def check_output(
+    path: Path | None,
+    flag: str,
+    *,
+    figure: bool = False,
+    inputs: Sequence[str | Path] = (),
+    folder: bool = False,
+    force: bool | None = None,
+) -> None:
+    """Refuse, before any work is done, an output path that cannot or must not be written.
 
-    Its folder must exist and it must not be a folder; a ``figure`` needs one of
-    :data:`FIGURE_SUFFIXES`. Other write errors (a read-only folder, a full disk) surface
-    from the write itself through :func:`errors`.
+    Its folder must exist and it must not be a folder (unless ``folder``: a tidy-CSV
+    output); a ``figure`` needs one of :data:`FIGURE_SUFFIXES`; it must not be one of the
+    command's ``inputs`` (the same file by device and inode, so that links and other
+    spellings of the path are caught), lie inside an input folder, or (``folder``) hold an
+    input — unless ``force`` (``None``: the command has no ``--force``). Inputs may be shipped example names or ``-`` (stdin, never
+    an output). Other write errors (a read-only folder, a full disk) surface from the write
+    itself through :func:`errors`.
     """
     if path is None:
         return
@@ -72,13 +133,54 @@ def check_output(path: Path | None, flag: str, *, figure: bool = False) -> None:
         )
     if not path.parent.is_dir():
         fail(f"{flag} {path}: the folder {path.parent} does not exist")
-    if path.is_dir():
+    if path.is_dir() and not folder:
         fail(f"{flag} {path}: is a folder; allowed: a file name")
+    if force:
+        return
+    for given in inputs:
+        inp = input_path(str(given))
+        clash = None if inp is None else _overlap(path, inp, folder=folder)
+        if clash is not None:
+            also = "" if force is None else " or --force"
+            fail(
+                f"{flag} {path}: {clash} {given}; writing it would destroy an input; "
+                f"allowed: another {'path' if folder else 'file name'}{also}"
+            )
+
+
+def _file_key(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of what ``path`` names, links followed; ``None`` if it names nothing."""
+    try:
+        st = path.stat()
+    except (OSError, ValueError):
+        return None
+    return (st.st_dev, st.st_ino)
+
+
+def _overlap(output: Path, inp: Path, *, folder: bool) -> str | None:
+    """How ``output`` would overwrite input ``inp``, in words; ``None`` when it would not."""
+    key = _file_key(inp)
+    if key is None:
+        return None
+    out = output.resolve()
+    if _file_key(out) == key:
+        return "is the input"
+    if inp.is_dir() and any(_file_key(parent) == key for parent in out.parents):
+        return "lies inside the input folder"
+    if folder and output.is_dir():
+        okey = _file_key(out)
+        if any(_file_key(parent) == okey for parent in inp.resolve().parents):
+            return "is a folder holding the input"
+    return None
 
 
 @contextmanager
-def errors() -> Iterator[None]:
-    """Turn input errors into one-line messages and exit code 2 (never a traceback)."""
+def errors(oom_hint: str = "a smaller problem (fewer actors or issues)") -> Iterator[None]:
+    """Turn input errors into one-line messages and exit code 2 (never a traceback).
+
+    ``oom_hint`` completes the out-of-memory message with what the command's own options
+    can change (exit code 1).
+    """
     from detente.scenario.errors import ScenarioError
 
     try:
@@ -90,21 +192,16 @@ def errors() -> Iterator[None]:
     except OSError as e:
         fail(f"{e.filename or 'file'}: {e.strerror or e}")
     except MemoryError:
-        fail(
-            "out of memory; try a smaller problem (fewer actors or issues, a coarser --grid)",
-            code=1,
-        )
+        fail(f"out of memory; try {oom_hint}", code=1)
 
 
-def load_scenario(path: str, input_format: str | None = None) -> Any:
-    """Load a scenario file, or a shipped example by name (``miami``, ``eu-emissions``)."""
-    from detente.examples import example_path, list_examples
+def load_scenario(path: str, input_format: str | None = None) -> Scenario:
+    """Load a scenario file, a shipped example by name (``miami``, ``eu-emissions``), or
+    standard input (``-``)."""
     from detente.scenario.io import load
 
-    p = Path(path)
-    if not p.exists() and path in list_examples():
-        p = example_path(path)
-    return load(p, format=input_format)
+    p = input_path(path)
+    return load(STDIN if p is None else p, format=input_format)
 
 
 class TableFormat(str, Enum):
@@ -120,15 +217,26 @@ class ListFormat(str, Enum):
 
 DEFAULT_MODELS = ("compromise", "median", "nash", "smp", "eu")
 
+#: The scenario argument of forecast and validate.
+ScenarioFile = Annotated[
+    str,
+    typer.Argument(
+        help="Scenario file or folder, a shipped example name (miami, eu-emissions), "
+        "or - for standard input."
+    ),
+]
+#: The --input-format option of every command that reads a scenario.
+InputFormat = Annotated[
+    str | None,
+    typer.Option("--input-format", help="Force the input format (see `detente convert --help`)."),
+]
+
+_FORECAST_OOM = "a smaller problem (fewer actors or issues) or fewer models (-m compromise)"
+
 
 @app.command()
 def forecast(
-    file: Annotated[
-        str,
-        typer.Argument(
-            help="Scenario file or folder, or a shipped example name (miami, eu-emissions)."
-        ),
-    ],
+    file: ScenarioFile,
     model: Annotated[
         list[str] | None,
         typer.Option(
@@ -146,12 +254,7 @@ def forecast(
     seed: Annotated[
         int | None, typer.Option("--seed", min=0, help="Seed for stochastic models.")
     ] = None,
-    input_format: Annotated[
-        str | None,
-        typer.Option(
-            "--input-format", help="Force the input format (see `detente convert --help`)."
-        ),
-    ] = None,
+    input_format: InputFormat = None,
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="Write to this file instead of the terminal."),
@@ -162,12 +265,24 @@ def forecast(
             "--plot", help="Also draw each issue's forecasts and rounds to this PNG/SVG file."
         ),
     ] = None,
+    plot_issues: Annotated[
+        str | None,
+        typer.Option(
+            "--plot-issues",
+            help="Issues the --plot figure shows: comma-separated ids. Default: the first ones.",
+        ),
+    ] = None,
 ) -> None:
     """Forecast every issue of a scenario with one or more models.
 
     CSV output has the columns model,issue,forecast (and model,round,actor,issue,position
     for --history), with issue and actor ids as in the file. Forecasts are in each issue's
-    own units.
+    own units, written in full precision.
+
+    Steps: refuse bad outputs; load the scenario; check the models and the file's
+    model_params; estimate each model's memory and time (refuse what does not fit, say how
+    long a long run will take); run the models (progress on stderr past a second); write
+    the forecasts; draw the figure.
 
     Examples:
 
@@ -176,204 +291,136 @@ def forecast(
       detente forecast ../shared/data/deu3/deu3-dev.tsv -m compromise --format csv
 
       detente forecast talks.yaml -m smp --history --format csv -o history.csv
+
+      cat talks.yaml | detente forecast - -m compromise
     """
+    # refused before any work (reading, running the models, which may be slow)
+    check_output(output, "--output", inputs=[file])
+    check_output(plot, "--plot", figure=True, inputs=[file])
+    if plot_issues is not None and plot is None:
+        fail("--plot-issues: needs --plot (the figure it chooses issues for)")
+    with errors(oom_hint=_FORECAST_OOM):
+        names = _model_names(model)
+        scenario = load_scenario(file, input_format)
+        params = _checked_params(scenario, file)
+        arrays = scenario.to_arrays()
+        chosen = _plot_selection(plot_issues, scenario)
+        _check_cost(names, arrays, params, file)
+        results = _run_models(names, arrays, seed)
+    with errors():
+        from detente.cli._forecast_output import emit_forecasts
+
+        emit_forecasts(scenario, arrays, results, fmt.value, history, output)
+    if plot is not None:
+        with errors():
+            _draw_forecasts(results, scenario, plot, chosen)
+
+
+def _model_names(model: list[str] | None) -> list[str]:
+    """The models to run: as named (a model named twice runs once, where first named), or
+    the default core models; an unknown name raises ``KeyError`` with the known ones."""
+    from detente.models import get_model, list_models
+
+    registered = {m.name for m in list_models()}
+    names = list(dict.fromkeys(model)) if model else [m for m in DEFAULT_MODELS if m in registered]
+    for n in names:
+        get_model(n)
+    return names
+
+
+def _checked_params(scenario: Scenario, file: str) -> dict[str, dict[str, object]]:
+    """The scenario's ``model_params``, every model's options checked by the registry."""
+    from detente.cli._run import check_model_params
+
+    return check_model_params(scenario.model_params, path=display_path(file))
+
+
+def _check_cost(
+    names: list[str], arrays: ScenarioArrays, params: dict[str, dict[str, object]], file: str
+) -> None:
+    """Refuse a run too big for the memory; say how long a long one will take (stderr)."""
+    from detente.cli._run import announce, check_costs
+
+    seconds = check_costs(names, arrays, params, path=display_path(file))
+    line = announce(seconds, arrays.n_actors, arrays.n_issues, names)
+    if line is not None:
+        typer.echo(line, err=True)
+
+
+def _run_models(names: list[str], arrays: ScenarioArrays, seed: int | None) -> list[Forecast]:
+    """Each model's forecast, with progress drawn for long runs."""
     import numpy as np
 
-    from detente.models import get_model, list_models
-    from detente.scenario.errors import ScenarioError
+    from detente.cli.progress import reporting
 
-    with errors():
-        scenario = load_scenario(file, input_format)
-        arrays = scenario.to_arrays()
-        registered = {m.name for m in list_models()}
-        # a model named twice runs once (in the order first named)
-        names = (
-            list(dict.fromkeys(model)) if model else [m for m in DEFAULT_MODELS if m in registered]
-        )
-        for n in names:
-            get_model(n)
-        # refused before running the models (which may be slow)
-        check_output(output, "--output")
-        check_output(plot, "--plot", figure=True)
-        # One child stream per model: a model's draws do not depend on which others ran.
-        seeds = np.random.SeedSequence(seed).spawn(len(names))
-        results = []
-        for n, s in zip(names, seeds, strict=True):
-            try:
-                results.append(_run_one(n, arrays, s))
-            except ScenarioError:
-                raise
-            except ValueError as e:  # a bad model parameter in the file's model_params
-                msg = str(e)
-                fail(f"{file}: {msg if msg.startswith(n + ':') else f'model {n}: {msg}'}")
-    with errors():
-        _emit_forecasts(scenario, arrays, results, fmt, history, output)
-    if plot is not None:
-        from detente.report import plot_forecasts
-
-        with errors():
-            plot_forecasts(
-                results,
-                issue_names=[i.name for i in scenario.issues],
-                anchors=[[(a.value, a.label) for a in i.scale.anchors] for i in scenario.issues],
-                scales=[(i.scale.lo, i.scale.hi) for i in scenario.issues],
-                path=plot,
-            )
+    # One child stream per model: a model's draws do not depend on which others ran.
+    seeds = np.random.SeedSequence(seed).spawn(len(names))
+    with reporting():
+        return [_run_one(n, arrays, s) for n, s in zip(names, seeds, strict=True)]
 
 
-def _run_one(name: str, arrays: Any, rng: Any) -> Any:
+def _run_one(name: str, arrays: ScenarioArrays, rng: np.random.SeedSequence) -> Forecast:
     from detente.models import get_model
     from detente.models.registry import run_by_group
 
     info = get_model(name)
     # A table of separate negotiations (DEU proposals) runs group by group.
-    return run_by_group(name, arrays, rng=rng if info.stochastic else None)
+    result: Forecast = run_by_group(name, arrays, rng=rng if info.stochastic else None)
+    return result
 
 
-def _history_frame(res: Any, arrays: Any) -> Any:
-    import numpy as np
+def _figure_limit() -> int:
+    """How many issues the forecast figure draws at most."""
+    from detente.report.figures import MAX_ISSUES
 
-    from detente.models import Forecast
-
-    if res.history is None:
-        res = Forecast(
-            res.model,
-            res.issue_ids,
-            res.actor_ids,
-            res.forecast,
-            history=np.asarray(arrays.position)[None],
-        )
-    return res.history_df()
+    return MAX_ISSUES
 
 
-def _emit_forecasts(
-    scenario: Any,
-    arrays: Any,
-    results: list[Any],
-    fmt: TableFormat,
-    history: bool,
-    output: Path | None,
+def _plot_selection(plot_issues: str | None, scenario: Scenario) -> list[str] | None:
+    """The issue ids ``--plot-issues`` names, checked against the scenario; ``None`` when
+    not given (the figure shows the first issues)."""
+    if plot_issues is None:
+        return None
+    ids = [i.id for i in scenario.issues]
+    chosen = [x.strip() for x in plot_issues.split(",") if x.strip()]
+    limit = _figure_limit()
+    if not chosen:
+        fail(f"--plot-issues {plot_issues!r}: no issue id given; allowed: comma-separated ids")
+    unknown = [x for x in chosen if x not in ids]
+    if unknown:
+        shown = ", ".join(ids[:30]) + (", ..." if len(ids) > 30 else "")
+        fail(f"--plot-issues: unknown issue {unknown[0]!r}; allowed: {shown}")
+    twice = [x for n, x in enumerate(chosen) if x in chosen[:n]]
+    if twice:
+        fail(f"--plot-issues: issue {twice[0]!r} named twice; allowed: distinct issue ids")
+    if len(chosen) > limit:
+        fail(f"--plot-issues: {len(chosen)} issues; allowed: at most {limit} in one figure")
+    return chosen
+
+
+def _draw_forecasts(
+    results: list[Forecast], scenario: Scenario, plot: Path, chosen: list[str] | None
 ) -> None:
-    import pandas as pd
+    """The --plot figure; a note on stderr when it leaves issues out."""
+    from detente.report import plot_forecasts
 
-    fc = pd.concat([r.to_df() for r in results], ignore_index=True)
-    hist = (
-        pd.concat([_history_frame(r, arrays) for r in results], ignore_index=True)
-        if history
-        else None
-    )
-    if fmt is TableFormat.csv:
-        # One table per output so that the CSV parses: with --history, the rounds
-        # (model,round,actor,issue,position); without, the forecasts (model,issue,forecast).
-        table = hist if hist is not None else fc
-        _write(table.to_csv(index=False, float_format="%.6g"), output)
-        return
-    if fmt is TableFormat.json:
-        payload: dict[str, Any] = {
-            "scenario": scenario.name,
-            "as_of": None if scenario.as_of is None else scenario.as_of.isoformat(),
-            "forecasts": _records(fc),
-            "rounds": {r.model: r.n_rounds for r in results},
-        }
-        if hist is not None:
-            payload["history"] = _records(hist)
-        _write(json.dumps(payload, indent=2, allow_nan=False, default=_json_default) + "\n", output)
-        return
-    _print_table(scenario, results, hist, output)
-
-
-def _json_default(o: Any) -> Any:
-    import numpy as np
-
-    if isinstance(o, np.generic):
-        return o.item()
-    raise TypeError(type(o).__name__)
-
-
-def _records(df: Any) -> list[dict[str, Any]]:
-    import numpy as np
-
-    out = df.astype(object).where(df.notna(), None).to_dict(orient="records")
-    return [{k: (v.item() if isinstance(v, np.generic) else v) for k, v in r.items()} for r in out]
-
-
-def _write(text: str, output: Path | None) -> None:
-    if output is None:
-        sys.stdout.write(text)
-        return
-    from detente.scenario.io._common import atomic_write_text
-
-    atomic_write_text(output, text)
-
-
-def _nearest_anchor(issue: Any, value: float) -> str:
-    import math
-
-    if not issue.scale.anchors or value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    a = min(issue.scale.anchors, key=lambda a: abs(a.value - value))
-    label = a.label if len(a.label) <= 48 else a.label[:45] + "..."
-    return f"{a.value:g}: {label}"
-
-
-def _print_table(scenario: Any, results: list[Any], hist: Any, output: Path | None) -> None:
-    import math
-
-    import numpy as np
-    from rich.table import Table
-
-    many = len(scenario.issues) > 40
-    table = Table(
-        title=f"{scenario.name}" + (f" (as of {scenario.as_of})" if scenario.as_of else ""),
-        show_lines=False,
-    )
-    table.add_column("issue", overflow="fold")
-    if not many:
-        table.add_column("scale", overflow="fold")
-    for r in results:
-        table.add_column(
-            r.model + (f" ({r.n_rounds} rounds)" if r.history is not None else ""), justify="right"
+    n = len(scenario.issues)
+    limit = _figure_limit()
+    ids = [i.id for i in scenario.issues]
+    issues = None if chosen is None else [ids.index(x) for x in chosen]
+    if chosen is None and n > limit:
+        typer.echo(
+            f"note: the figure shows the first {limit} of {n} issues; choose with --plot-issues",
+            err=True,
         )
-    if not many:
-        table.add_column(f"nearest option to {results[0].model}", overflow="fold")
-    for j, issue in enumerate(scenario.issues):
-        cells = [issue.id]
-        if not many:
-            sc = issue.scale
-            unit = sc.unit if len(sc.unit) <= 12 else ""
-            cells.append(f"{sc.lo:g}–{sc.hi:g} {unit}".strip())
-        for r in results:
-            v = float(r.forecast[j])
-            cells.append("–" if math.isnan(v) else f"{v:.1f}")
-        if not many:
-            cells.append(_nearest_anchor(issue, float(results[0].forecast[j])))
-        table.add_row(*cells)
-    notes = []
-    for r in results:
-        feas = r.extra.get("feasible")
-        if feas is not None and not bool(np.all(feas)):
-            notes.append(
-                f"{r.model}: '–' = no outcome that every actor with weight prefers to its "
-                "reservation point or the status quo"
-            )
-    if notes:
-        table.caption = "\n".join(notes)
-    console = _console()
-    if output is not None:
-        import io
-
-        from rich.console import Console
-
-        buf = io.StringIO()
-        c = Console(file=buf, width=160)
-        c.print(table)
-        if hist is not None:
-            c.print(hist.to_string(index=False))
-        _write(buf.getvalue(), output)
-        return
-    console.print(table)
-    if hist is not None:
-        console.print(hist.to_string(index=False))
+    plot_forecasts(
+        results,
+        issue_names=[i.name for i in scenario.issues],
+        anchors=[[(a.value, a.label) for a in i.scale.anchors] for i in scenario.issues],
+        scales=[(i.scale.lo, i.scale.hi) for i in scenario.issues],
+        path=plot,
+        issues=issues,
+    )
 
 
 @app.command("models")
@@ -390,73 +437,71 @@ def models_cmd(
 
     from detente.models import list_models
 
-    rows = [
-        {
-            "model": m.name,
-            "title": m.title,
-            "stochastic": m.stochastic,
-            "dynamic": m.dynamic,
-            "citation": m.citation,
-        }
-        for m in list_models()
-    ]
+    infos = list_models()
     if fmt is ListFormat.csv:
+        rows = [
+            {
+                "model": m.name,
+                "title": m.title,
+                "stochastic": m.stochastic,
+                "dynamic": m.dynamic,
+                "citation": m.citation,
+            }
+            for m in infos
+        ]
         sys.stdout.write(pd.DataFrame(rows).to_csv(index=False))
         return
+    from rich.markup import escape
     from rich.table import Table
 
     t = Table(title="detente models")
     for c in ("model", "title", "kind", "citation"):
         t.add_column(c, overflow="fold")
-    for r in rows:
-        kind = ("stochastic" if r["stochastic"] else "deterministic") + (
-            ", dynamic" if r["dynamic"] else ", static"
+    for m in infos:
+        kind = ("stochastic" if m.stochastic else "deterministic") + (
+            ", dynamic" if m.dynamic else ", static"
         )
-        t.add_row(str(r["model"]), str(r["title"]), kind, str(r["citation"]))
-    _console().print(t)
+        t.add_row(escape(m.name), escape(m.title), kind, escape(m.citation))
+    console().print(t)
 
 
 @app.command()
 def validate(
-    file: Annotated[
-        str, typer.Argument(help="Scenario file or folder, or a shipped example name.")
-    ],
-    input_format: Annotated[
-        str | None, typer.Option("--input-format", help="Force the input format.")
-    ] = None,
+    file: ScenarioFile,
+    input_format: InputFormat = None,
 ) -> None:
     """Check a scenario file; print what it holds and how much of it is documented.
 
-    Exit code 0 when valid, 2 with a located message when not.
+    The file's model_params are checked by each model's rules (unknown models and options
+    are refused with the allowed ones). Exit code 0 when valid, 2 with a located message
+    when not.
     """
-    with errors():
-        s = load_scenario(file, input_format)
-        from detente.models.smp import check_file_params
+    from rich.markup import escape
 
-        try:
-            check_file_params(s.model_params)
-        except ValueError as e:
-            fail(f"{file}: {e}")
+    with errors(oom_hint="a smaller scenario file"):
+        s = load_scenario(file, input_format)
+        _checked_params(s, file)
     documented = sum(p.basis == "documented" for p in s.positions)
     judged = len(s.positions) - documented
     vetoes = [a.id for a in s.actors if a.veto]
-    _console().print(
-        f"[green]valid[/]: {s.name} — {len(s.actors)} actors, {len(s.issues)} issues, "
+    console().print(
+        f"[green]valid[/]: {escape(s.name)} — {len(s.actors)} actors, {len(s.issues)} issues, "
         f"{len(s.positions)} positions ({documented} documented, {judged} judgement), "
-        f"{len(s.sources)} sources; veto players: {', '.join(vetoes) or 'none'}",
+        f"{len(s.sources)} sources; veto players: {escape(', '.join(vetoes) or 'none')}",
         soft_wrap=True,
     )
 
 
 @app.command()
 def convert(
-    src: Annotated[str, typer.Argument(help="Input scenario (any readable format).")],
+    src: Annotated[
+        str,
+        typer.Argument(help="Input scenario (any readable format), or - for standard input."),
+    ],
     dst: Annotated[
         Path, typer.Argument(help="Output file (.yaml, .json, .csv) or folder (tidy CSV).")
     ],
-    input_format: Annotated[
-        str | None, typer.Option("--input-format", help="Force the input format.")
-    ] = None,
+    input_format: InputFormat = None,
     output_format: Annotated[
         str | None,
         typer.Option(
@@ -464,20 +509,37 @@ def convert(
             help="Force the output format: yaml, json, tidy-csv, ktab-csv, decide-csv.",
         ),
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Write even when the output is the input (rewrite it in place)."
+        ),
+    ] = False,
 ) -> None:
     """Convert a scenario between formats.
 
     Readable: yaml, json, tidy-csv, ktab-csv, ktab-xml, bdm-csv, decide-csv, deu.
     Writable: yaml, json, tidy-csv, ktab-csv, decide-csv.
 
+    An output that is the input (or a folder holding it) is refused unless --force. What
+    the output format cannot hold (e.g. vetoes in Decide's CSV) is said on stderr as a
+    warning line.
+
     Example: detente convert ../shared/data/ktab/dummyData_3Dim.csv dummy.yaml
     """
+    from rich.markup import escape
+
     from detente.scenario.io import save
 
-    with errors():
+    check_output(dst, "output", folder=True, inputs=[src], force=force)
+    with errors(oom_hint="a smaller scenario file"):
         s = load_scenario(src, input_format)
-        out = save(s, dst, format=output_format)
-    _console().print(f"wrote {out}")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            out = save(s, dst, format=output_format)
+    for w in caught:
+        warn(str(w.message))
+    console().print(f"wrote {escape(str(out))}", soft_wrap=True)
 
 
 # command modules (each adds its commands to `app` when imported)

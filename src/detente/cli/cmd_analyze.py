@@ -5,13 +5,28 @@ from __future__ import annotations
 import json
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from detente.cli.app import app, check_output, errors, fail
+from detente.cli.app import (
+    InputFormat,
+    app,
+    check_output,
+    errors,
+    fail,
+    input_path,
+    load_scenario,
+)
+
+if TYPE_CHECKING:
+    from detente.bargaining import BargainingAnalysis
+    from detente.scenario.arrays import ScenarioArrays
+    from detente.scenario.schema import Scenario
 
 __all__ = ["analyze"]
+
+_OOM = "a smaller problem (fewer actors or issues, a coarser --grid)"
 
 
 class _Fmt(str, Enum):
@@ -24,8 +39,9 @@ def analyze(
     file: Annotated[
         str,
         typer.Argument(
-            help="Scenario file, shipped example name (miami), or a folder holding a GENIUS "
-            "domain and its profiles."
+            help="Scenario file or folder (any format forecast reads), a shipped example name "
+            "(miami), a folder holding a GENIUS domain and its profiles, or - for standard "
+            "input."
         ),
     ],
     actors: Annotated[
@@ -64,10 +80,15 @@ def analyze(
     grid: Annotated[
         int, typer.Option("--grid", help="Grid points per continuous issue (scenarios).")
     ] = 21,
+    input_format: InputFormat = None,
 ) -> None:
     """Which packages every veto player prefers to walking away, the efficient frontier, the
     Nash / Kalai–Smorodinsky / egalitarian / utilitarian packages, the cheapest concessions
     when no zone of agreement exists, and logrolls.
+
+    Steps: check the options and the --plot path; read the scenario (every format forecast
+    reads) or the GENIUS folder; check --actors against it; analyse; print the report
+    (table or JSON, with the sources of the reservation points used); draw the figure.
 
     Examples:
 
@@ -77,9 +98,27 @@ def analyze(
 
       detente analyze miami --actors RUS,UKR --plot plane.png
     """
+    who = _check_options(loss, walkaway, objective, grid, actors)
+    # before the analysis runs: a bad --plot never fails after the report has been printed
+    check_output(plot, "--plot", figure=True, inputs=[file])
+    with errors(oom_hint=_OOM):
+        scenario, source = _read_source(file, input_format)
+        options = {"shape": loss, "grid": grid, "walkaway": walkaway, "objective": objective}
+        res = _run(scenario, source, who, options)
+    prov = _provenance(scenario, res.reservation_points) if scenario is not None else []
+    if fmt is _Fmt.json:
+        _print_json(res, prov)
+    else:
+        _print_report(res, prov)
+    if plot is not None:
+        _save_plot(res, plot, who)
+
+
+def _check_options(
+    loss: str, walkaway: str, objective: str, grid: int, actors: str | None
+) -> list[str] | None:
+    """Refuse unknown option values; the --actors ids (``None``: the default parties)."""
     from detente.bargaining import LOSS_SHAPES
-    from detente.bargaining import analyze as run_analysis
-    from detente.scenario.io.genius import GeniusFormatError
 
     if loss not in LOSS_SHAPES:
         fail(f"--loss {loss!r} unknown; allowed: {', '.join(LOSS_SHAPES)}")
@@ -89,82 +128,118 @@ def analyze(
         fail(f"--split {objective!r} unknown; allowed: balanced, sum")
     if grid < 2:
         fail(f"--grid {grid} too small; allowed: an integer >= 2")
-    # before the analysis runs: a bad --plot never fails after the report has been printed
-    check_output(plot, "--plot", figure=True)
-    who = [a.strip() for a in actors.split(",") if a.strip()] if actors is not None else None
-    if who == []:
+    if actors is None:
+        return None
+    who = [a.strip() for a in actors.split(",") if a.strip()]
+    if not who:
         fail(
             f"--actors {actors!r}: no actor id given; allowed: comma-separated actor ids, or 'all'"
         )
-    scenario = None
-    with errors():
-        try:
-            p = Path(file)
-            if p.is_dir() and not any(p.glob("*.yaml")) and not any(p.glob("*.yml")):
-                source: object = p
-            else:
-                from detente.cli.app import load_scenario
-
-                scenario = load_scenario(file)
-                source = scenario.to_arrays()
-                ids = source.actor_ids  # type: ignore[attr-defined]
-                if who and who != ["all"]:
-                    bad = [a for a in who if a not in ids]
-                    if bad:
-                        fail(
-                            f"--actors: unknown actor(s) {', '.join(bad)}; allowed: "
-                            f"{', '.join(ids)}"
-                        )
-            res = run_analysis(
-                source,
-                actors=who,
-                shape=loss,
-                grid=grid,
-                walkaway=walkaway,
-                objective=objective,
-            )
-        except GeniusFormatError as e:
-            fail(str(e))
-        except ValueError as e:
-            fail(str(e))
-    prov = _provenance(scenario, res.reservation_points) if scenario is not None else []
-    if fmt is _Fmt.json:
-        d = res.to_dict()
-        d["reservation_points"] = prov or d["reservation_points"]
-        typer.echo(json.dumps(d, indent=1, default=str))
-    else:
-        typer.echo(res.summary())
-        if prov:
-            typer.echo("reservation points used (actor, issue, value; sources; note):")
-            for r in prov:
-                src = ", ".join(r["sources"]) or "none"
-                typer.echo(
-                    f"  {r['actor']} {r['issue']} = {r['reservation']:g} "
-                    f"(position {r['position']:g}, salience {r['salience']:.2f}); "
-                    f"sources: {src}; position basis: {r['basis']}"
-                )
-                if r["note"]:
-                    typer.echo(f"      {r['note']}")
-    if plot is not None:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        fig, axes = plt.subplots(1, 2, figsize=(12, 5))
-        res.plot_plane(axes[0], actors=tuple(who[:2]) if who and len(who) >= 2 else None)
-        res.plot_concessions(axes[1])
-        fig.tight_layout()
-        try:
-            with errors():
-                fig.savefig(plot)
-        finally:
-            plt.close(fig)
+    twice = [a for n, a in enumerate(who) if a in who[:n]]
+    if twice:
+        fail(f"--actors {actors!r}: {twice[0]} is named twice; allowed: distinct actor ids")
+    return who
 
 
-def _provenance(scenario: object, points: list[dict]) -> list[dict]:
+def _genius_folder(file: str) -> Path | None:
+    """``file`` as a GENIUS domain folder: a folder that is no tidy-CSV scenario and holds no
+    YAML file; ``None`` for anything else (read as a scenario)."""
+    from detente.scenario.errors import ScenarioError
+    from detente.scenario.io import detect_format
+
+    p = input_path(file)
+    if p is None or not p.is_dir() or any(p.glob("*.yaml")) or any(p.glob("*.yml")):
+        return None
+    try:
+        detect_format(p)
+    except ScenarioError:
+        return p
+    return None
+
+
+def _read_source(
+    file: str, input_format: str | None
+) -> tuple[Scenario | None, Path | ScenarioArrays]:
+    """The scenario (through the loader ``forecast`` uses) and its arrays, or a GENIUS
+    folder's path (and no scenario)."""
+    genius = None if input_format is not None else _genius_folder(file)
+    if genius is not None:
+        return None, genius
+    scenario = load_scenario(file, input_format)
+    return scenario, scenario.to_arrays()
+
+
+def _run(
+    scenario: Scenario | None,
+    source: Path | ScenarioArrays,
+    who: list[str] | None,
+    options: dict[str, Any],
+) -> BargainingAnalysis:
+    """The analysis (progress on stderr past a second), after checking --actors against the
+    scenario's actors."""
+    from detente.bargaining import analyze as run_analysis
+    from detente.cli.progress import reporting
+
+    try:
+        if scenario is not None:
+            _check_actors(who, scenario.to_arrays())
+        with reporting():
+            return run_analysis(source, actors=who, **options)
+    except ValueError as e:  # a GENIUS format error, or parties the analysis refuses
+        fail(str(e))
+
+
+def _check_actors(who: list[str] | None, arrays: ScenarioArrays) -> None:
+    ids = arrays.actor_ids
+    if who and who != ["all"]:
+        bad = [a for a in who if a not in ids]
+        if bad:
+            fail(f"--actors: unknown actor(s) {', '.join(bad)}; allowed: {', '.join(ids)}")
+
+
+def _print_json(res: BargainingAnalysis, prov: list[dict[str, Any]]) -> None:
+    d = res.to_dict()
+    d["reservation_points"] = prov or d["reservation_points"]
+    typer.echo(json.dumps(d, indent=1, default=str))
+
+
+def _print_report(res: BargainingAnalysis, prov: list[dict[str, Any]]) -> None:
+    typer.echo(res.summary())
+    if not prov:
+        return
+    typer.echo("reservation points used (actor, issue, value; sources; note):")
+    for r in prov:
+        src = ", ".join(r["sources"]) or "none"
+        typer.echo(
+            f"  {r['actor']} {r['issue']} = {r['reservation']:g} "
+            f"(position {r['position']:g}, salience {r['salience']:.2f}); "
+            f"sources: {src}; position basis: {r['basis']}"
+        )
+        if r["note"]:
+            typer.echo(f"      {r['note']}")
+
+
+def _save_plot(res: BargainingAnalysis, plot: Path, who: list[str] | None) -> None:
+    """The utility plane of the first two parties and the concession bars."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(12, 5))
+    res.plot_plane(axes[0], actors=tuple(who[:2]) if who and len(who) >= 2 else None)
+    res.plot_concessions(axes[1])
+    fig.tight_layout()
+    try:
+        with errors():
+            fig.savefig(plot)
+    finally:
+        plt.close(fig)
+
+
+def _provenance(scenario: Scenario, points: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Attach each reservation point's ``sources``, ``basis`` and ``note`` from the scenario."""
-    pos = {(p.actor, p.issue): p for p in scenario.positions}  # type: ignore[attr-defined]
+    pos = {(p.actor, p.issue): p for p in scenario.positions}
     out = []
     for r in points:
         p = pos.get((r["actor"], r["issue"]))

@@ -8,13 +8,16 @@ writes blind forecasts.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
-from detente.cli.app import app, check_output, errors, fail
+from detente.cli.app import STDIN, app, check_output, display_path, errors, fail, input_path
 from detente.scenario.io._common import atomic_write_text
+
+if TYPE_CHECKING:
+    from detente.backtest import BacktestResult, DeuData
 
 __all__ = ["backtest_app"]
 
@@ -22,10 +25,11 @@ __all__ = ["backtest_app"]
 class _DefaultToRun(TyperGroup):
     """A group whose first argument, when it is not a subcommand, goes to ``run``."""
 
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # click.Context (vendored)
         if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
             args = ["run", *args]
-        return super().parse_args(ctx, args)  # type: ignore[no-any-return]
+        parsed: list[str] = super().parse_args(ctx, args)
+        return parsed
 
 
 backtest_app = typer.Typer(
@@ -55,10 +59,23 @@ def _check_capability(capability: str) -> None:
         )
 
 
+_OOM = "fewer models (-m compromise) or fewer bootstrap draws (--boot)"
+
+
+def _check_input(file: str) -> None:
+    """A missing DEU table is named before anything runs (``-`` is standard input)."""
+    p = input_path(file)
+    if p is not None and not p.exists():
+        fail(f"{file}: no such file")
+
+
 @backtest_app.command("run")
 def run_cmd(
     file: Annotated[
-        Path, typer.Argument(help="A DEU III table with outcomes (e.g. deu3-dev.tsv).")
+        str,
+        typer.Argument(
+            help="A DEU III table with outcomes (e.g. deu3-dev.tsv), or - for standard input."
+        ),
     ],
     model: Annotated[
         list[str] | None,
@@ -91,23 +108,30 @@ def run_cmd(
     Each with a 95% bootstrap interval resampling proposals, paired against the compromise
     model, overall and by procedure (COD/CNS) and Council rule (QMV/Unan). Fitted models are
     scored by out-of-fold forecasts of cross-validation grouped by proposal.
+
+    Steps: check the options and outputs; read the table; estimate the models' memory and
+    time (refuse what does not fit, say how long a long run will take); run and score them
+    (progress on stderr past a second); print the summary; write the CSV and the plot.
     """
     from detente.backtest import run_backtest
+    from detente.cli.progress import reporting
 
     _check_capability(capability)
-    check_output(csv, "--csv")
-    check_output(plot, "--plot", figure=True)
+    check_output(csv, "--csv", inputs=[file])
+    check_output(plot, "--plot", figure=True, inputs=[file])
     if boot < 10:
         fail(f"--boot {boot} is too small; use at least 10 (2000 recommended)")
     if folds < 2:
         fail(f"--folds {folds} is too small; use at least 2")
-    with errors():
-        if not file.exists():
-            fail(f"{file}: no such file")
+    _check_input(file)
+    with errors(oom_hint=_OOM):
         try:
-            res = run_backtest(
-                file, model, capability=capability, n_boot=boot, seed=seed, n_folds=folds
-            )
+            data = _load_table(file)
+            _check_cost(data, model, folds, file)
+            with reporting():
+                res = run_backtest(
+                    data, model, capability=capability, n_boot=boot, seed=seed, n_folds=folds
+                )
         except ValueError as e:
             fail(str(e))
         typer.echo(res.summary())
@@ -115,27 +139,64 @@ def run_cmd(
             atomic_write_text(csv, res.to_df().to_csv(index=False))
             typer.echo(f"wrote {csv}")
         if plot is not None:
-            import matplotlib
-
-            matplotlib.use("Agg")
-            import matplotlib.pyplot as plt
-
-            fig: Any = res.plot().figure  # a top-level Figure: plot() made it
-            fig.tight_layout()
-            try:
-                fig.savefig(plot, dpi=120)
-            finally:
-                plt.close(fig)
+            _save_plot(res, plot)
             typer.echo(f"wrote {plot}")
+
+
+def _load_table(file: str) -> DeuData:
+    """The scored issues of a DEU table (``-``: standard input)."""
+    from detente.backtest.datasets import load_deu
+
+    return load_deu(_read_path(file))
+
+
+def _check_cost(data: DeuData, model: list[str] | None, folds: int, file: str) -> None:
+    """Refuse a model run too big for the memory; say how long a long backtest will take.
+
+    A fitted model runs once per fold and once on all the data.
+    """
+    from detente.backtest.runner import default_models
+    from detente.cli._run import announce, model_cost
+    from detente.models import get_model
+    from detente.resources import check
+
+    names = list(dict.fromkeys(["compromise", *(model or default_models())]))
+    seconds = 0.0
+    for n in names:
+        cost = check(model_cost(n, data.arrays, {}), path=display_path(file))
+        seconds += cost.seconds * ((folds + 1) if get_model(n).fittable else 1)
+    line = announce(seconds, data.arrays.n_actors, data.arrays.n_issues, names, verb="scoring")
+    if line is not None:
+        typer.echo(line, err=True)
+
+
+def _save_plot(res: BacktestResult, plot: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig: Any = res.plot().figure  # a top-level Figure: plot() made it
+    fig.tight_layout()
+    try:
+        fig.savefig(plot, dpi=120)
+    finally:
+        plt.close(fig)
 
 
 @backtest_app.command("predict")
 def predict_cmd(
     holdout: Annotated[
-        Path, typer.Argument(help="A DEU table without outcomes (deu3-holdout-inputs.tsv).")
+        str,
+        typer.Argument(
+            help="A DEU table without outcomes (deu3-holdout-inputs.tsv), or - for standard input."
+        ),
     ],
     train: Annotated[
-        Path, typer.Option("--train", help="The DEU table with outcomes to fit on (dev only).")
+        str,
+        typer.Option(
+            "--train", help="The DEU table with outcomes to fit on (dev only), or - for stdin."
+        ),
     ],
     model: Annotated[
         str, typer.Option("--model", "-m", help="The model to forecast with.")
@@ -150,16 +211,24 @@ def predict_cmd(
     """Blind forecasts for every held-out issue with at least three valid positions.
 
     Fitted models are fitted on --train only; the held-out file's outcomes are not used (and
-    in deu3-holdout-inputs.tsv there are none).
+    in deu3-holdout-inputs.tsv there are none). Predictions are written in full precision.
     """
     from detente.backtest import predict_file
+    from detente.cli.progress import reporting
 
     _check_capability(capability)
-    check_output(output, "--output")
-    with errors():
-        for p in (train, holdout):
-            if not p.exists():
-                fail(f"{p}: no such file")
-        df = predict_file(train, holdout, model, capability=capability)
-        atomic_write_text(output, df.to_csv(index=False, float_format="%.4f"))
+    check_output(output, "--output", inputs=[train, holdout])
+    if train == STDIN and holdout == STDIN:
+        fail("--train - and HOLDOUT -: standard input can be read once; allowed: one of them")
+    for p in (train, holdout):
+        _check_input(p)
+    with errors(oom_hint=_OOM), reporting():
+        df = predict_file(_read_path(train), _read_path(holdout), model, capability=capability)
+        atomic_write_text(output, df.to_csv(index=False))
     typer.echo(f"wrote {output}: {len(df)} issues, model {model}")
+
+
+def _read_path(file: str) -> str | Path:
+    """What the DEU reader is given: a file's path, or ``-`` for standard input."""
+    p = input_path(file)
+    return STDIN if p is None else p
