@@ -179,7 +179,7 @@ def _two_actor_file(tmp_path: Path, params: str) -> Path:
     ("params", "shown"),
     [
         ("{smp: {VotingRule: Bogus}}", "VotingRule = 'Bogus'; allowed: Binary"),
-        ("{seed: -5}", "model smp: expected non-negative integer"),
+        ("{seed: -5}", "model_params.seed = -5; allowed: an integer >= 0"),
     ],
 )
 def test_bad_model_params_in_the_file_are_a_clean_error(tmp_path: Path, params, shown) -> None:

@@ -13,6 +13,7 @@ import detente.models._builtin  # noqa: F401  (built-in models register in their
 from detente.models import expected_utility as eu
 from detente.models.registry import get_model, run_model
 from detente.scenario.arrays import ScenarioArrays
+from detente.scenario.errors import ModelParamError
 
 # The EC car-emission case (BDM 1994, p. 77–78), typed in from the published table.
 EMISSIONS = {
@@ -349,7 +350,7 @@ def test_history_units_and_table() -> None:
         ({"risk": "bogus"}, ValueError),
         ({"q": 2}, ValueError),
         ({"damping": 0}, ValueError),
-        ({"colour": 1}, TypeError),
+        ({"colour": 1}, ModelParamError),
     ],
 )
 def test_bad_options(opts: dict[str, object], err: type) -> None:

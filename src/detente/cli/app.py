@@ -201,8 +201,8 @@ def forecast(
         for n, s in zip(names, seeds, strict=True):
             try:
                 results.append(_run_one(n, arrays, s))
-            except ScenarioError:
-                raise
+            except ScenarioError as e:  # e.g. a bad option in the file's model_params
+                raise e.located(file) from None
             except ValueError as e:  # a bad model parameter in the file's model_params
                 msg = str(e)
                 fail(f"{file}: {msg if msg.startswith(n + ':') else f'model {n}: {msg}'}")

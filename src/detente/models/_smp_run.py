@@ -7,18 +7,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from detente.models import _smp_core as C
+from detente.scenario.ktab_params import KTAB_DEFAULTS
 
-DEFAULTS: dict[str, str] = {
-    "VictoryProbModel": "Linear",
-    "PCEModel": "Conditional",
-    "StateTransitions": "Deterministic",
-    "VotingRule": "Proportional",
-    "BigRAdjust": "OneThird",
-    "BigRRange": "Mid",
-    "ThirdPartyCommit": "SemiCommit",
-    "InterVecBrgn": "S2P2",
-    "BargnModel": "InitOnlyInterp",
-}
+#: KTAB's defaults of the nine parameters (the one table: :mod:`detente.scenario.ktab_params`).
+DEFAULTS: dict[str, str] = dict(KTAB_DEFAULTS)
 #: Below this many actors a turn is a few hundred numpy calls on tiny arrays: per-call
 #: overhead, not arithmetic, is the cost, so work that only saves arithmetic is skipped.
 SMALL_N = 64

@@ -47,16 +47,19 @@ A test checks this table against :data:`DEFAULTS` and the allowed values.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from detente.models import _params
 from detente.models.median import weighted_median
 from detente.models.registry import register
 from detente.models.result import Forecast
 from detente.scenario.arrays import ScenarioArrays
+from detente.scenario.errors import ModelParamError
+from detente.typing import RNG
 
 __all__ = [
     "DAMPED_DEFAULTS",
@@ -106,26 +109,42 @@ _TYPE_NAMES = ("none", "conflict", "compromise", "compel")
 
 
 # --------------------------------------------------------------------------- options
-def _check_options(opts: dict[str, Any]) -> dict[str, Any]:
-    unknown = set(opts) - set(DEFAULTS)
-    if unknown:
-        raise TypeError(
-            f"unknown option(s) {sorted(unknown)} for the expected-utility model; "
-            f"allowed: {sorted(DEFAULTS)}"
-        )
-    for key, allowed in _CHOICES.items():
-        if opts[key] not in allowed:
-            raise ValueError(f"option {key}={opts[key]!r} is not one of {allowed}")
-    for key in ("q", "t"):
-        if not 0.0 <= float(opts[key]) <= 1.0:
-            raise ValueError(f"option {key}={opts[key]!r} must lie in [0, 1]")
-    if not 0.0 < float(opts["damping"]) <= 1.0:
-        raise ValueError(f"option damping={opts['damping']!r} must lie in (0, 1]")
-    if not float(opts["tol"]) >= 0.0:
-        raise ValueError(f"option tol={opts['tol']!r} must be >= 0")
-    if int(opts["rounds"]) < 0:
-        raise ValueError(f"option rounds={opts['rounds']!r} must be >= 0")
-    return opts
+def _check_options(opts: Mapping[str, Any], model: str = "eu") -> dict[str, Any]:
+    """``opts`` checked: known keys, the named readings' allowed values, ``q``, ``t`` in
+    [0, 1], ``damping`` in (0, 1], ``tol`` >= 0, ``rounds`` a whole number >= 0.
+
+    Raises
+    ------
+    ModelParamError
+        ``field="eu.<option>"``, the value and what is allowed.
+    """
+    for key, val in opts.items():
+        if key not in DEFAULTS:
+            raise ModelParamError(
+                f"model {model!r} has no option {key!r}",
+                field=f"{model}.{key}",
+                value=val,
+                allowed=", ".join(DEFAULTS),
+            )
+        if key in _CHOICES:
+            _params.choice(model, key, val, _CHOICES[key])
+        elif key in ("q", "t"):
+            _params.number(model, key, val, lo=0.0, hi=1.0)
+        elif key == "damping":
+            _params.number(model, key, val, lo=0.0, hi=1.0, lo_open=True)
+        elif key == "tol":
+            _params.number(model, key, val, lo=0.0)
+        elif key == "rounds":
+            _params.integer(model, key, val, lo=0)
+    return dict(opts)
+
+
+def _check_eu(opts: Mapping[str, Any]) -> dict[str, Any]:
+    return _check_options(opts, "eu")
+
+
+def _check_damped(opts: Mapping[str, Any]) -> dict[str, Any]:
+    return _check_options(opts, "eu-damped")
 
 
 # --------------------------------------------------------------------------- kernels
@@ -736,8 +755,9 @@ def _run(name: str, arrays: ScenarioArrays, opts: dict[str, Any]) -> Forecast:
     citation=_CITATION,
     dynamic=True,
     params=dict(DEFAULTS),
+    check_params=_check_eu,
 )
-def run(arrays: ScenarioArrays, *, rng: Any = None, **options: Any) -> Forecast:
+def run(arrays: ScenarioArrays, *, rng: RNG = None, **options: Any) -> Forecast:
     """Forecast each issue with Bueno de Mesquita's expected-utility ("challenge") model.
 
     Steps
@@ -807,8 +827,9 @@ def run(arrays: ScenarioArrays, *, rng: Any = None, **options: Any) -> Forecast:
     citation=_CITATION + " Damping: detente (see docs/explanation/expected-utility.md).",
     dynamic=True,
     params=dict(DAMPED_DEFAULTS),
+    check_params=_check_damped,
 )
-def run_damped(arrays: ScenarioArrays, *, rng: Any = None, **options: Any) -> Forecast:
+def run_damped(arrays: ScenarioArrays, *, rng: RNG = None, **options: Any) -> Forecast:
     """The expected-utility model with damped moves, so that actors do not stampede.
 
     Steps

@@ -11,18 +11,24 @@ position probability to its 4 printed decimals.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
+from detente.models import _params
 from detente.models import _smp_core as _core
 from detente.models._smp_run import DEFAULTS, run_smp
 from detente.models.registry import register
 from detente.models.result import Forecast
 from detente.scenario.arrays import ScenarioArrays
+from detente.scenario.errors import ModelParamError
+from detente.scenario.ktab_params import KTAB_ALIASES, KTAB_PARAMETERS
+from detente.typing import RNG
 
 __all__ = [
     "PARAMETERS",
+    "RUN_OPTIONS",
     "check_file_params",
     "effective_power",
     "plot_positions",
@@ -30,58 +36,104 @@ __all__ = [
     "run",
 ]
 
-#: The nine SMP parameters: allowed values in KTAB's enum order (default first is not implied;
-#: see :data:`detente.models._smp_run.DEFAULTS`).
-PARAMETERS: dict[str, tuple[str, ...]] = {
-    "VictoryProbModel": ("Linear", "Square", "Quartic", "Octic", "Binary"),
-    "PCEModel": ("Conditional", "MarkovIncentive", "MarkovUniform"),
-    "StateTransitions": ("Deterministic", "Stochastic"),
-    "VotingRule": ("Binary", "PropBin", "Proportional", "PropCbc", "Cubic", "ASymProsp"),
-    "BigRAdjust": ("None", "OneThird", "Half", "TwoThirds", "Full"),
-    "BigRRange": ("Min", "Mid", "Max"),
-    "ThirdPartyCommit": ("NoCommit", "SemiCommit", "FullCommit"),
-    "InterVecBrgn": ("S1P1", "S2P2", "S2PMax"),
-    "BargnModel": ("InitOnlyInterp", "InitRcvrInterp", "PWCompInterp"),
-}
-_ALIASES = {"Prop": "Proportional"}
+#: The nine SMP parameters: allowed values in KTAB's enum order (the one table,
+#: :data:`detente.scenario.ktab_params.KTAB_PARAMETERS`; defaults in :data:`DEFAULTS`).
+PARAMETERS = KTAB_PARAMETERS
+
+#: The options of :func:`run` beyond KTAB's nine, and their defaults.
+RUN_OPTIONS: dict[str, Any] = {"max_turns": 100, "exhaustive": False}
 
 
-def _check_params(params: dict[str, Any]) -> dict[str, str]:
-    out = dict(DEFAULTS)
-    for key, val in params.items():
-        if key not in PARAMETERS:
-            raise ValueError(f"smp: unknown parameter {key!r}; allowed: {', '.join(PARAMETERS)}")
-        v = _ALIASES.get(str(val), str(val))
-        if v not in PARAMETERS[key]:
-            raise ValueError(f"smp: {key} = {val!r}; allowed: {', '.join(PARAMETERS[key])}")
-        out[key] = v
-    return out
-
-
-def check_file_params(model_params: dict[str, Any]) -> None:
-    """Refuse what :func:`run` would refuse in a scenario's ``model_params``.
-
-    Only the ``smp`` mapping (KTAB's nine parameters) and ``seed`` are read from files.
+def _check_params(params: Mapping[str, Any], model: str = "smp") -> dict[str, Any]:
+    """``params`` checked: KTAB's nine by their allowed values (``Prop`` read as
+    ``Proportional``), ``max_turns`` a whole number >= 0, ``exhaustive`` true or false.
 
     Raises
     ------
-    ValueError
-        ``"model_params.<field> = <value>; allowed: ..."`` for the first problem.
+    ModelParamError
+        ``field="smp.<name>"``, the value and the allowed ones.
     """
-    seed = model_params.get("seed")
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
-        raise ValueError(f"model_params.seed = {seed!r}; allowed: an integer >= 0")
-    params = model_params.get("smp")
-    if params is None:
-        return
-    if not isinstance(params, dict):
-        raise ValueError(
-            f"model_params.smp = {params!r}; allowed: a mapping of KTAB parameter names"
+    out = dict(params)
+    for key, val in params.items():
+        if key in KTAB_PARAMETERS:
+            out[key] = _params.choice(
+                model, key, KTAB_ALIASES.get(str(val), val), KTAB_PARAMETERS[key]
+            )
+        elif key == "max_turns":
+            _params.integer(model, key, val, lo=0)
+        elif key == "exhaustive":
+            _params.boolean(model, key, val)
+        else:
+            raise ModelParamError(
+                f"model {model!r} has no option {key!r}",
+                field=f"{model}.{key}",
+                value=val,
+                allowed=", ".join([*KTAB_PARAMETERS, *RUN_OPTIONS]),
+            )
+    return out
+
+
+def _ktab_params(params: Mapping[str, Any]) -> dict[str, str]:
+    """KTAB's nine parameters of one run: the defaults, then ``params`` (checked)."""
+    checked = _check_params(params)
+    return {**DEFAULTS, **checked}
+
+
+def check_file_params(model_params: dict[str, Any]) -> None:
+    """Refuse what the models would refuse in a scenario's ``model_params``.
+
+    A thin wrapper around the registry (each model's
+    :meth:`~detente.models.registry.ModelInfo.validate_params`), kept while the CLI still
+    calls it: the keys are registered model names, each with a mapping of its options, and
+    ``seed`` (a whole number >= 0). Messages read ``model_params.<model>: <option> =
+    <value>; allowed: ...``.
+
+    Raises
+    ------
+    ModelParamError
+        For the first problem; ``field`` is ``<model>.<option>`` (``seed`` for the seed).
+    """
+    from detente.models.registry import get_model, list_models
+
+    for key, val in model_params.items():
+        if key == "seed":
+            _check_seed(val)
+            continue
+        try:
+            info = get_model(key)
+        except KeyError:
+            raise ModelParamError(
+                f"model_params: no model {key!r}",
+                field=str(key),
+                allowed="seed, or a model name: " + ", ".join(m.name for m in list_models()),
+            ) from None
+        try:
+            info.validate_params({} if val is None else val)
+        except ModelParamError as e:
+            raise _file_message(key, val, e) from None
+
+
+def _check_seed(seed: Any) -> int | None:
+    """A scenario file's ``model_params.seed``: ``None`` or a whole number >= 0."""
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ModelParamError(
+            f"model_params.seed = {seed!r}", field="seed", allowed="an integer >= 0"
         )
-    try:
-        _check_params(params)
-    except ValueError as e:
-        raise ValueError(f"model_params.{e}") from None
+    return int(seed)
+
+
+def _file_message(model: str, options: Any, e: ModelParamError) -> ModelParamError:
+    """``e`` (from the registry) reworded as ``model_params.<model>: <option> = <value>``."""
+    option = (e.field or "").partition(".")[2]
+    if not isinstance(options, Mapping):
+        what = f"= {options!r}"
+    elif option in options and "no option" not in e.message:
+        what = f"{option} = {options[option]!r}"
+    else:
+        what = f"unknown parameter {option!r}"
+    return ModelParamError(what, path=e.path, field=f"model_params.{model}", allowed=e.allowed)
 
 
 def _file_params(meta: dict[str, Any]) -> tuple[dict[str, Any], int | None]:
@@ -100,9 +152,7 @@ def _file_params(meta: dict[str, Any]) -> tuple[dict[str, Any], int | None]:
         params = meta.get("ktab_parameters")
     if seed is None:
         seed = meta.get("seed")
-    return (dict(params) if isinstance(params, dict) else {}), (
-        int(seed) if isinstance(seed, (int, np.integer)) else None
-    )
+    return (dict(params) if isinstance(params, dict) else {}), _check_seed(seed)
 
 
 def effective_power(capability: Any, salience: Any) -> Any:
@@ -118,15 +168,17 @@ def effective_power(capability: Any, salience: Any) -> Any:
         "Analysis (KTAB): 'An Introduction to KTAB' and 'Multidimensional Bargaining using KTAB', "
         "KAPSARC discussion papers; KTAB source (MIT) examples/smp."
     ),
-    stochastic=False,
+    stochastic=True,
+    draws_when="StateTransitions is Stochastic",
     dynamic=True,
     supports=("multi_issue",),
-    params={**DEFAULTS, "max_turns": 100},
+    params={**DEFAULTS, **RUN_OPTIONS},
+    check_params=_check_params,
 )
 def run(
     arrays: ScenarioArrays,
     *,
-    rng: Any = None,
+    rng: RNG = None,
     max_turns: int = 100,
     exhaustive: bool = False,
     **params: Any,
@@ -200,8 +252,13 @@ def run(
     and *Multidimensional Bargaining using KTAB*, KAPSARC discussion papers; KTAB (MIT),
     ``examples/smp``; reference logs ``examples/smp/doc/20170530_ref-*.txt``.
     """
+    _check_params({"max_turns": max_turns, "exhaustive": exhaustive})
     file_params, file_seed = _file_params(arrays.meta)
-    p = _check_params({**file_params, **params})
+    try:
+        _check_params(file_params)
+    except ModelParamError as e:  # said as the file says it: model_params.smp
+        raise _file_message("smp", file_params, e) from None
+    p = _ktab_params({**file_params, **params})
     gen = np.random.default_rng(file_seed if rng is None else rng)
     n = len(arrays.actor_ids)
     keep = np.asarray(arrays.present, bool).any(axis=1)  # absent from every issue: no part
@@ -249,6 +306,7 @@ def run(
     for alt in (p_last[:, None] * present, present.astype(float)):  # two fallbacks, not actors
         w = np.where(w.sum(axis=0) > 0, w, alt)
     fc = sub.from_unit((w * last).sum(axis=0) / np.maximum(w.sum(axis=0), 1e-300))
+    fc = np.where(present.any(axis=0), fc, np.nan)  # no actor takes part: no forecast
     kidx = np.flatnonzero(keep)
 
     def _expand(rows: list[np.ndarray]) -> np.ndarray:
