@@ -34,9 +34,7 @@ def test_params_list_every_keyword_the_run_function_takes(name: str) -> None:
     info = get_model(name)
     sig = inspect.signature(info.run)
     explicit = {
-        p.name
-        for p in sig.parameters.values()
-        if p.kind is p.KEYWORD_ONLY and p.name != "rng"
+        p.name for p in sig.parameters.values() if p.kind is p.KEYWORD_ONLY and p.name != "rng"
     }
     assert explicit <= set(info.params), "every keyword of run() is a declared option"
 
@@ -52,9 +50,7 @@ def test_unknown_option_is_refused_with_the_allowed_ones(name: str) -> None:
         run_model(name, _arrays(), shapee=1)
 
 
-@pytest.mark.parametrize(
-    ("name", "key"), [(m.name, k) for m in list_models() for k in m.params]
-)
+@pytest.mark.parametrize(("name", "key"), [(m.name, k) for m in list_models() for k in m.params])
 def test_a_value_of_the_wrong_kind_is_one_exception_type(name: str, key: str) -> None:
     """Every option of every model refuses a value no option takes, as ModelParamError."""
     with pytest.raises(ModelParamError) as e:
