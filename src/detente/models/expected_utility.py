@@ -654,6 +654,73 @@ def perceptions(
     }
 
 
+#: Peak elements of one (n, n, n, issues) array a round may hold (2**24 doubles: 128 MB);
+#: beyond it the round runs on chunks of issues (see :func:`_issue_chunks`).
+CHUNK_ELEMENTS = 1 << 24
+
+
+def _issue_chunks(n: int, k: int, budget: int | None = None) -> list[tuple[slice, slice]]:
+    """The chunks of issues one round runs on: ``(computed, kept)`` slices into the issues.
+
+    All issues at once while ``n**3 k`` fits ``budget`` (every scenario of normal size);
+    otherwise as many issues as fit, at least two at a time: numpy sums an axis in another
+    order when the issue axis has length 1, so a lone last issue is computed together with
+    the one before it and only its own column kept. Issues do not interact, so the numbers
+    are those of the whole round.
+    """
+    budget = CHUNK_ELEMENTS if budget is None else budget
+    per = max(1, n**3)
+    if k <= 2 or per * k <= budget:
+        return [(slice(0, k), slice(0, k))]
+    size = max(2, budget // per)
+    out = []
+    for lo in range(0, k, size):
+        hi = min(k, lo + size)
+        if hi - lo == 1:  # the lone last issue: computed with its neighbour
+            out.append((slice(lo - 1, hi), slice(1, 2)))
+        else:
+            out.append((slice(lo, hi), slice(0, hi - lo)))
+    return out
+
+
+def _round(
+    u: FloatArray,
+    w: FloatArray,
+    s: FloatArray,
+    present: NDArray[np.bool_],
+    opts: dict[str, Any],
+    budget: int | None = None,
+) -> tuple[FloatArray, FloatArray, FloatArray, NDArray[np.int_], NDArray[np.int_]]:
+    """One round on every issue, chunk by chunk (:func:`_issue_chunks`); progress per chunk.
+
+    Returns the median, the risk exponents, the new positions, who each actor accepted an
+    offer from (-1: none) and that offer's type.
+    """
+    from detente.progress import task
+
+    n, k = u.shape
+    mu, r, new = np.empty(k), np.empty((n, k)), np.empty((n, k))
+    sender, acc_kind = np.empty((n, k), dtype=np.int64), np.empty((n, k), dtype=np.int64)
+    chunks = _issue_chunks(n, k, budget)
+    with task("eu: issues of the round", total=len(chunks)) as advance:
+        for calc, keep in chunks:
+            cu, cp = u[:, calc], present[:, calc]
+            st = _round_state(cu, w[:, calc], s[:, calc], cp, opts)
+            kind, target = _offers(cu, st, cp, opts)
+            c_new, c_sender = _select(cu, kind, target, st["u_c"], opts)
+            c_kind = np.where(
+                c_sender >= 0,
+                np.take_along_axis(kind, np.maximum(c_sender, 0)[None], axis=0)[0],
+                NONE,
+            )
+            dst = slice(calc.start + keep.start, calc.start + keep.stop)
+            mu[dst], r[:, dst], new[:, dst] = st["mu"][keep], st["r"][:, keep], c_new[:, keep]
+            sender[:, dst] = np.where(c_sender >= 0, c_sender % n, -1)[:, keep]
+            acc_kind[:, dst] = c_kind[:, keep]
+            advance()
+    return mu, r, new, sender, acc_kind
+
+
 def simulate(arrays: ScenarioArrays, **options: Any) -> dict[str, Any]:
     """Run the model's rounds; return the history and per-round diagnostics (issue units).
 
@@ -673,17 +740,9 @@ def simulate(arrays: ScenarioArrays, **options: Any) -> dict[str, Any]:
     for t in range(rounds):
         if not active.any():
             break
-        st = _round_state(u, w, s, present, opts)
-        kind, target = _offers(u, st, present, opts)
-        new, sender = _select(u, kind, target, st["u_c"], opts)
-        acc_kind = np.where(
-            sender >= 0,
-            np.take_along_axis(kind, np.maximum(sender, 0)[None], axis=0)[0],
-            NONE,
-        )
-        sender = np.where(sender >= 0, sender % u.shape[-2], -1)
-        meds.append(st["mu"])
-        risks.append(st["r"])
+        mu, r, new, sender, acc_kind = _round(u, w, s, present, opts)
+        meds.append(mu)
+        risks.append(r)
         senders.append(np.where(active, sender, -1))
         kinds.append(np.where(active, acc_kind, NONE))
         u_old = u
@@ -692,7 +751,7 @@ def simulate(arrays: ScenarioArrays, **options: Any) -> dict[str, Any]:
         # stopping rule: an issue stops once no actor (or, with stop="median", the median
         # voter position; BDM's rule) moves by tol of the range or more
         if opts["stop"] == "median":
-            shift = np.abs(_median(u, w, present) - st["mu"])
+            shift = np.abs(_median(u, w, present) - mu)
         else:
             shift = np.where(present, np.abs(u - u_old), 0.0).max(axis=-2)
         done = active & (shift < tol)
