@@ -66,3 +66,26 @@ def test_a_backtest_that_cannot_fit_in_memory_is_refused_before_running(
     with pytest.raises(TooCostlyError) as e:
         run_backtest(f, ["eu"], n_boot=10)
     assert e.value.path == str(f) and "-m" in (e.value.allowed or "")
+
+
+def test_the_backtest_reports_each_model_and_each_fold(shared_data: Path, tmp_path: Path) -> None:
+    from detente.progress import use_reporter
+
+    events: list[tuple[str, object]] = []
+
+    class Rec:
+        def start(self, description: str, total: float | None) -> object:
+            events.append(("start", description))
+            return description
+
+        def advance(self, handle: object, amount: float) -> None:
+            events.append(("advance", handle))
+
+        def finish(self, handle: object) -> None:
+            events.append(("finish", handle))
+
+    f = _table(shared_data, tmp_path, gdp=True, rows=40)
+    with use_reporter(Rec()):
+        run_backtest(f, ["fitted-lite"], n_boot=10, n_folds=3)
+    assert events.count(("advance", "backtest: models")) == 2
+    assert events.count(("advance", "fitted: cross-validation folds")) == 3

@@ -74,7 +74,7 @@ def subset_mask(proc: Any, vote: Any, subset: str) -> np.ndarray:
     if subset == "all":
         return np.ones(len(proc), dtype=bool)
     key = subset.upper()
-    return (proc == key) | (np.asarray(vote, dtype=object) == key)  # type: ignore[no-any-return]
+    return (proc == key) | (np.asarray(vote, dtype=object) == key)
 
 
 def predict_deu(

@@ -86,7 +86,7 @@ def distance(ideal: np.ndarray, pos: np.ndarray, sal: np.ndarray) -> np.ndarray:
         with np.errstate(invalid="ignore", divide="ignore"):
             out = np.where(den[:, None] > 0, num / np.where(den > 0, den, 1.0)[:, None], 0.0)
     np.minimum(out, 1.0, out=out)  # out >= 0 (squares over a positive sum): clip to [0, 1]
-    return np.sqrt(out, out=out)  # type: ignore[no-any-return]
+    return np.sqrt(out, out=out)
 
 
 def util(d: Any, r: Any) -> Any:
@@ -140,9 +140,9 @@ def _cityblock(x: np.ndarray) -> np.ndarray:
         # small: pdist + squareform cost more in wrappers than cdist's one call, which
         # computes both triangles with pdist's kernel (each pair's |x_a - x_b| added in
         # column order, the same for (b, a)): the same numbers, twice the arithmetic
-        return cdist(x, x, "cityblock")  # type: ignore[no-any-return]
+        return cdist(x, x, "cityblock")
     if m * m * x.shape[1] < 4_000_000 or _n_threads() < 2:
-        return squareform(pdist(x, "cityblock"))  # type: ignore[no-any-return]
+        return squareform(pdist(x, "cityblock"))
     from concurrent.futures import ThreadPoolExecutor
 
     h = m // 2
@@ -179,7 +179,7 @@ def coalitions(
         x = np.ascontiguousarray((u * w[:, None]).T)  # (m, k)
         l1 = _cityblock(x)
         tot = x.sum(axis=1)
-        return MIN_CLTN + np.maximum(0.5 * ((tot[:, None] - tot[None, :]) + l1), 0.0)  # type: ignore[no-any-return]
+        return MIN_CLTN + np.maximum(0.5 * ((tot[:, None] - tot[None, :]) + l1), 0.0)
     ut = np.swapaxes(u, -1, -2)  # (..., a, k)
     if u.ndim == 2:
         m, k = ut.shape
@@ -191,7 +191,7 @@ def coalitions(
             out[a0:a1] = MIN_CLTN + np.maximum(v, 0.0).sum(axis=-1)
         return out
     v = vote(rule, w[..., None, None, :], ut[..., :, None, :], ut[..., None, :, :])
-    return MIN_CLTN + np.maximum(v, 0.0).sum(axis=-1)  # type: ignore[no-any-return]
+    return MIN_CLTN + np.maximum(v, 0.0).sum(axis=-1)
 
 
 def pce(
@@ -239,7 +239,7 @@ def pce(
         s = np.log(np.maximum(v, 1e-300)).sum(axis=-1)
         s = s - s.max(axis=-1, keepdims=True)
         p = np.exp(s)
-        return p / p.sum(axis=-1, keepdims=True)  # type: ignore[no-any-return]
+        return p / p.sum(axis=-1, keepdims=True)
     if valid is None:
         valid = np.ones((*u.shape[:-2], m), dtype=bool)
     vv = valid[..., :, None] & valid[..., None, :]
@@ -249,7 +249,7 @@ def pce(
         s = np.where(valid, s, -np.inf)
         s = s - s.max(axis=-1, keepdims=True)
         p = np.exp(s)
-        return p / p.sum(axis=-1, keepdims=True)  # type: ignore[no-any-return]
+        return p / p.sum(axis=-1, keepdims=True)
     nv = valid.sum(axis=-1, keepdims=True)
     p = np.where(valid, 1.0 / nv, 0.0)
     v = np.where(vv, v, 0.0)
@@ -260,9 +260,9 @@ def pce(
             p2 = 0.5 * (p + q)
             p2 = p2 / p2.sum(axis=-1, keepdims=True)
             if np.max(np.abs(p2 - p)) < tol:
-                return p2  # type: ignore[no-any-return]
+                return p2
             p = p2
-        return p  # type: ignore[no-any-return]
+        return p
     if pcem == "MarkovIncentive":
         tol = 1e-8
         inc = np.where(vv, cab * v, 0.0)  # n[a -> b]
@@ -274,9 +274,9 @@ def pce(
             p2 = 0.5 * (p + q)
             p2 = p2 / p2.sum(axis=-1, keepdims=True)
             if np.max(np.abs(p2 - p)) < tol:
-                return p2  # type: ignore[no-any-return]
+                return p2
             p = p2
-        return p  # type: ignore[no-any-return]
+        return p
     raise ValueError(f"unknown PCEModel {pcem!r}")
 
 
@@ -292,7 +292,7 @@ def unique_index(pos: np.ndarray, tol: float = POS_TOL) -> np.ndarray:
     while True:
         nxt = rep[rep]
         if np.array_equal(nxt, rep):
-            return rep  # type: ignore[no-any-return]
+            return rep
         rep = nxt
 
 
@@ -303,11 +303,11 @@ def big_r(p: np.ndarray, rng_model: str) -> np.ndarray:
     if span <= 0:
         return np.zeros_like(p)
     if rng_model == "Min":
-        return (p - pmin) / span  # type: ignore[no-any-return]
+        return (p - pmin) / span
     if rng_model == "Mid":
-        return (3 * p - (pmax + 2 * pmin)) / (2 * span)  # type: ignore[no-any-return]
+        return (3 * p - (pmax + 2 * pmin)) / (2 * span)
     if rng_model == "Max":
-        return (2 * p - pmax - pmin) / span  # type: ignore[no-any-return]
+        return (2 * p - pmax - pmin) / span
     raise ValueError(f"unknown BigRRange {rng_model!r}")
 
 
@@ -432,7 +432,7 @@ def _pair_tables(
         "w2": w * rr,
         "x": w * unn - w * uni,
         "e": e,
-        "e_any": bool(np.any(e != 0.0)),  # type: ignore[dict-item]
+        "e_any": bool(np.any(e != 0.0)),
     }
 
 
@@ -832,7 +832,7 @@ def best_challenges(
         done[mask] = True
 
     def best_now() -> np.ndarray:
-        return np.maximum(gain.max(axis=1) - slack, floor)  # type: ignore[no-any-return]
+        return np.maximum(gain.max(axis=1) - slack, floor)
 
     if n**3 <= small:  # a few hundred thousand elements: one pass beats pruning rounds
         exact(alive)

@@ -43,7 +43,7 @@ def _state_probs(
     pu = C.pce(own[:, uniq], cap, p["VotingRule"], p["VictoryProbModel"], p["PCEModel"])
     full = np.zeros(rep.size)
     full[uniq] = pu
-    return full[rep]  # type: ignore[no-any-return]
+    return full[rep]
 
 
 def _queue_choice(
@@ -128,7 +128,7 @@ def _queue_choice(
         close = np.flatnonzero(np.add.reduceat(near.astype(np.int64), o_start) > 1)
         if close.size:
             choice[close] = _close_queues(delta, which, start, size, close, cap, p)
-        return choice  # type: ignore[no-any-return]
+        return choice
     # one draw per queue, queues ordered by size then owner
     draw = np.empty(nq)
     draw[np.lexsort((np.arange(nq), size))] = rng.random(nq)
@@ -136,7 +136,7 @@ def _queue_choice(
     cdf = cdf - np.concatenate([[0.0], cdf])[o_start][q_of]
     tot = cdf[o_start + m - 1]
     below = cdf <= (draw * tot)[q_of]
-    return np.minimum(np.add.reduceat(below.astype(int), o_start), size)  # type: ignore[no-any-return]
+    return np.minimum(np.add.reduceat(below.astype(int), o_start), size)
 
 
 def _close_queues(
@@ -268,6 +268,84 @@ def _resolve(
     return new_pos, taken
 
 
+def _risk_attitudes(
+    dist: np.ndarray, pos: np.ndarray, cap: np.ndarray, p: dict[str, str]
+) -> np.ndarray:
+    """Risk attitudes R from the risk-neutral PCE over every actor's position.
+
+    Equal positions are separate options here (the reference logs decide this).
+    """
+    rule, vpm, pcem = p["VotingRule"], p["VictoryProbModel"], p["PCEModel"]
+    if pos.shape[0] < SMALL_N and rule == "Proportional":
+        # equal positions have equal columns, and the proportional coalitions are a
+        # function of the two columns alone (a cityblock distance): computing them once
+        # per distinct position (below) gives the same numbers, but is not worth a sort.
+        # (The other rules' voter sums follow numpy's memory layout, which depends on the
+        # number of options, so they keep the one path.)
+        p_rn = C.pce(1.0 - dist, cap, rule, vpm, pcem)
+    else:
+        _, first, inv = np.unique(pos, axis=0, return_index=True, return_inverse=True)
+        p_rn = C.pce(1.0 - dist[:, first], cap, rule, vpm, pcem, inverse=inv.ravel())
+    return C.big_r(p_rn, p["BigRRange"])
+
+
+def _movement(tr: SmpTrace, d01: float | None) -> tuple[float, float]:
+    """This turn's summed Euclidean movement over the first turn's (+1e-4), and that base."""
+    step = float(np.sqrt(((tr.positions[-1] - tr.positions[-2]) ** 2).sum(axis=1)).sum())
+    if d01 is None:
+        d01 = step + 1e-4
+    return step / d01, d01
+
+
+def _bargains(
+    pos: np.ndarray,
+    sal: np.ndarray,
+    dist: np.ndarray,
+    r: np.ndarray,
+    weight: np.ndarray,
+    sal_sum: np.ndarray,
+    p: dict[str, str],
+    exhaustive: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every actor's best challenge and the bargains proposed (steps 4 and 5 of a turn).
+
+    Returns the targets (-1: none), and per bargain its initiator, receiver and the two
+    bargained positions (``BargnModel``: the initiator's interpolation, both parties', or
+    their power-weighted mean).
+    """
+    best_j, best_p, _ = C.best_challenges(
+        dist,
+        r,
+        weight,
+        sal_sum,
+        p["VotingRule"],
+        p["ThirdPartyCommit"],
+        p["BigRAdjust"],
+        exhaustive=exhaustive,
+    )
+    ini = np.flatnonzero(best_j >= 0)
+    rcv = best_j[ini]
+    bi, bj = C.interpolate(pos[ini], pos[rcv], sal[ini], sal[rcv], best_p[ini], p["InterVecBrgn"])
+    if p["BargnModel"] == "InitOnlyInterp" or not ini.size:
+        return best_j, ini, rcv, bi, bj
+    # the receiver's own estimate of P(initiator wins)
+    p_r, _, _ = C.contest(
+        rcv, ini, rcv, dist, r, weight, p["VotingRule"], p["ThirdPartyCommit"], p["BigRAdjust"]
+    )
+    ri, rj = C.interpolate(pos[ini], pos[rcv], sal[ini], sal[rcv], p_r, p["InterVecBrgn"])
+    if p["BargnModel"] == "PWCompInterp":
+        wi, wj = weight[ini][:, None], weight[rcv][:, None]
+        bi = np.round((wi * bi + wj * ri) / (wi + wj), 4)
+        bj = np.round((wi * bj + wj * rj) / (wi + wj), 4)
+        return best_j, ini, rcv, bi, bj
+    # InitRcvrInterp: both proposals, the initiator's first
+    m = ini.size
+    order = np.arange(2 * m).reshape(2, m).T.ravel()
+    ini2 = np.concatenate([ini, ini])[order]
+    rcv2 = np.concatenate([rcv, rcv])[order]
+    return best_j, ini2, rcv2, np.concatenate([bi, ri])[order], np.concatenate([bj, rj])[order]
+
+
 def run_smp(
     pos0: np.ndarray,
     sal: np.ndarray,
@@ -280,103 +358,57 @@ def run_smp(
     stop_tol: float = 0.02,
     exhaustive: bool = False,
 ) -> SmpTrace:
-    """Run SMP from positions ``pos0`` (0–1) until the stopping rule fires."""
+    """Run SMP from positions ``pos0`` (0–1) until the stopping rule fires.
+
+    Steps of each turn (progress reported per turn)
+    -----------------------------------------------
+    1. Distances from ideals to positions; risk attitudes (:func:`_risk_attitudes`).
+    2. Record the state: positions, ideals, position probabilities, risk attitudes.
+    3. Stop at ``max_turns`` or, from turn ``min_turns`` on, when the movement falls below
+       ``stop_tol`` of the first turn's (:func:`_movement`).
+    4. Challenges and bargains (:func:`_bargains`), each actor's queue resolved
+       (:func:`_resolve`); ideals follow positions by the accommodation matrix.
+    """
+    from detente.progress import task
+
     p = dict(DEFAULTS)
     p.update(params)
-    n, _k = pos0.shape
+    n = pos0.shape[0]
     sal_sum = sal.sum(axis=1)
     weight = sal_sum * cap
-    pos = pos0.copy()
-    ideal = pos0.copy()
+    pos, ideal = pos0.copy(), pos0.copy()
     tr = SmpTrace()
     d01 = None
     it = 0
-    while True:
-        dist = C.distance(ideal, pos, sal)
-        # risk attitudes from the risk-neutral PCE over every actor's position (equal
-        # positions are separate options here: the reference logs decide this)
-        if n < SMALL_N and p["VotingRule"] == "Proportional":
-            # equal positions have equal columns, and the proportional coalitions are a
-            # function of the two columns alone (a cityblock distance): computing them once
-            # per distinct position (below) gives the same numbers, but is not worth a sort.
-            # (The other rules' voter sums follow numpy's memory layout, which depends on the
-            # number of options, so they keep the one path.)
-            p_rn = C.pce(1.0 - dist, cap, p["VotingRule"], p["VictoryProbModel"], p["PCEModel"])
-        else:
-            _, first, inv = np.unique(pos, axis=0, return_index=True, return_inverse=True)
-            p_rn = C.pce(
-                1.0 - dist[:, first],
-                cap,
-                p["VotingRule"],
-                p["VictoryProbModel"],
-                p["PCEModel"],
-                inverse=inv.ravel(),
-            )
-        r = C.big_r(p_rn, p["BigRRange"])
-        tr.positions.append(pos.copy())
-        tr.ideals.append(ideal.copy())
-        own = C.util(dist, r[:, None])  # (n, n): a's utility of n's position, a's own R
-        tr.prob.append(_state_probs(own, cap, pos, p))
-        tr.risk.append(r)
-        if it >= 1:
-            step = float(np.sqrt(((tr.positions[-1] - tr.positions[-2]) ** 2).sum(axis=1)).sum())
-            if d01 is None:
-                d01 = step + 1e-4
-            ratio = step / d01
-            tr.stop_ratio.append(ratio)
-            if it >= max_turns or (it >= min_turns and ratio < stop_tol):
+    with task("smp: turns", total=max_turns) as advance:
+        while True:
+            dist = C.distance(ideal, pos, sal)
+            r = _risk_attitudes(dist, pos, cap, p)
+            tr.positions.append(pos.copy())
+            tr.ideals.append(ideal.copy())
+            own = C.util(dist, r[:, None])  # (n, n): a's utility of n's position, a's own R
+            tr.prob.append(_state_probs(own, cap, pos, p))
+            tr.risk.append(r)
+            if it >= 1:
+                ratio, d01 = _movement(tr, d01)
+                tr.stop_ratio.append(ratio)
+                if it >= max_turns or (it >= min_turns and ratio < stop_tol):
+                    break
+            if n < 2:
                 break
-        if n < 2:
-            break
-        best_j, best_p, _ = C.best_challenges(
-            dist,
-            r,
-            weight,
-            sal_sum,
-            p["VotingRule"],
-            p["ThirdPartyCommit"],
-            p["BigRAdjust"],
-            exhaustive=exhaustive,
-        )
-        ini = np.flatnonzero(best_j >= 0)
-        rcv = best_j[ini]
-        bi, bj = C.interpolate(
-            pos[ini], pos[rcv], sal[ini], sal[rcv], best_p[ini], p["InterVecBrgn"]
-        )
-        if p["BargnModel"] != "InitOnlyInterp" and ini.size:
-            # the receiver's own estimate of P(initiator wins)
-            p_r, _, _ = C.contest(
-                rcv,
-                ini,
-                rcv,
-                dist,
-                r,
-                weight,
-                p["VotingRule"],
-                p["ThirdPartyCommit"],
-                p["BigRAdjust"],
+            best_j, ini, rcv, bi, bj = _bargains(pos, sal, dist, r, weight, sal_sum, p, exhaustive)
+            new_pos, taken = _resolve(
+                n, ini, rcv, bi, bj, ideal, pos, sal, own, r, cap, p, rng, reference=exhaustive
             )
-            ri, rj = C.interpolate(pos[ini], pos[rcv], sal[ini], sal[rcv], p_r, p["InterVecBrgn"])
-            if p["BargnModel"] == "PWCompInterp":
-                wi, wj = weight[ini][:, None], weight[rcv][:, None]
-                bi = np.round((wi * bi + wj * ri) / (wi + wj), 4)
-                bj = np.round((wi * bj + wj * rj) / (wi + wj), 4)
-            else:  # InitRcvrInterp: both proposals, the initiator's first
-                m = ini.size
-                order = np.arange(2 * m).reshape(2, m).T.ravel()
-                ini = np.concatenate([ini, ini])[order]
-                rcv = np.concatenate([rcv, rcv])[order]
-                bi = np.concatenate([bi, ri])[order]
-                bj = np.concatenate([bj, rj])[order]
-        new_pos, taken = _resolve(
-            n, ini, rcv, bi, bj, ideal, pos, sal, own, r, cap, p, rng, reference=exhaustive
-        )
-        tr.targets.append(best_j)
-        tr.chosen.append(np.where(taken >= 0, ini[np.maximum(taken, 0)] if ini.size else -1, -1))
-        if acc is None:
-            ideal = new_pos.copy()
-        else:
-            ideal = acc @ new_pos + (1.0 - acc.sum(axis=1))[:, None] * ideal
-        pos = new_pos
-        it += 1
+            tr.targets.append(best_j)
+            tr.chosen.append(
+                np.where(taken >= 0, ini[np.maximum(taken, 0)] if ini.size else -1, -1)
+            )
+            if acc is None:
+                ideal = new_pos.copy()
+            else:
+                ideal = acc @ new_pos + (1.0 - acc.sum(axis=1))[:, None] * ideal
+            pos = new_pos
+            it += 1
+            advance()
     return tr

@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from detente.models import _params
+from detente.models._costs import exchange_cost
 from detente.models.compromise import weighted_mean
 from detente.models.registry import register
 from detente.models.result import Forecast
@@ -77,7 +78,7 @@ def _check_params(params: Mapping[str, Any]) -> dict[str, Any]:
 
 def _nbs(y: FloatArray, w: FloatArray, present: BoolArray) -> FloatArray:
     """The compromise point of every issue (capability × salience weighted mean)."""
-    return weighted_mean(y, w, present)  # type: ignore[no-any-return]
+    return weighted_mean(y, w, present)
 
 
 def candidate_gains(
@@ -292,7 +293,7 @@ def simulate(
         voting.append(hist[-1].copy())
 
     def to_issue(u: FloatArray) -> FloatArray:
-        return np.where(present, arrays.from_unit(u), np.nan)  # type: ignore[no-any-return]
+        return np.where(present, arrays.from_unit(u), np.nan)
 
     nbs_unit = np.stack([_nbs(h, w, present) for h in hist])
     nbs_unit = np.where(present.any(axis=0), nbs_unit, np.nan)
@@ -318,6 +319,7 @@ def simulate(
     supports=("multi_issue",),
     params=dict(DEFAULTS),
     check_params=_check_params,
+    cost=exchange_cost,
 )
 def run(
     arrays: ScenarioArrays,

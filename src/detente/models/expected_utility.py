@@ -48,7 +48,7 @@ A test checks this table against :data:`DEFAULTS` and the allowed values.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -60,6 +60,9 @@ from detente.models.result import Forecast
 from detente.scenario.arrays import ScenarioArrays
 from detente.scenario.errors import ModelParamError
 from detente.typing import RNG
+
+if TYPE_CHECKING:
+    from detente.resources import Cost
 
 __all__ = [
     "DAMPED_DEFAULTS",
@@ -139,6 +142,25 @@ def _check_options(opts: Mapping[str, Any], model: str = "eu") -> dict[str, Any]
     return dict(opts)
 
 
+def _cost(n: int, k: int, params: Mapping[str, Any]) -> Cost:
+    from detente.models._costs import eu_cost
+
+    return eu_cost(n, k, {**DEFAULTS, **params})
+
+
+def _cost_damped(n: int, k: int, params: Mapping[str, Any]) -> Cost:
+    from dataclasses import replace
+
+    from detente.models._costs import eu_cost
+
+    c = eu_cost(n, k, {**DAMPED_DEFAULTS, **params})
+    return replace(
+        c,
+        what=c.what.replace("model eu ", "model eu-damped "),
+        hint=c.hint.replace("-m eu", "-m eu-damped"),
+    )
+
+
 def _check_eu(opts: Mapping[str, Any]) -> dict[str, Any]:
     return _check_options(opts, "eu")
 
@@ -157,7 +179,7 @@ def _votes(u: FloatArray, w: FloatArray, present: NDArray[np.bool_]) -> FloatArr
     dist = np.abs(u[..., :, None, :] - u[..., None, :, :])  # (voter, a, k): |x_voter − x_a|
     v = w[..., :, None, None, :] * (dist[..., :, None, :, :] - dist[..., :, :, None, :])
     pair = present[..., :, None, :] & present[..., None, :, :]  # both candidates take part
-    return np.where(pair[..., None, :, :, :], v, 0.0)  # type: ignore[no-any-return]
+    return np.where(pair[..., None, :, :, :], v, 0.0)
 
 
 def _p_success(v: FloatArray, how: str) -> FloatArray:
@@ -171,12 +193,12 @@ def _p_success(v: FloatArray, how: str) -> FloatArray:
         den = np.broadcast_to(absv.sum(axis=(-3, -2), keepdims=True), absv.shape)
     else:
         den = absv
-    return np.divide(num, den, out=np.full(num.shape, 0.5), where=den > 0)  # type: ignore[no-any-return]
+    return np.divide(num, den, out=np.full(num.shape, 0.5), where=den > 0)
 
 
 def _median(u: FloatArray, w: FloatArray, present: NDArray[np.bool_]) -> FloatArray:
     """Median voter position: the Condorcet winner of linear votes = the weighted median."""
-    return weighted_median(np.where(present, u, 0.0), w, present)  # type: ignore[no-any-return]
+    return weighted_median(np.where(present, u, 0.0), w, present)
 
 
 def _eu_matrix(
@@ -203,7 +225,7 @@ def _eu_matrix(
     u_w = 2.0 - 4.0 * (0.5 + bw) ** r
     u_sq = 2.0 - 4.0 * 0.5**r
     sb = s[..., None, :, :]
-    return (  # type: ignore[no-any-return]
+    return (
         sb * (p * u_s + (1.0 - p) * u_f)
         + (1.0 - sb) * u_s
         - q * u_sq
@@ -214,7 +236,7 @@ def _eu_matrix(
 def _pair_mask(present: NDArray[np.bool_]) -> NDArray[np.bool_]:
     n = present.shape[-2]
     off = ~np.eye(n, dtype=bool)[:, :, None]
-    return present[..., :, None, :] & present[..., None, :, :] & off  # type: ignore[no-any-return]
+    return present[..., :, None, :] & present[..., None, :, :] & off
 
 
 def _danger(
@@ -229,14 +251,14 @@ def _danger(
     p = _p_success(v, opts["p_success"])
     mu = _median(u, w, present)
     e = _eu_matrix(u, mu, p, s, 1.0, opts["q"], opts["t"])
-    return np.where(_pair_mask(present), e, 0.0).sum(axis=-3)  # type: ignore[no-any-return]
+    return np.where(_pair_mask(present), e, 0.0).sum(axis=-3)
 
 
 def _scaled_risk(sb: FloatArray, smax: FloatArray, smin: FloatArray) -> FloatArray:
     rng_ = smax - smin
     big_r = np.divide(2.0 * sb - smax - smin, rng_, out=np.zeros(sb.shape), where=rng_ > 1e-12)
     big_r = np.clip(big_r, -1.0, 1.0)
-    return (1.0 - big_r / 3.0) / (1.0 + big_r / 3.0)  # type: ignore[no-any-return]
+    return (1.0 - big_r / 3.0) / (1.0 + big_r / 3.0)
 
 
 def _risk_exponents(
@@ -366,7 +388,7 @@ def _all_pairs_den(
     b_sum = (
         m.sum(axis=(1, 2))[:, None, :] - m.sum(axis=2) - m.sum(axis=1) + m[:, ar, ar, :]
     )  # (C, i, issue): k != i and b != i
-    return t0[None] + a_sum + 2.0 * b_sum  # type: ignore[no-any-return]
+    return t0[None] + a_sum + 2.0 * b_sum
 
 
 def _moved_medians(
@@ -415,7 +437,7 @@ def _moved_medians(
     f_cfg_y = f_y[:, None, :] - wz[None] * (key[None] <= y[:, None, :]) + wz[None]  # F_ci(y_c)
     at_y = np.where(present[None] & (f_cfg_y >= half), y[:, None, :], np.inf)
     med = np.minimum(at_m, at_y)
-    return np.where(present.any(axis=0) & np.isfinite(med), med, np.nan)  # type: ignore[no-any-return]
+    return np.where(present.any(axis=0) & np.isfinite(med), med, np.nan)
 
 
 def _own_danger_chunk(
@@ -441,7 +463,7 @@ def _own_danger_chunk(
     def over_voters(f: Callable[[FloatArray], FloatArray]) -> FloatArray:
         """``Σ_k f(vote of k for a over i)`` in configuration (c, i), ``(C, i, a, k)``."""
         fv = f(v_far)
-        return fv.sum(axis=1, keepdims=True) - fv + f(v_own)  # type: ignore[no-any-return]
+        return fv.sum(axis=1, keepdims=True) - fv + f(v_own)
 
     if opts["p_success"] == "net":
         num = np.maximum(over_voters(lambda v: v), 0.0)
@@ -467,7 +489,7 @@ def _own_danger_chunk(
         eu = eu - (1.0 - q) * (t * u_b + (1.0 - t) * u_w)
     mask = pa & ~eye[None, :, :, None]
     danger = np.where(mask, eu, 0.0).sum(axis=2)
-    return np.where(ok, danger, np.nan)  # type: ignore[no-any-return]
+    return np.where(ok, danger, np.nan)
 
 
 def _round_state(
@@ -519,7 +541,7 @@ def _classify(u_c: FloatArray, u_r: FloatArray, pairs: NDArray[np.bool_]) -> NDA
     weak = live & (u_r <= 0.0)
     compromise = weak & (np.abs(u_r) < u_c)
     compel = weak & ~compromise
-    return np.select([conflict, compromise, compel], [CONFLICT, COMPROMISE, COMPEL], NONE)  # type: ignore[no-any-return]
+    return np.select([conflict, compromise, compel], [CONFLICT, COMPROMISE, COMPEL], NONE)
 
 
 def _offers(
@@ -760,7 +782,7 @@ def simulate(arrays: ScenarioArrays, **options: Any) -> dict[str, Any]:
     meds.append(_median(u, w, present))
 
     def to_issue(x: FloatArray) -> FloatArray:
-        return arrays.from_unit(lo + delta * x)  # type: ignore[no-any-return]
+        return arrays.from_unit(lo + delta * x)
 
     history = np.stack([np.where(present, to_issue(h), np.nan) for h in hist])
     return {
@@ -782,7 +804,7 @@ def _forecast(arrays: ScenarioArrays, sim: dict[str, Any], how: str) -> FloatArr
         from detente.models.compromise import weighted_mean
 
         fc = weighted_mean(np.where(arrays.present, last, 0.0), arrays.weights(), arrays.present)
-    return np.where(arrays.present.any(axis=0), fc, np.nan)  # type: ignore[no-any-return]
+    return np.where(arrays.present.any(axis=0), fc, np.nan)
 
 
 _CITATION = (
@@ -815,6 +837,7 @@ def _run(name: str, arrays: ScenarioArrays, opts: dict[str, Any]) -> Forecast:
     dynamic=True,
     params=dict(DEFAULTS),
     check_params=_check_eu,
+    cost=_cost,
 )
 def run(arrays: ScenarioArrays, *, rng: RNG = None, **options: Any) -> Forecast:
     """Forecast each issue with Bueno de Mesquita's expected-utility ("challenge") model.
@@ -887,6 +910,7 @@ def run(arrays: ScenarioArrays, *, rng: RNG = None, **options: Any) -> Forecast:
     dynamic=True,
     params=dict(DAMPED_DEFAULTS),
     check_params=_check_damped,
+    cost=_cost_damped,
 )
 def run_damped(arrays: ScenarioArrays, *, rng: RNG = None, **options: Any) -> Forecast:
     """The expected-utility model with damped moves, so that actors do not stampede.

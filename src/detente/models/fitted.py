@@ -115,7 +115,7 @@ def fitted_forecast(
     x = (1.0 - p["shrink"]) * m + p["shrink"] * target
     q = arrays.status_quo
     pull = np.where((vote == "UNAN") & np.isfinite(q), p["pull_unan"], 0.0)
-    return (1.0 - pull) * x + pull * np.nan_to_num(q)  # type: ignore[no-any-return]
+    return (1.0 - pull) * x + pull * np.nan_to_num(q)
 
 
 def _from_theta(t: np.ndarray) -> dict[str, float]:

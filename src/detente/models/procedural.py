@@ -252,7 +252,7 @@ def procedural_outcome(
         )
     ystar = np.clip(sgn * (a - q), 0.0, None)
     ystar = np.minimum(ystar, np.maximum(bound, 0.0))
-    return q + sgn * ystar  # type: ignore[no-any-return]
+    return q + sgn * ystar
 
 
 @register(

@@ -18,6 +18,7 @@ import numpy as np
 
 from detente.models import _params
 from detente.models import _smp_core as _core
+from detente.models._costs import smp_cost
 from detente.models._smp_run import DEFAULTS, run_smp
 from detente.models.registry import register
 from detente.models.result import Forecast
@@ -174,6 +175,7 @@ def effective_power(capability: Any, salience: Any) -> Any:
     supports=("multi_issue",),
     params={**DEFAULTS, **RUN_OPTIONS},
     check_params=_check_params,
+    cost=smp_cost,
 )
 def run(
     arrays: ScenarioArrays,
