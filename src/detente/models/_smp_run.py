@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from detente.models import _smp_core as C
+from detente.models import _smp_core as _core
 from detente.scenario.ktab_params import KTAB_DEFAULTS
 
 #: KTAB's defaults of the nine parameters (the one table: :mod:`detente.scenario.ktab_params`).
@@ -38,9 +38,9 @@ def _state_probs(
 
     ``own[a, n]``: a's utility of n's position with a's own R.
     """
-    rep = C.unique_index(pos)
+    rep = _core.unique_index(pos)
     uniq = np.flatnonzero(rep == np.arange(rep.size))
-    pu = C.pce(own[:, uniq], cap, p["VotingRule"], p["VictoryProbModel"], p["PCEModel"])
+    pu = _core.pce(own[:, uniq], cap, p["VotingRule"], p["VictoryProbModel"], p["PCEModel"])
     full = np.zeros(rep.size)
     full[uniq] = pu
     return full[rep]
@@ -92,16 +92,16 @@ def _queue_choice(
         step = max(1, (1 << 20) // max(1, xt.shape[1]))
         for c0 in range(0, rows.size, step):  # memory-bounded chunks of pairs
             ga, gb = gid[rows[c0 : c0 + step]], gid[cols[c0 : c0 + step]]
-            v = C.vote(rule, cap[None, :], xt[ga], xt[gb])
-            c_ab = C.MIN_CLTN + np.maximum(v, 0.0).sum(axis=1)
+            v = _core.vote(rule, cap[None, :], xt[ga], xt[gb])
+            c_ab = _core.MIN_CLTN + np.maximum(v, 0.0).sum(axis=1)
             if rule == "Proportional":
-                c_ba = C.MIN_CLTN + np.maximum(-v, 0.0).sum(axis=1)
+                c_ba = _core.MIN_CLTN + np.maximum(-v, 0.0).sum(axis=1)
             else:
-                c_ba = C.MIN_CLTN + np.maximum(C.vote(rule, cap[None, :], xt[gb], xt[ga]), 0.0).sum(
-                    axis=1
-                )
-            lv_ab[c0 : c0 + step] = np.log(np.maximum(C.vict_prob(vpm, c_ab, c_ba), 1e-300))
-            lv_ba[c0 : c0 + step] = np.log(np.maximum(C.vict_prob(vpm, c_ba, c_ab), 1e-300))
+                c_ba = _core.MIN_CLTN + np.maximum(
+                    _core.vote(rule, cap[None, :], xt[gb], xt[ga]), 0.0
+                ).sum(axis=1)
+            lv_ab[c0 : c0 + step] = np.log(np.maximum(_core.vict_prob(vpm, c_ab, c_ba), 1e-300))
+            lv_ba[c0 : c0 + step] = np.log(np.maximum(_core.vict_prob(vpm, c_ba, c_ab), 1e-300))
         srow = (
             np.bincount(rows, lv_ab, minlength=t_opt)
             + np.bincount(cols, lv_ba, minlength=t_opt)
@@ -109,8 +109,8 @@ def _queue_choice(
         )
     else:
         # a bargain has the same coalitions in whichever queue it stands: one matrix for all
-        c = C.coalitions(u, cap, rule)
-        v = C.vict_prob(vpm, c, c.T)
+        c = _core.coalitions(u, cap, rule)
+        v = _core.vict_prob(vpm, c, c.T)
         np.fill_diagonal(v, 0.5)
         lv = np.log(np.maximum(v, 1e-300))
         member = np.zeros((nq, nb + 1))
@@ -124,7 +124,7 @@ def _queue_choice(
         best = np.maximum.reduceat(pr, o_start)
         choice = np.minimum.reduceat(np.where(pr == best[q_of], local, t_opt), o_start)
         # queues whose runner-up is close: decided by the reference election (ties, rounding)
-        near = pr >= best[q_of] * (1.0 - C.CLOSE_PROB)
+        near = pr >= best[q_of] * (1.0 - _core.CLOSE_PROB)
         close = np.flatnonzero(np.add.reduceat(near.astype(np.int64), o_start) > 1)
         if close.size:
             choice[close] = _close_queues(delta, which, start, size, close, cap, p)
@@ -168,11 +168,11 @@ def _close_queues(
             u = np.zeros((e.shape[0], n, s + 1))
             u[:, :, 1:] = np.transpose(delta[:, e], (1, 0, 2))
             if (s + 1) * (s + 1) * n > budget:  # one long queue: row-chunked coalitions
-                pr = C.pce(
+                pr = _core.pce(
                     u[0], cap, p["VotingRule"], p["VictoryProbModel"], p["PCEModel"], direct=True
                 )[None]
             else:
-                pr = C.pce(
+                pr = _core.pce(
                     u,
                     np.broadcast_to(cap, (e.shape[0], n)),
                     p["VotingRule"],
@@ -180,7 +180,7 @@ def _close_queues(
                     p["PCEModel"],
                 )
             top = pr.max(axis=1, keepdims=True)
-            out[at[c0 : c0 + step]] = np.argmax(pr >= top * (1.0 - C.TIE_PROB), axis=1)
+            out[at[c0 : c0 + step]] = np.argmax(pr >= top * (1.0 - _core.TIE_PROB), axis=1)
     return out
 
 
@@ -212,8 +212,8 @@ def _resolve(
     if nb == 0:
         return new_pos, taken
     # utility change to every actor a of bargain b, relative to the status quo (x N)
-    d_b = C.distance(ideal, np.concatenate([bi, bj]), sal)  # (n, 2 nb)
-    u_b = C.util(d_b, r[:, None])
+    d_b = _core.distance(ideal, np.concatenate([bi, bj]), sal)  # (n, 2 nb)
+    u_b = _core.util(d_b, r[:, None])
     # each party's change apart, so a bargain that leaves a party where it is adds exactly 0
     # and equal bargains have exactly equal columns
     delta = ((u_b[:, :nb] - own[:, init]) + (u_b[:, nb:] - own[:, rcvr])) / n  # (n, nb)
@@ -229,11 +229,11 @@ def _resolve(
     if p["PCEModel"] == "Conditional" and not reference:
         m_all = _queue_choice(delta, which, start, size, cap, p, rng)
         go = m_all > 0
-        bb = which[start[go] + m_all[go] - 1]
+        bargain = which[start[go] + m_all[go] - 1]
         who = owners[go]
-        is_init = init[bb] == who
-        new_pos[who] = np.where(is_init[:, None], bi[bb], bj[bb])
-        taken[who] = bb
+        is_init = init[bargain] == who
+        new_pos[who] = np.where(is_init[:, None], bi[bargain], bj[bargain])
+        taken[who] = bargain
         return new_pos, taken
     for s in np.unique(size):  # per distinct queue size, not per actor
         sel = np.flatnonzero(size == s)
@@ -241,7 +241,7 @@ def _resolve(
         ent = which[(start[sel][:, None] + np.arange(s)[None, :])]  # (nq, s) bargain ids
         u = np.zeros((sel.size, n, s + 1))
         u[:, :, 1:] = np.transpose(delta[:, ent], (1, 0, 2))
-        pr = C.pce(
+        pr = _core.pce(
             u,
             np.broadcast_to(cap, (sel.size, n)),
             p["VotingRule"],
@@ -251,7 +251,7 @@ def _resolve(
         if p["StateTransitions"] == "Deterministic":
             m = np.argmax(pr, axis=1)
             top = pr.max(axis=1, keepdims=True)
-            close = np.flatnonzero((pr >= top * (1.0 - C.CLOSE_PROB)).sum(axis=1) > 1)
+            close = np.flatnonzero((pr >= top * (1.0 - _core.CLOSE_PROB)).sum(axis=1) > 1)
             if close.size:
                 m[close] = _close_queues(delta, which, start, size, sel[close], cap, p)
         else:
@@ -261,10 +261,10 @@ def _resolve(
         go = m > 0
         bsel = ent[np.arange(sel.size), np.maximum(m - 1, 0)]
         who = q_own[go]
-        bb = bsel[go]
-        is_init = init[bb] == who
-        new_pos[who] = np.where(is_init[:, None], bi[bb], bj[bb])
-        taken[who] = bb
+        bargain = bsel[go]
+        is_init = init[bargain] == who
+        new_pos[who] = np.where(is_init[:, None], bi[bargain], bj[bargain])
+        taken[who] = bargain
     return new_pos, taken
 
 
@@ -282,11 +282,11 @@ def _risk_attitudes(
         # per distinct position (below) gives the same numbers, but is not worth a sort.
         # (The other rules' voter sums follow numpy's memory layout, which depends on the
         # number of options, so they keep the one path.)
-        p_rn = C.pce(1.0 - dist, cap, rule, vpm, pcem)
+        p_rn = _core.pce(1.0 - dist, cap, rule, vpm, pcem)
     else:
         _, first, inv = np.unique(pos, axis=0, return_index=True, return_inverse=True)
-        p_rn = C.pce(1.0 - dist[:, first], cap, rule, vpm, pcem, inverse=inv.ravel())
-    return C.big_r(p_rn, p["BigRRange"])
+        p_rn = _core.pce(1.0 - dist[:, first], cap, rule, vpm, pcem, inverse=inv.ravel())
+    return _core.big_r(p_rn, p["BigRRange"])
 
 
 def _movement(tr: SmpTrace, d01: float | None) -> tuple[float, float]:
@@ -313,7 +313,7 @@ def _bargains(
     bargained positions (``BargnModel``: the initiator's interpolation, both parties', or
     their power-weighted mean).
     """
-    best_j, best_p, _ = C.best_challenges(
+    best_j, best_p, _ = _core.best_challenges(
         dist,
         r,
         weight,
@@ -325,14 +325,16 @@ def _bargains(
     )
     ini = np.flatnonzero(best_j >= 0)
     rcv = best_j[ini]
-    bi, bj = C.interpolate(pos[ini], pos[rcv], sal[ini], sal[rcv], best_p[ini], p["InterVecBrgn"])
+    bi, bj = _core.interpolate(
+        pos[ini], pos[rcv], sal[ini], sal[rcv], best_p[ini], p["InterVecBrgn"]
+    )
     if p["BargnModel"] == "InitOnlyInterp" or not ini.size:
         return best_j, ini, rcv, bi, bj
     # the receiver's own estimate of P(initiator wins)
-    p_r, _, _ = C.contest(
+    p_r, _, _ = _core.contest(
         rcv, ini, rcv, dist, r, weight, p["VotingRule"], p["ThirdPartyCommit"], p["BigRAdjust"]
     )
-    ri, rj = C.interpolate(pos[ini], pos[rcv], sal[ini], sal[rcv], p_r, p["InterVecBrgn"])
+    ri, rj = _core.interpolate(pos[ini], pos[rcv], sal[ini], sal[rcv], p_r, p["InterVecBrgn"])
     if p["BargnModel"] == "PWCompInterp":
         wi, wj = weight[ini][:, None], weight[rcv][:, None]
         bi = np.round((wi * bi + wj * ri) / (wi + wj), 4)
@@ -382,11 +384,11 @@ def run_smp(
     it = 0
     with task("smp: turns", total=max_turns) as advance:
         while True:
-            dist = C.distance(ideal, pos, sal)
+            dist = _core.distance(ideal, pos, sal)
             r = _risk_attitudes(dist, pos, cap, p)
             tr.positions.append(pos.copy())
             tr.ideals.append(ideal.copy())
-            own = C.util(dist, r[:, None])  # (n, n): a's utility of n's position, a's own R
+            own = _core.util(dist, r[:, None])  # (n, n): a's utility of n's position, a's own R
             tr.prob.append(_state_probs(own, cap, pos, p))
             tr.risk.append(r)
             if it >= 1:
