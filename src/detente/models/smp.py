@@ -161,6 +161,35 @@ def effective_power(capability: Any, salience: Any) -> Any:
     return np.asarray(capability, float)[..., :, None] * np.asarray(salience, float)
 
 
+def _pce_forecast(
+    sub: ScenarioArrays,
+    last: np.ndarray,
+    p_last: np.ndarray,
+    cap: np.ndarray,
+    sal: np.ndarray,
+    present: np.ndarray,
+) -> np.ndarray:
+    """Per issue, the PCE-probability-weighted mean of the distinct final positions, in issue
+    units; ``nan`` on an issue no actor takes part in.
+
+    A position class stands where its member with the most effective power stands.
+    """
+    rep = _core.unique_index(last)
+    power = cap * sal.sum(axis=1)
+    m = rep.size
+    order = np.lexsort((np.arange(m), -power, rep))  # by class, strongest member first
+    lead = np.zeros(m, dtype=bool)
+    lead[order[np.r_[True, rep[order][1:] != rep[order][:-1]]]] = True
+    # per issue, only actors present on it count (an absent actor's placeholder never pulls);
+    # should no class leader with weight be present, the present actors' probabilities, and
+    # failing those the present actors alike
+    w = np.where(lead, p_last, 0.0)[:, None] * present
+    for alt in (p_last[:, None] * present, present.astype(float)):  # two fallbacks, not actors
+        w = np.where(w.sum(axis=0) > 0, w, alt)
+    fc = sub.from_unit((w * last).sum(axis=0) / np.maximum(w.sum(axis=0), 1e-300))
+    return np.where(present.any(axis=0), fc, np.nan)  # no actor takes part: no forecast
+
+
 @register(
     "smp",
     title="KTAB Spatial Model of Politics (probabilistic Condorcet bargaining)",
@@ -177,7 +206,7 @@ def effective_power(capability: Any, salience: Any) -> Any:
     check_params=_check_params,
     cost=smp_cost,
 )
-def run(
+def run(  # long: its docstring is the algorithm's written description; the body is ~30 lines
     arrays: ScenarioArrays,
     *,
     rng: RNG = None,
@@ -255,15 +284,9 @@ def run(
     ``examples/smp``; reference logs ``examples/smp/doc/20170530_ref-*.txt``.
     """
     _check_params({"max_turns": max_turns, "exhaustive": exhaustive})
-    file_params, file_seed = _file_params(arrays.meta)
-    try:
-        _check_params(file_params)
-    except ModelParamError as e:  # said as the file says it: model_params.smp
-        raise _file_message("smp", file_params, e) from None
-    p = _ktab_params({**file_params, **params})
-    gen = np.random.default_rng(file_seed if rng is None else rng)
-    n = len(arrays.actor_ids)
-    keep = np.asarray(arrays.present, bool).any(axis=1)  # absent from every issue: no part
+    p, seed = _run_params(arrays.meta, params)
+    gen = np.random.default_rng(seed if rng is None else rng)
+    keep = np.asarray(np.asarray(arrays.present, bool).any(axis=1))  # absent everywhere: no part
     sub = arrays if keep.all() else arrays.subset(actors=np.flatnonzero(keep))
     present = np.asarray(sub.present, bool)
     pos = np.where(present, np.asarray(sub.to_unit(sub.position), float), 0.5)
@@ -284,54 +307,57 @@ def run(
         exhaustive=exhaustive,
     )
     hist_u = np.stack(tr.positions)
-    t_len = hist_u.shape[0]
+    n, t_len = len(arrays.actor_ids), hist_u.shape[0]
     history = np.full((t_len, n, len(arrays.issue_ids)), np.nan)
     history[:, keep] = np.where(present[None], sub.from_unit(hist_u), np.nan)
+    fc = _pce_forecast(sub, hist_u[-1], np.stack(tr.prob)[-1], cap, sal, present)
+    extra = _extra(tr, keep, cap, sal, len(arrays.issue_ids))
+    extra["params"] = p
+    return Forecast(
+        "smp", arrays.issue_ids, arrays.actor_ids, np.asarray(fc, float), history, extra
+    )
+
+
+def _run_params(
+    meta: dict[str, Any], params: Mapping[str, Any]
+) -> tuple[dict[str, str], int | None]:
+    """KTAB's nine parameters of a run (keyword arguments over the file's over the defaults)
+    and the file's seed; a bad option in the file is said as the file says it."""
+    file_params, file_seed = _file_params(meta)
+    try:
+        _check_params(file_params)
+    except ModelParamError as e:  # model_params.smp
+        raise _file_message("smp", file_params, e) from None
+    return _ktab_params({**file_params, **params}), file_seed
+
+
+def _extra(tr: Any, keep: np.ndarray, cap: np.ndarray, sal: np.ndarray, k: int) -> dict[str, Any]:
+    """The run's diagnostics, with the actors that took no part put back (prob 0, R nan,
+    index -1)."""
+    n, t_len = keep.size, len(tr.prob)
+    kidx = np.flatnonzero(keep)
     prob = np.zeros((t_len, n))
     prob[:, keep] = np.stack(tr.prob)
     risk = np.full((t_len, n), np.nan)
     risk[:, keep] = np.stack(tr.risk)
-    # forecast: PCE-weighted mean over the distinct final positions; a position class stands
-    # where its member with the most effective power stands
-    last = hist_u[-1]
-    rep = _core.unique_index(last)
-    power = cap * sal.sum(axis=1)
-    m = rep.size
-    order = np.lexsort((np.arange(m), -power, rep))  # by class, strongest member first
-    lead = np.zeros(m, dtype=bool)
-    lead[order[np.r_[True, rep[order][1:] != rep[order][:-1]]]] = True
-    p_last = np.stack(tr.prob)[-1]
-    # per issue, only actors present on it count (an absent actor's placeholder never pulls);
-    # should no class leader with weight be present, the present actors' probabilities, and
-    # failing those the present actors alike
-    w = np.where(lead, p_last, 0.0)[:, None] * present
-    for alt in (p_last[:, None] * present, present.astype(float)):  # two fallbacks, not actors
-        w = np.where(w.sum(axis=0) > 0, w, alt)
-    fc = sub.from_unit((w * last).sum(axis=0) / np.maximum(w.sum(axis=0), 1e-300))
-    fc = np.where(present.any(axis=0), fc, np.nan)  # no actor takes part: no forecast
-    kidx = np.flatnonzero(keep)
 
-    def _expand(rows: list[np.ndarray]) -> np.ndarray:
+    def expand(rows: list[np.ndarray]) -> np.ndarray:
         out = np.full((len(rows), n), -1)
         if rows:  # all turns at once: actor indices of the kept actors back to the scenario's
             a = np.stack(rows)
             out[:, kidx] = np.where(a >= 0, kidx[np.maximum(a, 0)], -1)
         return out
 
-    eff = np.zeros((n, len(arrays.issue_ids)))
+    eff = np.zeros((n, k))
     eff[keep] = effective_power(cap, sal)
-    extra = {
+    return {
         "prob": prob,
         "risk": risk,
-        "targets": _expand(tr.targets),
-        "bargain_initiator": _expand(tr.chosen),
+        "targets": expand(tr.targets),
+        "bargain_initiator": expand(tr.chosen),
         "stop_ratio": np.asarray(tr.stop_ratio),
         "effective_power": eff,
-        "params": p,
     }
-    return Forecast(
-        "smp", arrays.issue_ids, arrays.actor_ids, np.asarray(fc, float), history, extra
-    )
 
 
 # ----------------------------------------------------------------------------- plots
