@@ -68,9 +68,7 @@ def test_smp_reports_each_turn_and_eu_each_chunk() -> None:
         run_model("eu", _arrays(), rounds=2)
     assert rec.advanced("smp") == f.history.shape[0] - 1
     assert rec.advanced("eu") >= 1
-    assert [e for e, *_ in rec.events].count("start") == [e for e, *_ in rec.events].count(
-        "finish"
-    )
+    assert [e for e, *_ in rec.events].count("start") == [e for e, *_ in rec.events].count("finish")
 
 
 def test_nothing_listens_by_default() -> None:
