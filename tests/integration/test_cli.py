@@ -177,15 +177,12 @@ def _two_actor_file(tmp_path: Path, params: str) -> Path:
 
 # A bad value of a known option is refused by the model's own check_params (models branch);
 # the seed is checked by the CLI, before any model runs, with the message `validate` gives.
-_NEEDS_MODELS = pytest.mark.xfail(reason="needs models branch (smp's check_params)", strict=False)
 
 
 @pytest.mark.parametrize(
     ("params", "shown"),
     [
-        pytest.param(
-            "{smp: {VotingRule: Bogus}}", ["VotingRule", "'Bogus'", "Binary"], marks=_NEEDS_MODELS
-        ),
+        pytest.param("{smp: {VotingRule: Bogus}}", ["VotingRule", "'Bogus'", "Binary"]),
         ("{seed: -5}", ["model_params.seed = -5; allowed: an integer >= 0"]),
     ],
 )
@@ -210,7 +207,6 @@ def test_a_model_named_twice_runs_once() -> None:
     [
         pytest.param(
             "{smp: {VotingRule: Bogus}}", ["VotingRule", "'Bogus'", "Binary"], 2,
-            marks=_NEEDS_MODELS,
         ),
         ("{smp: {Colour: Red}}", ["smp.Colour: model 'smp' has no option 'Colour'"], 2),
         ("{seed: -5}", ["model_params.seed = -5; allowed: an integer >= 0"], 2),

@@ -186,7 +186,6 @@ def test_unknown_model_params_are_refused_with_the_allowed_keys(
         assert text in out, (text, out)
 
 
-@pytest.mark.xfail(reason="needs models branch (nash's check_params)", strict=False)
 @pytest.mark.parametrize("command", ["forecast", "validate"])
 def test_a_bad_option_value_is_refused(tmp_path: Path, command: str) -> None:
     f = _two_actor_file(tmp_path, "{nash: {shape: cubic}}")

@@ -13,6 +13,7 @@ import detente.models._builtin  # noqa: F401  (built-in models register in their
 from detente.models import expected_utility as eu
 from detente.models.registry import get_model, run_model
 from detente.scenario.arrays import ScenarioArrays
+from detente.scenario.errors import ModelParamError
 
 # The EC car-emission case (BDM 1994, p. 77–78), typed in from the published table.
 EMISSIONS = {
@@ -349,7 +350,7 @@ def test_history_units_and_table() -> None:
         ({"risk": "bogus"}, ValueError),
         ({"q": 2}, ValueError),
         ({"damping": 0}, ValueError),
-        ({"colour": 1}, TypeError),
+        ({"colour": 1}, ModelParamError),
     ],
 )
 def test_bad_options(opts: dict[str, object], err: type) -> None:
@@ -435,3 +436,32 @@ def test_explanation_page_table_marks_the_defaults() -> None:
         listed = re.findall(r'`"(\w+)"`', " ".join(cells))
         assert bold == [eu.DEFAULTS[key]], f"{key}: exactly the default is bold"
         assert set(listed) == set(eu._CHOICES[key]), f"{key}: every allowed value is listed"
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize(
+    "opts",
+    [
+        {},
+        {"p_success": "pair", "risk": "others", "perception": "both"},
+        {"p_success": "net", "risk": "grid", "q": 0.5, "t": 0.5, "selection": "highest_eu"},
+        {"perception": "receiver", "selection": "type_priority", "stop": "median"},
+        {"perception": "own", "compromise": "scholz_code", "conflict": "expected"},
+    ],
+)
+@pytest.mark.parametrize("chunk", [2, 3])
+def test_rounds_in_chunks_of_issues_are_bit_identical(
+    seed: int, opts: dict[str, object], chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Memory is bounded by running a round on chunks of issues; the numbers do not move."""
+    rng = np.random.default_rng(seed)
+    n, k = 7 + seed, 5 + seed % 3
+    pos = np.round(rng.uniform(0, 10, (n, k))) * 10  # shared positions, as in DEU
+    pos[rng.random((n, k)) < 0.15] = np.nan
+    a = ScenarioArrays.from_numpy(rng.uniform(1, 5, n), pos, rng.uniform(0.1, 1, (n, k)))
+    whole = eu.simulate(a, **opts)
+    monkeypatch.setattr(eu, "CHUNK_ELEMENTS", n**3 * chunk)
+    assert len(eu._issue_chunks(n, k)) > 1
+    parts = eu.simulate(a, **opts)
+    for key in ("history", "median", "risk", "sender", "kind", "stopped_at"):
+        assert whole[key].tobytes() == parts[key].tobytes(), key

@@ -29,7 +29,7 @@ def test_registered_with_ktab_defaults() -> None:
         info.params["VotingRule"] == "Proportional"
         and info.params["BargnModel"] == "InitOnlyInterp"
     )
-    assert len([p for p in info.params if p != "max_turns"]) == 9
+    assert len([p for p in info.params if p not in ("max_turns", "exhaustive")]) == 9
 
 
 def test_all_agree_nothing_moves() -> None:

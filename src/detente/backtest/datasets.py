@@ -82,6 +82,7 @@ __all__ = [
     "NICE_WEIGHTS",
     "POPULATION_2015",
     "DeuData",
+    "check_capability",
     "council_regime",
     "council_weights",
     "load_deu",
@@ -233,8 +234,10 @@ class DeuData:
         ``CNS``; ``QMV(10)`` and other ``QMV…`` spellings → ``QMV``, ``Unan``, ``UNANIMITY``
         and other ``UNAN…`` spellings → ``UNAN``); introduction date text.
     gdp : (n,) float
-        The GDP line of the file (used by the ``gdp`` option).
+        The GDP line of the file (used by the ``gdp`` option; 1 where the file has none).
     path : Path
+    has_gdp : bool
+        Whether the file has the GDP line (the line after the header, no issue number).
     """
 
     arrays: ScenarioArrays
@@ -245,6 +248,7 @@ class DeuData:
     intro: np.ndarray
     gdp: np.ndarray
     path: Path
+    has_gdp: bool = True
 
     @property
     def n_issues(self) -> int:
@@ -289,7 +293,37 @@ def load_deu(path: str | Path, *, need_outcome: bool = True, min_actors: int = 3
         intro=np.array([str(a.get("intro", "")) for a in attrs], dtype=object),
         gdp=np.asarray(arrays.capability, dtype=float).copy(),
         path=Path(path),
+        has_gdp=any("GDP-blksv" in a.capability_sources for a in scenario.actors),
     )
+
+
+def check_capability(data: DeuData, capability: str) -> None:
+    """Refuse a capability option the table cannot give.
+
+    Raises
+    ------
+    KeyError
+        An unknown option, with the allowed ones.
+    ScenarioError
+        ``gdp`` on a table without the GDP line (the file, line 2, what is allowed).
+    """
+    if capability not in CAPABILITY_OPTIONS:
+        raise KeyError(
+            f"unknown capability option {capability!r}; allowed: {', '.join(CAPABILITY_OPTIONS)}"
+        )
+    if capability == "gdp" and not data.has_gdp:
+        from detente.scenario.errors import ScenarioError
+
+        raise ScenarioError(
+            "capability 'gdp' needs the table's GDP line (the line after the header, with no "
+            "issue number and one GDP per actor column), and this table has none",
+            path=data.path,
+            line=2,
+            field="capability",
+            value=capability,
+            allowed="equal, council or council-roles; or a table with the GDP line "
+            "(as deu3-dev.tsv has)",
+        )
 
 
 def proposal_arrays(data: DeuData, issues: np.ndarray, capability: str = "equal") -> ScenarioArrays:
@@ -302,10 +336,7 @@ def proposal_arrays(data: DeuData, issues: np.ndarray, capability: str = "equal"
         ``capability`` depends on the proposal: its first issue's procedure and date are used)
     capability : one of :data:`CAPABILITY_OPTIONS`
     """
-    if capability not in CAPABILITY_OPTIONS:
-        raise KeyError(
-            f"unknown capability option {capability!r}; allowed: {', '.join(CAPABILITY_OPTIONS)}"
-        )
+    check_capability(data, capability)
     idx = np.arange(data.n_issues)[issues]
     a = data.arrays
     actors = a.present[:, idx].any(axis=1)

@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from detente.typing import RNG
+
 __all__ = [
     "METRICS",
     "Interval",
@@ -67,7 +69,7 @@ class Interval:
 
 
 def cluster_resample_counts(
-    groups: Any, n_boot: int = 2000, rng: Any = None
+    groups: Any, n_boot: int = 2000, rng: RNG = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """How many times each cluster is drawn in each bootstrap replicate.
 
@@ -125,7 +127,7 @@ def _point(error: np.ndarray, metric: str, tol: float) -> float:
 
 
 def _bootstrap(
-    errors: list[Any], groups: Any, metric: str, n_boot: int, level: float, tol: float, rng: Any
+    errors: list[Any], groups: Any, metric: str, n_boot: int, level: float, tol: float, rng: RNG
 ) -> tuple[float, float, float]:
     """Point estimate and percentile interval of ``metric(errors[0]) - metric(errors[1])``
     (or of ``metric(errors[0])`` alone), all on the same resampled clusters."""
@@ -150,7 +152,7 @@ def bootstrap_metric(
     n_boot: int = 2000,
     level: float = 0.95,
     tol: float = 10.0,
-    rng: Any = None,
+    rng: RNG = None,
 ) -> Interval:
     """A metric of the errors with a cluster-bootstrap percentile interval.
 
@@ -188,7 +190,7 @@ def paired_bootstrap(
     n_boot: int = 2000,
     level: float = 0.95,
     tol: float = 10.0,
-    rng: Any = None,
+    rng: RNG = None,
 ) -> Interval:
     """Difference ``metric(model) - metric(baseline)`` on the same issues, cluster-bootstrapped.
 

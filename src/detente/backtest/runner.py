@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from detente.backtest.datasets import DeuData, load_deu, proposal_arrays
+from detente.backtest.datasets import DeuData, check_capability, load_deu, proposal_arrays
 from detente.backtest.metrics import METRICS, bootstrap_metric, format_interval, paired_bootstrap
 from detente.results import Result, jsonable
 from detente.scenario.errors import ScenarioError
@@ -25,9 +25,12 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.axes import Axes
 
+    from detente.resources import Cost
+
 __all__ = [
     "SUBSETS",
     "BacktestResult",
+    "backtest_cost",
     "capability_matrix",
     "default_models",
     "interval_text",
@@ -39,7 +42,6 @@ __all__ = [
 
 SUBSETS = ("all", "COD", "CNS", "QMV", "Unan")
 """Subsets scored: all issues, by procedure, by Council vote rule (labels as displayed)."""
-_FITTABLE: dict[str, tuple[str, ...] | None] = {"fitted": None, "fitted-lite": ("gamma", "shrink")}
 
 
 def default_models() -> list[str]:
@@ -76,7 +78,7 @@ def subset_mask(proc: Any, vote: Any, subset: str) -> np.ndarray:
     if subset == "all":
         return np.ones(len(proc), dtype=bool)
     key = subset.upper()
-    return (proc == key) | (np.asarray(vote, dtype=object) == key)  # type: ignore[no-any-return]
+    return (proc == key) | (np.asarray(vote, dtype=object) == key)
 
 
 def predict_deu(
@@ -105,16 +107,13 @@ def predict_deu(
        result depends on which models ran before.
     4. Forecasts come back in issue order (``nan`` where the model gives none).
     """
-    from detente.backtest.datasets import CAPABILITY_OPTIONS
     from detente.models import get_model
     from detente.models.registry import run_by_group, spawn_streams
+    from detente.progress import task
 
-    if capability not in CAPABILITY_OPTIONS:
-        raise KeyError(
-            f"unknown capability option {capability!r}; allowed: {', '.join(CAPABILITY_OPTIONS)}"
-        )
+    check_capability(data, capability)
     info = get_model(model)
-    kw = params or {}
+    kw = info.validate_params(params or {})
     if capability in ("equal", "gdp"):
         a = data.arrays
         cap = np.ones(a.n_actors) if capability == "equal" else data.gdp
@@ -123,11 +122,13 @@ def predict_deu(
     props = _proposals(data)
     rngs: list[Any] = spawn_streams(seed, len(props)) if len(props) > 1 else [seed]
     out = np.full(data.n_issues, np.nan)
-    for prop, rng in zip(props, rngs, strict=True):
-        idx = np.flatnonzero(data.proposal == prop)
-        arr = proposal_arrays(data, idx, capability)
-        fc = info.run(arr, rng=rng if info.stochastic else None, **kw)
-        out[idx] = np.asarray(fc.forecast, dtype=float)
+    with task(f"{model}: proposals", total=len(props)) as advance:
+        for prop, rng in zip(props, rngs, strict=True):
+            idx = np.flatnonzero(data.proposal == prop)
+            arr = proposal_arrays(data, idx, capability)
+            fc = info.run(arr, rng=rng, **kw)
+            out[idx] = np.asarray(fc.forecast, dtype=float)
+            advance()
     return out
 
 
@@ -388,12 +389,15 @@ def run_backtest(
 
     Steps
     -----
-    1. Load the scored issues (outcome recorded, ≥ 3 actors with a valid position).
-    2. Forecast every issue with every model (:func:`predict_deu`); the baseline is always run.
-       A fitted model is scored by its out-of-fold forecasts from ``n_folds``-fold
-       cross-validation grouped by proposal; its in-sample error is kept for reference.
+    1. Load the scored issues (outcome recorded, ≥ 3 actors with a valid position) and check
+       the options against the table (:func:`_check_options`), then the estimated cost
+       against the machine (:func:`backtest_cost`, :func:`detente.resources.check`).
+    2. Forecast every issue with every model (:func:`_forecast_all`, :func:`predict_deu`); the
+       baseline is always run. A fitted model is scored by its out-of-fold forecasts from
+       ``n_folds``-fold cross-validation grouped by proposal; its in-sample error is kept for
+       reference.
     3. Where a model gives no forecast (``nan``), the baseline's forecast is used and counted
-       in ``n_fallback``.
+       in ``n_fallback`` (:func:`_issue_table`).
     4. The result computes MAE, RMSE and the share within 10 points with proposal-bootstrap
        intervals, and paired differences against the baseline, overall and by procedure and
        vote rule (:meth:`BacktestResult.to_df`).
@@ -405,35 +409,134 @@ def run_backtest(
     capability : one of ``equal, gdp, council, council-roles``
     baseline : the model every other is paired against
     skip_failures : record a model that raises in ``failures`` instead of raising
-    """
-    import pandas as pd
 
-    from detente.models import get_model
+    Raises
+    ------
+    ScenarioError
+        An option the table cannot serve (``n_folds`` beyond the number of proposals, ``gdp``
+        without the GDP line, ...), naming the option, the value and the allowed range;
+        :class:`~detente.scenario.errors.TooCostlyError` when the run would not fit in memory.
+    """
+    from detente.resources import check
 
     d = data if isinstance(data, DeuData) else load_deu(data)
     names = list(dict.fromkeys([baseline, *(models or default_models())]))
-    for n in names:
-        get_model(n)  # unknown names fail early, with the known ones listed
+    _check_options(d, names, capability, n_boot, level, n_folds)
+    check(backtest_cost(d, names, capability, n_folds), path=str(d.path))
+    preds, fitted, failures = _forecast_all(
+        d, names, capability, baseline, seed, n_folds, skip_failures
+    )
+    issues = _issue_table(d, preds, baseline)
+    for info in fitted.values():
+        _in_sample_errors(d, info)
+    return BacktestResult(issues, capability, baseline, n_boot, seed, level, fitted, failures)
+
+
+def _check_options(
+    d: DeuData, names: list[str], capability: str, n_boot: int, level: float, n_folds: int
+) -> None:
+    """Refuse, before any model runs, the options this table cannot serve."""
+    from detente.models import get_model
+
+    infos = [get_model(n) for n in names]  # unknown names fail early, with the known ones
     if d.n_issues == 0:
-        raise ValueError(
-            f"{d.path}: no issue has a recorded outcome ('out') and at least 3 valid positions; "
-            "a backtest needs outcomes (use `detente backtest predict` for blind forecasts)"
+        raise ScenarioError(
+            "no issue has a recorded outcome ('out') and at least 3 valid positions",
+            path=d.path,
+            allowed="a table with outcomes; use `detente backtest predict` for blind forecasts",
         )
     if not np.isfinite(d.outcome).all():
-        raise ValueError(f"{d.path}: some scored issues have no outcome; backtest needs outcomes")
+        raise ScenarioError(
+            "some scored issues have no outcome", path=d.path, allowed="outcomes on every issue"
+        )
+    check_capability(d, capability)
+    n_props = len(_proposals(d))
+    if any(i.fittable for i in infos) and not (
+        isinstance(n_folds, int) and 2 <= n_folds <= max(2, n_props)
+    ):
+        raise ScenarioError(
+            f"cannot cross-validate with {n_folds} folds on {n_props} proposals",
+            path=d.path,
+            field="n_folds",
+            value=n_folds,
+            allowed=f"a whole number from 2 to {max(2, n_props)} (the number of proposals)",
+        )
+    if not (isinstance(n_boot, int) and n_boot >= 1):
+        raise ScenarioError(
+            "bootstrap draws", field="n_boot", value=n_boot, allowed="a whole number >= 1"
+        )
+    if not 0.0 < float(level) < 1.0:
+        raise ScenarioError(
+            "interval level", field="level", value=level, allowed="a number in (0, 1)"
+        )
+
+
+def backtest_cost(d: DeuData, names: list[str], capability: str, n_folds: int) -> Cost:
+    """Estimated peak memory and time of forecasting every issue of ``d`` with ``names``.
+
+    Each model runs proposal by proposal, so the peak memory is that of the largest proposal
+    and the time the sum over proposals (:meth:`~detente.models.registry.ModelInfo.
+    estimate_cost`); a fitted model costs ``n_folds + 1`` fits of about 6000 forecasts each.
+    """
+    from detente.models import get_model
+    from detente.resources import Cost
+
+    a = d.arrays
+    sizes = []
+    for prop in _proposals(d):
+        idx = np.flatnonzero(d.proposal == prop)
+        sizes.append((int(a.present[:, idx].any(axis=1).sum()), idx.size))
+    total = Cost(
+        what=f"backtest of {len(names)} models on {d.n_issues} issues",
+        bytes=0.0,
+        seconds=0.0,
+        hint="score fewer models (-m), or leave out the costly ones (smp, eu)",
+    )
+    for name in names:
+        info = get_model(name)
+        for n, k in sizes:
+            c = info.estimate_cost(n, k, {})
+            repeat = 6000.0 * (n_folds + 1) if info.fittable else 1.0
+            total = Cost(total.what, max(total.bytes, c.bytes), total.seconds + repeat * c.seconds,
+                         total.hint)  # fmt: skip
+    return total
+
+
+def _forecast_all(
+    d: DeuData,
+    names: list[str],
+    capability: str,
+    baseline: str,
+    seed: int,
+    n_folds: int,
+    skip_failures: bool,
+) -> tuple[dict[str, np.ndarray], dict[str, dict[str, Any]], dict[str, str]]:
+    """Every model's forecasts (out of fold for fitted ones), their fit details, failures."""
+    from detente.models import get_model
+    from detente.progress import task
+
     preds: dict[str, np.ndarray] = {}
     fitted: dict[str, dict[str, Any]] = {}
     failures: dict[str, str] = {}
-    for n in names:
-        try:
-            if n in _FITTABLE:
-                preds[n], fitted[n] = _cv_fitted(d, capability, n_folds, seed, _free(n))
-            else:
-                preds[n] = predict_deu(d, n, capability=capability, seed=seed)
-        except Exception as e:
-            if not skip_failures or n == baseline:
-                raise
-            failures[n] = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
+    with task("backtest: models", total=len(names)) as advance:
+        for n in names:
+            try:
+                if get_model(n).fittable:
+                    preds[n], fitted[n] = _cv_fitted(d, capability, n_folds, seed, _free(n))
+                else:
+                    preds[n] = predict_deu(d, n, capability=capability, seed=seed)
+            except Exception as e:
+                if not skip_failures or n == baseline:
+                    raise
+                failures[n] = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
+            advance()
+    return preds, fitted, failures
+
+
+def _issue_table(d: DeuData, preds: dict[str, np.ndarray], baseline: str) -> Any:
+    """One row per issue and model; the baseline's forecast where a model gave none."""
+    import pandas as pd
+
     base = preds[baseline]
     frames = []
     for n, p in preds.items():
@@ -454,22 +557,25 @@ def run_backtest(
                 }
             )
         )
-    issues = pd.concat(frames, ignore_index=True)
-    for info in fitted.values():
-        ins = info.pop("_in_sample_pred")
-        err = ins - d.outcome
-        info["in_sample"] = {}
-        for s in SUBSETS:
-            m = subset_mask(d.proc, d.vote, s)
-            info["in_sample"][s] = float(np.mean(np.abs(err[m]))) if m.any() else math.nan
-        info["in_sample_mae"] = info["in_sample"]["all"]
-    return BacktestResult(issues, capability, baseline, n_boot, seed, level, fitted, failures)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _in_sample_errors(d: DeuData, info: dict[str, Any]) -> None:
+    """A fitted model's in-sample MAE, overall and by subset, into ``info``."""
+    ins = info.pop("_in_sample_pred")
+    err = ins - d.outcome
+    info["in_sample"] = {}
+    for s in SUBSETS:
+        m = subset_mask(d.proc, d.vote, s)
+        info["in_sample"][s] = float(np.mean(np.abs(err[m]))) if m.any() else math.nan
+    info["in_sample_mae"] = info["in_sample"]["all"]
 
 
 def _free(model: str) -> tuple[str, ...]:
-    from detente.models.fitted import PARAM_NAMES
+    """The parameters a fittable model learns: every parameter it declares."""
+    from detente.models import get_model
 
-    return _FITTABLE[model] or PARAM_NAMES
+    return tuple(get_model(model).params)
 
 
 def _cv_fitted(
@@ -533,7 +639,7 @@ def predict_file(
                 "deu3-dev.tsv; the held-out inputs have none"
             ),
         )
-    if model in _FITTABLE:
+    if get_model(model).fittable:
         from detente.models.fitted import fit, fitted_forecast
 
         params = fit(

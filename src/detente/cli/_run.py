@@ -13,62 +13,10 @@ if TYPE_CHECKING:
     from detente.resources import Cost
     from detente.scenario.arrays import ScenarioArrays
 
-__all__ = ["announce", "check_costs", "check_model_params", "model_cost"]
+__all__ = ["announce", "check_costs", "model_cost"]
 
 #: Summed estimate (seconds) above which a command says how long it expects to take.
 ANNOUNCE_SECONDS = 10.0
-
-
-def check_model_params(
-    model_params: Mapping[str, Any], *, path: str | None = None
-) -> dict[str, dict[str, Any]]:
-    """Every model's options in a scenario's ``model_params``, checked by the registry.
-
-    ``model_params`` maps model names to their options (``smp: {VotingRule: PropCbc}``),
-    plus ``seed`` (the file's seed for stochastic models). Each model named is checked by
-    :meth:`~detente.models.registry.ModelInfo.validate_params` (unknown options are refused
-    with the allowed ones, then the model's own range checks).
-
-    Returns
-    -------
-    dict
-        The checked options of each model named.
-
-    Raises
-    ------
-    ModelParamError
-        A key that is neither a model nor ``seed``, a model's options that are not a
-        mapping, a bad ``seed``, or what the model refuses; located at ``path``.
-    """
-    from detente.models import get_model, list_models
-    from detente.scenario.errors import ModelParamError
-
-    known = [m.name for m in list_models()]
-    checked: dict[str, dict[str, Any]] = {}
-    for key, value in model_params.items():
-        if key == "seed":
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ModelParamError(
-                    f"model_params.seed = {value!r}", path=path, allowed="an integer >= 0"
-                )
-            continue
-        if key not in known:
-            raise ModelParamError(
-                f"no model named {key!r}",
-                path=path,
-                field="model_params",
-                allowed="seed, " + ", ".join(known),
-            )
-        if not isinstance(value, Mapping):
-            raise ModelParamError(
-                f"the options of model {key!r} are not a mapping",
-                path=path,
-                field=f"model_params.{key}",
-                value=value,
-                allowed=f"a mapping of {key}'s option names to values",
-            )
-        checked[key] = get_model(key).validate_params(value, path=path)
-    return checked
 
 
 def model_cost(name: str, arrays: ScenarioArrays, params: Mapping[str, Any]) -> Cost:

@@ -306,7 +306,7 @@ def forecast(
         arrays = scenario.to_arrays()
         chosen = _plot_selection(plot_issues, scenario)
         _check_cost(names, arrays, params, file)
-        results = _run_models(names, arrays, seed)
+        results = _run_models(names, arrays, seed, file)
     with errors():
         from detente.cli._forecast_output import emit_forecasts
 
@@ -330,7 +330,7 @@ def _model_names(model: list[str] | None) -> list[str]:
 
 def _checked_params(scenario: Scenario, file: str) -> dict[str, dict[str, object]]:
     """The scenario's ``model_params``, every model's options checked by the registry."""
-    from detente.cli._run import check_model_params
+    from detente.models.registry import check_model_params
 
     return check_model_params(scenario.model_params, path=display_path(file))
 
@@ -347,26 +347,37 @@ def _check_cost(
         typer.echo(line, err=True)
 
 
-def _run_models(names: list[str], arrays: ScenarioArrays, seed: int | None) -> list[Forecast]:
-    """Each model's forecast, with progress drawn for long runs."""
+def _run_models(
+    names: list[str], arrays: ScenarioArrays, seed: int | None, file: str
+) -> list[Forecast]:
+    """Each model's forecast, with progress drawn for long runs.
+
+    With ``--seed``, one child stream per model (``SeedSequence(seed).spawn``), so that a
+    model's draws do not depend on which others ran; without it, ``None``, so that a seed the
+    file sets (``model_params.seed``, KTAB's ``prngSeed``) applies.
+    """
     import numpy as np
 
     from detente.cli.progress import reporting
+    from detente.scenario.errors import ScenarioError
 
-    # One child stream per model: a model's draws do not depend on which others ran.
-    seeds = np.random.SeedSequence(seed).spawn(len(names))
+    streams: list[np.random.SeedSequence | None] = (
+        [None] * len(names)
+        if seed is None
+        else list(np.random.SeedSequence(seed).spawn(len(names)))
+    )
     with reporting():
-        return [_run_one(n, arrays, s) for n, s in zip(names, seeds, strict=True)]
+        try:
+            return [_run_one(n, arrays, s) for n, s in zip(names, streams, strict=True)]
+        except ScenarioError as e:  # e.g. a scenario without positions
+            raise e.located(display_path(file)) from None
 
 
-def _run_one(name: str, arrays: ScenarioArrays, rng: np.random.SeedSequence) -> Forecast:
-    from detente.models import get_model
+def _run_one(name: str, arrays: ScenarioArrays, rng: np.random.SeedSequence | None) -> Forecast:
     from detente.models.registry import run_by_group
 
-    info = get_model(name)
     # A table of separate negotiations (DEU proposals) runs group by group.
-    result: Forecast = run_by_group(name, arrays, rng=rng if info.stochastic else None)
-    return result
+    return run_by_group(name, arrays, rng=rng)
 
 
 def _figure_limit() -> int:

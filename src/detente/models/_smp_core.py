@@ -86,7 +86,7 @@ def distance(ideal: np.ndarray, pos: np.ndarray, sal: np.ndarray) -> np.ndarray:
         with np.errstate(invalid="ignore", divide="ignore"):
             out = np.where(den[:, None] > 0, num / np.where(den > 0, den, 1.0)[:, None], 0.0)
     np.minimum(out, 1.0, out=out)  # out >= 0 (squares over a positive sum): clip to [0, 1]
-    return np.sqrt(out, out=out)  # type: ignore[no-any-return]
+    return np.sqrt(out, out=out)
 
 
 def util(d: Any, r: Any) -> Any:
@@ -140,9 +140,9 @@ def _cityblock(x: np.ndarray) -> np.ndarray:
         # small: pdist + squareform cost more in wrappers than cdist's one call, which
         # computes both triangles with pdist's kernel (each pair's |x_a - x_b| added in
         # column order, the same for (b, a)): the same numbers, twice the arithmetic
-        return cdist(x, x, "cityblock")  # type: ignore[no-any-return]
+        return cdist(x, x, "cityblock")
     if m * m * x.shape[1] < 4_000_000 or _n_threads() < 2:
-        return squareform(pdist(x, "cityblock"))  # type: ignore[no-any-return]
+        return squareform(pdist(x, "cityblock"))
     from concurrent.futures import ThreadPoolExecutor
 
     h = m // 2
@@ -179,7 +179,7 @@ def coalitions(
         x = np.ascontiguousarray((u * w[:, None]).T)  # (m, k)
         l1 = _cityblock(x)
         tot = x.sum(axis=1)
-        return MIN_CLTN + np.maximum(0.5 * ((tot[:, None] - tot[None, :]) + l1), 0.0)  # type: ignore[no-any-return]
+        return MIN_CLTN + np.maximum(0.5 * ((tot[:, None] - tot[None, :]) + l1), 0.0)
     ut = np.swapaxes(u, -1, -2)  # (..., a, k)
     if u.ndim == 2:
         m, k = ut.shape
@@ -191,7 +191,7 @@ def coalitions(
             out[a0:a1] = MIN_CLTN + np.maximum(v, 0.0).sum(axis=-1)
         return out
     v = vote(rule, w[..., None, None, :], ut[..., :, None, :], ut[..., None, :, :])
-    return MIN_CLTN + np.maximum(v, 0.0).sum(axis=-1)  # type: ignore[no-any-return]
+    return MIN_CLTN + np.maximum(v, 0.0).sum(axis=-1)
 
 
 def pce(
@@ -239,7 +239,7 @@ def pce(
         s = np.log(np.maximum(v, 1e-300)).sum(axis=-1)
         s = s - s.max(axis=-1, keepdims=True)
         p = np.exp(s)
-        return p / p.sum(axis=-1, keepdims=True)  # type: ignore[no-any-return]
+        return p / p.sum(axis=-1, keepdims=True)
     if valid is None:
         valid = np.ones((*u.shape[:-2], m), dtype=bool)
     vv = valid[..., :, None] & valid[..., None, :]
@@ -249,7 +249,7 @@ def pce(
         s = np.where(valid, s, -np.inf)
         s = s - s.max(axis=-1, keepdims=True)
         p = np.exp(s)
-        return p / p.sum(axis=-1, keepdims=True)  # type: ignore[no-any-return]
+        return p / p.sum(axis=-1, keepdims=True)
     nv = valid.sum(axis=-1, keepdims=True)
     p = np.where(valid, 1.0 / nv, 0.0)
     v = np.where(vv, v, 0.0)
@@ -260,9 +260,9 @@ def pce(
             p2 = 0.5 * (p + q)
             p2 = p2 / p2.sum(axis=-1, keepdims=True)
             if np.max(np.abs(p2 - p)) < tol:
-                return p2  # type: ignore[no-any-return]
+                return p2
             p = p2
-        return p  # type: ignore[no-any-return]
+        return p
     if pcem == "MarkovIncentive":
         tol = 1e-8
         inc = np.where(vv, cab * v, 0.0)  # n[a -> b]
@@ -274,9 +274,9 @@ def pce(
             p2 = 0.5 * (p + q)
             p2 = p2 / p2.sum(axis=-1, keepdims=True)
             if np.max(np.abs(p2 - p)) < tol:
-                return p2  # type: ignore[no-any-return]
+                return p2
             p = p2
-        return p  # type: ignore[no-any-return]
+        return p
     raise ValueError(f"unknown PCEModel {pcem!r}")
 
 
@@ -292,7 +292,7 @@ def unique_index(pos: np.ndarray, tol: float = POS_TOL) -> np.ndarray:
     while True:
         nxt = rep[rep]
         if np.array_equal(nxt, rep):
-            return rep  # type: ignore[no-any-return]
+            return rep
         rep = nxt
 
 
@@ -303,11 +303,11 @@ def big_r(p: np.ndarray, rng_model: str) -> np.ndarray:
     if span <= 0:
         return np.zeros_like(p)
     if rng_model == "Min":
-        return (p - pmin) / span  # type: ignore[no-any-return]
+        return (p - pmin) / span
     if rng_model == "Mid":
-        return (3 * p - (pmax + 2 * pmin)) / (2 * span)  # type: ignore[no-any-return]
+        return (3 * p - (pmax + 2 * pmin)) / (2 * span)
     if rng_model == "Max":
-        return (2 * p - pmax - pmin) / span  # type: ignore[no-any-return]
+        return (2 * p - pmax - pmin) / span
     raise ValueError(f"unknown BigRRange {rng_model!r}")
 
 
@@ -327,6 +327,38 @@ def est_r(rh: Any, ri: Any, adj: str) -> Any:
 
 
 # ----------------------------------------------------------------------------- challenges
+def third_party_utilities(
+    commit: str, p_i_wins: Any, u_n_i: Any, u_n_j: Any, u_n_n: Any
+) -> tuple[Any, Any]:
+    """A third party n's utilities for siding with i and with j (``ThirdPartyCommit``).
+
+    n first weighs the "little contest" with its own vote added: i wins it with probability
+    ``p_i_wins``. Over the two states it can end in (i's or j's position, and n's own where n
+    is not committed) n's utility of joining i, ``uki``, and of joining j, ``ukj``, are:
+
+    * ``SemiCommit``: ``uki = P (2 U_ni + U_nn) + (1 - P) 3 U_nj``, ``ukj = (1 - P) (2 U_nj +
+      U_nn) + P 3 U_ni`` (a loser's supporters follow the winner);
+    * ``FullCommit``: ``uki = P 3 U_ni + (1 - P) 3 U_nj``, ``ukj`` alike;
+    * ``NoCommit``: ``uki = P (2 U_ni + U_nn) + (1 - P) (2 U_nj + U_nn)``, ``ukj`` alike.
+
+    The one formula of the reference :func:`contest` and of the blocks of the fast search
+    (the proportional SemiCommit case has its own algebra, :func:`_semicommit_prop`).
+    """
+    p_j_wins = 1.0 - p_i_wins
+    if commit == "SemiCommit":
+        uki = p_i_wins * (2.0 * u_n_i + u_n_n) + p_j_wins * (3.0 * u_n_j)
+        ukj = p_j_wins * (2.0 * u_n_j + u_n_n) + p_i_wins * (3.0 * u_n_i)
+    elif commit == "FullCommit":
+        uki = p_i_wins * (3.0 * u_n_i) + p_j_wins * (3.0 * u_n_j)
+        ukj = p_j_wins * (3.0 * u_n_j) + p_i_wins * (3.0 * u_n_i)
+    elif commit == "NoCommit":
+        uki = p_i_wins * (2.0 * u_n_i + u_n_n) + p_j_wins * (2.0 * u_n_j + u_n_n)
+        ukj = p_j_wins * (2.0 * u_n_j + u_n_n) + p_i_wins * (2.0 * u_n_i + u_n_n)
+    else:
+        raise ValueError(f"unknown ThirdPartyCommit {commit!r}")
+    return uki, ukj
+
+
 def contest(
     h: np.ndarray,
     i: np.ndarray,
@@ -355,46 +387,35 @@ def contest(
     """
     dt = dist.T  # dt[x, y] = d(ideal_y, pos_x)
     if tab is not None:
-        r_est, uni, unn = tab["rr"][h], tab["uni"][h], tab["unn"][h]
+        r_est, u_n_i, u_n_n = tab["rr"][h], tab["u_n_i"][h], tab["u_n_n"][h]
     else:
         r_est = est_r(r[h][:, None], r[None, :], adjust)  # (m, n): h's estimate of each R
-        uni = util(dt[i], r_est)  # U^h(n, i)   (m, n)
-        unn = util(np.diagonal(dist)[None, :], r_est)  # U^h(n, n)
-    unj = util(dt[j], r_est)  # U^h(n, j)
+        u_n_i = util(dt[i], r_est)  # U^h(n, i)   (m, n)
+        u_n_n = util(np.diagonal(dist)[None, :], r_est)  # U^h(n, n)
+    u_n_j = util(dt[j], r_est)  # U^h(n, j)
     row = np.arange(i.size)
     if tab is not None:  # the principals' coalitions, as i sees them
         a, b = tab["a"][h, j], tab["b"][h, j]
     else:
-        u_ii = uni[row, i]
-        u_ij = unj[row, i]
-        u_ji = uni[row, j]
-        u_jj = unj[row, j]
+        u_ii = u_n_i[row, i]
+        u_ij = u_n_j[row, i]
+        u_ji = u_n_i[row, j]
+        u_jj = u_n_j[row, j]
         c_i = vote(rule, weight[i], u_ii, u_ij)
         c_j = vote(rule, weight[j], u_ji, u_jj)
         a = MIN_CLTN_CHLG + np.maximum(c_i, 0.0) + np.maximum(c_j, 0.0)
         b = MIN_CLTN_CHLG + np.maximum(-c_i, 0.0) + np.maximum(-c_j, 0.0)
     w = weight[None, :]
-    v = vote(rule, w, uni, unj)  # third party's own little-contest vote
-    pin = (a[:, None] + np.maximum(v, 0.0)) / (a[:, None] + b[:, None] + np.abs(v))
-    pjn = 1.0 - pin
-    if commit == "SemiCommit":
-        uki = pin * (2.0 * uni + unn) + pjn * (3.0 * unj)
-        ukj = pjn * (2.0 * unj + unn) + pin * (3.0 * uni)
-    elif commit == "FullCommit":
-        uki = pin * (3.0 * uni) + pjn * (3.0 * unj)
-        ukj = pjn * (3.0 * unj) + pin * (3.0 * uni)
-    elif commit == "NoCommit":
-        uki = pin * (2.0 * uni + unn) + pjn * (2.0 * unj + unn)
-        ukj = pjn * (2.0 * unj + unn) + pin * (2.0 * uni + unn)
-    else:
-        raise ValueError(f"unknown ThirdPartyCommit {commit!r}")
+    v = vote(rule, w, u_n_i, u_n_j)  # third party's own little-contest vote
+    p_i_wins = (a[:, None] + np.maximum(v, 0.0)) / (a[:, None] + b[:, None] + np.abs(v))
+    uki, ukj = third_party_utilities(commit, p_i_wins, u_n_i, u_n_j, u_n_n)
     vt = vote(rule, w, uki, ukj)
     vt[row, i] = 0.0  # principals are not third parties
     vt[row, j] = 0.0
     ci = a + np.maximum(vt, 0.0).sum(axis=1)
     cj = b + np.maximum(-vt, 0.0).sum(axis=1)
     p_ij = ci / (ci + cj)
-    return p_ij, uni[row, h], unj[row, h]
+    return p_ij, u_n_i[row, h], u_n_j[row, h]
 
 
 def _pair_tables(
@@ -402,37 +423,37 @@ def _pair_tables(
 ) -> dict[str, np.ndarray]:
     """Per-initiator (n, n) tables of the challenge calculation with h = k = i, O(n^2).
 
-    ``rr[i, n]``: i's estimate of n's R; ``uni[i, n] = U^i(n, i)``; ``unn[i, n] = U^i(n, n)``;
+    ``rr[i, n]``: i's estimate of n's R; ``u_n_i[i, n] = U^i(n, i)``; ``u_n_n[i, n] = U^i(n, n)``;
     ``u_own[i, j] = U^i(i, j)``; ``a, b``: the coalitions of i and of j from the principals'
     votes alone (``+1e-10``).
     """
     n = dist.shape[0]
     rr = est_r(r[:, None], r[None, :], adjust)  # (i, n)
-    uni = util(dist.T, rr)  # dist.T[i, n] = d(ideal_n, pos_i)
-    unn = util(np.diagonal(dist)[None, :], rr)
+    u_n_i = util(dist.T, rr)  # dist.T[i, n] = d(ideal_n, pos_i)
+    u_n_n = util(np.diagonal(dist)[None, :], rr)
     r_ii = np.diagonal(rr)[:, None]
     u_own = util(dist, r_ii)  # U^i(i, j) = u(d_ij, R^i_i)
     u_ii = np.diagonal(u_own)[:, None]
-    # j's vote between i and j as i sees it: U^i(j, i) = uni[i, j], U^i(j, j) = unn[i, j]
+    # j's vote between i and j as i sees it: U^i(j, i) = u_n_i[i, j], U^i(j, j) = u_n_n[i, j]
     c_i = vote(rule, weight[:, None], u_ii, u_own)
-    c_j = vote(rule, weight[None, :], uni, unn)
+    c_j = vote(rule, weight[None, :], u_n_i, u_n_n)
     a = MIN_CLTN_CHLG + np.maximum(c_i, 0.0) + np.maximum(c_j, 0.0)
     b = MIN_CLTN_CHLG + np.maximum(-c_i, 0.0) + np.maximum(-c_j, 0.0)
     del n
     w = weight[None, :]
-    e = w * unn - w
+    e = w * u_n_n - w
     return {
         "rr": rr,
-        "uni": uni,
-        "unn": unn,
+        "u_n_i": u_n_i,
+        "u_n_n": u_n_n,
         "u_own": u_own,
         "a": a,
         "b": b,
         "w1": w * (1.0 - rr),
         "w2": w * rr,
-        "x": w * unn - w * uni,
+        "x": w * u_n_n - w * u_n_i,
         "e": e,
-        "e_any": bool(np.any(e != 0.0)),  # type: ignore[dict-item]
+        "e_any": bool(np.any(e != 0.0)),
     }
 
 
@@ -452,7 +473,7 @@ def _semicommit_prop(
     rows: tuple[np.ndarray, ...],
     d: np.ndarray,
     a: np.ndarray,
-    bb: np.ndarray,
+    b_coal: np.ndarray,
 ) -> np.ndarray:
     """Third parties' votes ``vt`` (b, c, m) under the proportional rule and SemiCommit.
 
@@ -477,7 +498,7 @@ def _semicommit_prop(
     np.abs(v, out=tmp)
     v += tmp  # 2 max(v, 0)
     v += (2.0 * a)[:, :, None]
-    tmp += (a + bb)[:, :, None]
+    tmp += (a + b_coal)[:, :, None]
     v /= tmp  # 2 p_in
     np.add(h, x, out=tmp)
     tmp *= v
@@ -507,7 +528,7 @@ def _contest_block(
     n = dist_t.shape[0]
     m = c1 - c0
     a = tab["a"][ini[:, None], tgt]  # (b, c)
-    bb = tab["b"][ini[:, None], tgt]
+    b_coal = tab["b"][ini[:, None], tgt]
     perm = tab.get("perm")
     if perm is None:
         cols = None
@@ -532,25 +553,19 @@ def _contest_block(
             flat = tgt[:, :, None] * n + cols[:, None, :]
             d = np.take(dist_t.ravel(), flat, out=buf)
             rw = (tab["pw1"][ini, c0:c1], tab["pw2"][ini, c0:c1], tab["px"][ini, c0:c1])
-        y = _semicommit_prop(tuple(x[:, None] for x in rw), d, a, bb)
+        y = _semicommit_prop(tuple(x[:, None] for x in rw), d, a, b_coal)
     else:
         d = dist_t[tgt]  # (b, c, n): d(ideal_n, pos_j)
         rr = tab["rr"][ini][:, None, :]  # (b, 1, n)
-        uni = tab["uni"][ini][:, None, :]
-        unn = tab["unn"][ini][:, None, :]
+        u_n_i = tab["u_n_i"][ini][:, None, :]
+        u_n_n = tab["u_n_n"][ini][:, None, :]
         w = weight[None, None, :]
-        unj = util(d, rr)
-        v = vote(rule, w, uni, unj)
-        pin = (a[:, :, None] + np.maximum(v, 0.0)) / (a[:, :, None] + bb[:, :, None] + np.abs(v))
-        if commit == "SemiCommit":
-            uki = pin * (2.0 * uni + unn) + (1.0 - pin) * (3.0 * unj)
-            ukj = (1.0 - pin) * (2.0 * unj + unn) + pin * (3.0 * uni)
-        elif commit == "FullCommit":
-            uki = pin * (3.0 * uni) + (1.0 - pin) * (3.0 * unj)
-            ukj = (1.0 - pin) * (3.0 * unj) + pin * (3.0 * uni)
-        else:  # NoCommit
-            uki = pin * (2.0 * uni + unn) + (1.0 - pin) * (2.0 * unj + unn)
-            ukj = (1.0 - pin) * (2.0 * unj + unn) + pin * (2.0 * uni + unn)
+        u_n_j = util(d, rr)
+        v = vote(rule, w, u_n_i, u_n_j)
+        p_i_wins = (a[:, :, None] + np.maximum(v, 0.0)) / (
+            a[:, :, None] + b_coal[:, :, None] + np.abs(v)
+        )
+        uki, ukj = third_party_utilities(commit, p_i_wins, u_n_i, u_n_j, u_n_n)
         y = vote(rule, w, uki, ukj)
     # principals are not third parties
     bi = np.arange(bsz)[:, None]
@@ -832,7 +847,7 @@ def best_challenges(
         done[mask] = True
 
     def best_now() -> np.ndarray:
-        return np.maximum(gain.max(axis=1) - slack, floor)  # type: ignore[no-any-return]
+        return np.maximum(gain.max(axis=1) - slack, floor)
 
     if n**3 <= small:  # a few hundred thousand elements: one pass beats pruning rounds
         exact(alive)
@@ -845,7 +860,7 @@ def best_challenges(
         np.put_along_axis(m1, top, True, axis=1)
         exact(m1 & alive)
         left = (ub >= best_now()[:, None]) & ~done & alive
-        ub2 = ub
+        bound_staged = ub
         for k in range(n_stage - 1):
             if not left.any():
                 break
@@ -854,11 +869,11 @@ def best_challenges(
             ci = a_tab + 0.5 * (acc_ab + acc_t) + rest_x[k][:, None]
             cj = b_tab + 0.5 * (acc_ab - acc_t)
             p_ub = np.minimum(ci / (ci + cj) * (1.0 + 1e-12), 1.0)
-            ub2 = np.where(left, dd * (1.0 - two_s * (1.0 - p_ub)), ub2)
-            left &= ub2 >= best_now()[:, None]
-            est = ub2
+            bound_staged = np.where(left, dd * (1.0 - two_s * (1.0 - p_ub)), bound_staged)
+            left &= bound_staged >= best_now()[:, None]
+            est = bound_staged
         for rnd in range(2):
-            left = (ub2 >= best_now()[:, None]) & ~done & alive
+            left = (bound_staged >= best_now()[:, None]) & ~done & alive
             if rnd == 0:
                 # the better-ranked ones (above their initiator's mean) first
                 cnt = left.sum(axis=1)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
+from detente.models import _params
 from detente.models.registry import register
 from detente.models.result import Forecast
 from detente.scenario.arrays import ScenarioArrays
+from detente.typing import RNG
 
 __all__ = ["run", "weighted_mean"]
 
@@ -33,6 +36,13 @@ def weighted_mean(position: Any, weight: Any, present: Any) -> Any:
     return np.divide(num, wsum, out=plain.astype(float), where=wsum > 0)
 
 
+def _check_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    """``use_capability`` and ``use_salience`` are true or false."""
+    for key, val in params.items():
+        _params.boolean("compromise", key, val)
+    return dict(params)
+
+
 @register(
     "compromise",
     title="Compromise model (capability × salience weighted mean)",
@@ -42,11 +52,12 @@ def weighted_mean(position: Any, weight: Any, present: Any) -> Any:
         "The European Union Decides, CUP, ch. 10."
     ),
     params={"use_capability": True, "use_salience": True},
+    check_params=_check_params,
 )
 def run(
     arrays: ScenarioArrays,
     *,
-    rng: Any = None,
+    rng: RNG = None,
     use_capability: bool = True,
     use_salience: bool = True,
 ) -> Forecast:
@@ -75,6 +86,7 @@ def run(
     Achen, C. H. (2006). Evaluating political decision-making models. In R. Thomson,
     F. N. Stokman, C. H. Achen & T. König (eds.), *The European Union Decides* (pp. 264–298). CUP.
     """
+    _check_params({"use_capability": use_capability, "use_salience": use_salience})
     cap = arrays.capability if use_capability else np.ones_like(arrays.capability)
     sal = arrays.salience if use_salience else np.where(arrays.present, 1.0, 0.0)
     w = cap[..., :, None] * sal

@@ -12,15 +12,20 @@ open and how it is resolved here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from detente.models import _params
+from detente.models._costs import exchange_cost
 from detente.models.compromise import weighted_mean
 from detente.models.registry import register
 from detente.models.result import Forecast
 from detente.scenario.arrays import ScenarioArrays
+from detente.scenario.errors import ModelParamError
+from detente.typing import RNG
 
 __all__ = ["DEFAULTS", "VARIANTS", "candidate_gains", "run", "simulate"]
 
@@ -42,9 +47,38 @@ _SIDE_TOL = 1e-9  # on the unit scale: closer than this to the NBS counts as "on
 _GAIN_TOL = 1e-12  # smallest gain (unit scale × salience) that counts as a gain
 
 
+def _check_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    """``rounds`` a whole number >= 0, ``salience_weight`` and ``fixed_weight`` in [0, 1] with
+    a sum of at most 1, ``variant`` one of :data:`VARIANTS`.
+
+    Raises
+    ------
+    ModelParamError
+        ``field="exchange.<option>"``, the value and what is allowed.
+    """
+    for key, val in params.items():
+        if key == "variant":
+            _params.choice("exchange", key, val, VARIANTS)
+        elif key == "rounds":
+            _params.integer("exchange", key, val, lo=0)
+        else:
+            _params.number("exchange", key, val, lo=0.0, hi=1.0)
+    both = {**DEFAULTS, **params}
+    if float(both["salience_weight"]) + float(both["fixed_weight"]) > 1.0:
+        raise ModelParamError(
+            "model 'exchange': salience_weight + fixed_weight must be at most 1",
+            field="exchange.fixed_weight"
+            if "fixed_weight" in params
+            else "exchange.salience_weight",
+            value=(both["salience_weight"], both["fixed_weight"]),
+            allowed="salience_weight + fixed_weight <= 1",
+        )
+    return dict(params)
+
+
 def _nbs(y: FloatArray, w: FloatArray, present: BoolArray) -> FloatArray:
     """The compromise point of every issue (capability × salience weighted mean)."""
-    return weighted_mean(y, w, present)  # type: ignore[no-any-return]
+    return weighted_mean(y, w, present)
 
 
 def candidate_gains(
@@ -195,21 +229,15 @@ def simulate(
     Stokman, F. N. & Van Oosten, R. (1994), in Bueno de Mesquita & Stokman (eds.), *European
     Community Decision Making*, Yale UP, 105–127.
     """
-    if variant not in VARIANTS:
-        raise ValueError(
-            f"exchange model: unknown variant {variant!r}; allowed: {', '.join(VARIANTS)}"
-        )
+    _check_params(
+        {
+            "rounds": rounds,
+            "salience_weight": salience_weight,
+            "fixed_weight": fixed_weight,
+            "variant": variant,
+        }
+    )
     rounds = int(rounds)
-    if rounds < 0:
-        raise ValueError(f"exchange model: rounds must be >= 0, got {rounds}")
-    for name, val in (("salience_weight", salience_weight), ("fixed_weight", fixed_weight)):
-        if not 0.0 <= float(val) <= 1.0:
-            raise ValueError(f"exchange model: {name} must be in [0, 1], got {val}")
-    if float(salience_weight) + float(fixed_weight) > 1.0:
-        raise ValueError(
-            "exchange model: salience_weight + fixed_weight must be <= 1 "
-            f"(got {salience_weight} + {fixed_weight})"
-        )
 
     present = np.asarray(arrays.present, bool)
     x = np.where(present, arrays.unit_positions(), 0.0)
@@ -265,7 +293,7 @@ def simulate(
         voting.append(hist[-1].copy())
 
     def to_issue(u: FloatArray) -> FloatArray:
-        return np.where(present, arrays.from_unit(u), np.nan)  # type: ignore[no-any-return]
+        return np.where(present, arrays.from_unit(u), np.nan)
 
     nbs_unit = np.stack([_nbs(h, w, present) for h in hist])
     nbs_unit = np.where(present.any(axis=0), nbs_unit, np.nan)
@@ -290,11 +318,13 @@ def simulate(
     dynamic=True,
     supports=("multi_issue",),
     params=dict(DEFAULTS),
+    check_params=_check_params,
+    cost=exchange_cost,
 )
 def run(
     arrays: ScenarioArrays,
     *,
-    rng: Any = None,
+    rng: RNG = None,
     rounds: int = 10,
     salience_weight: float = 0.4,
     fixed_weight: float = 0.1,

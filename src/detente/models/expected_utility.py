@@ -47,16 +47,22 @@ A test checks this table against :data:`DEFAULTS` and the allowed values.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from detente.models import _params
 from detente.models.median import weighted_median
 from detente.models.registry import register
 from detente.models.result import Forecast
 from detente.scenario.arrays import ScenarioArrays
+from detente.scenario.errors import ModelParamError
+from detente.typing import RNG
+
+if TYPE_CHECKING:
+    from detente.resources import Cost
 
 __all__ = [
     "DAMPED_DEFAULTS",
@@ -106,26 +112,61 @@ _TYPE_NAMES = ("none", "conflict", "compromise", "compel")
 
 
 # --------------------------------------------------------------------------- options
-def _check_options(opts: dict[str, Any]) -> dict[str, Any]:
-    unknown = set(opts) - set(DEFAULTS)
-    if unknown:
-        raise TypeError(
-            f"unknown option(s) {sorted(unknown)} for the expected-utility model; "
-            f"allowed: {sorted(DEFAULTS)}"
-        )
-    for key, allowed in _CHOICES.items():
-        if opts[key] not in allowed:
-            raise ValueError(f"option {key}={opts[key]!r} is not one of {allowed}")
-    for key in ("q", "t"):
-        if not 0.0 <= float(opts[key]) <= 1.0:
-            raise ValueError(f"option {key}={opts[key]!r} must lie in [0, 1]")
-    if not 0.0 < float(opts["damping"]) <= 1.0:
-        raise ValueError(f"option damping={opts['damping']!r} must lie in (0, 1]")
-    if not float(opts["tol"]) >= 0.0:
-        raise ValueError(f"option tol={opts['tol']!r} must be >= 0")
-    if int(opts["rounds"]) < 0:
-        raise ValueError(f"option rounds={opts['rounds']!r} must be >= 0")
-    return opts
+def _check_options(opts: Mapping[str, Any], model: str = "eu") -> dict[str, Any]:
+    """``opts`` checked: known keys, the named readings' allowed values, ``q``, ``t`` in
+    [0, 1], ``damping`` in (0, 1], ``tol`` >= 0, ``rounds`` a whole number >= 0.
+
+    Raises
+    ------
+    ModelParamError
+        ``field="eu.<option>"``, the value and what is allowed.
+    """
+    for key, val in opts.items():
+        if key not in DEFAULTS:
+            raise ModelParamError(
+                f"model {model!r} has no option {key!r}",
+                field=f"{model}.{key}",
+                value=val,
+                allowed=", ".join(DEFAULTS),
+            )
+        if key in _CHOICES:
+            _params.choice(model, key, val, _CHOICES[key])
+        elif key in ("q", "t"):
+            _params.number(model, key, val, lo=0.0, hi=1.0)
+        elif key == "damping":
+            _params.number(model, key, val, lo=0.0, hi=1.0, lo_open=True)
+        elif key == "tol":
+            _params.number(model, key, val, lo=0.0)
+        elif key == "rounds":
+            _params.integer(model, key, val, lo=0)
+    return dict(opts)
+
+
+def _cost(n: int, k: int, params: Mapping[str, Any]) -> Cost:
+    from detente.models._costs import eu_cost
+
+    return eu_cost(n, k, {**DEFAULTS, **params})
+
+
+def _cost_damped(n: int, k: int, params: Mapping[str, Any]) -> Cost:
+    from dataclasses import replace
+
+    from detente.models._costs import eu_cost
+
+    c = eu_cost(n, k, {**DAMPED_DEFAULTS, **params})
+    return replace(
+        c,
+        what=c.what.replace("model eu ", "model eu-damped "),
+        hint=c.hint.replace("-m eu", "-m eu-damped"),
+    )
+
+
+def _check_eu(opts: Mapping[str, Any]) -> dict[str, Any]:
+    return _check_options(opts, "eu")
+
+
+def _check_damped(opts: Mapping[str, Any]) -> dict[str, Any]:
+    return _check_options(opts, "eu-damped")
 
 
 # --------------------------------------------------------------------------- kernels
@@ -138,7 +179,7 @@ def _votes(u: FloatArray, w: FloatArray, present: NDArray[np.bool_]) -> FloatArr
     dist = np.abs(u[..., :, None, :] - u[..., None, :, :])  # (voter, a, k): |x_voter − x_a|
     v = w[..., :, None, None, :] * (dist[..., :, None, :, :] - dist[..., :, :, None, :])
     pair = present[..., :, None, :] & present[..., None, :, :]  # both candidates take part
-    return np.where(pair[..., None, :, :, :], v, 0.0)  # type: ignore[no-any-return]
+    return np.where(pair[..., None, :, :, :], v, 0.0)
 
 
 def _p_success(v: FloatArray, how: str) -> FloatArray:
@@ -152,12 +193,12 @@ def _p_success(v: FloatArray, how: str) -> FloatArray:
         den = np.broadcast_to(absv.sum(axis=(-3, -2), keepdims=True), absv.shape)
     else:
         den = absv
-    return np.divide(num, den, out=np.full(num.shape, 0.5), where=den > 0)  # type: ignore[no-any-return]
+    return np.divide(num, den, out=np.full(num.shape, 0.5), where=den > 0)
 
 
 def _median(u: FloatArray, w: FloatArray, present: NDArray[np.bool_]) -> FloatArray:
     """Median voter position: the Condorcet winner of linear votes = the weighted median."""
-    return weighted_median(np.where(present, u, 0.0), w, present)  # type: ignore[no-any-return]
+    return weighted_median(np.where(present, u, 0.0), w, present)
 
 
 def _eu_matrix(
@@ -184,7 +225,7 @@ def _eu_matrix(
     u_w = 2.0 - 4.0 * (0.5 + bw) ** r
     u_sq = 2.0 - 4.0 * 0.5**r
     sb = s[..., None, :, :]
-    return (  # type: ignore[no-any-return]
+    return (
         sb * (p * u_s + (1.0 - p) * u_f)
         + (1.0 - sb) * u_s
         - q * u_sq
@@ -195,7 +236,7 @@ def _eu_matrix(
 def _pair_mask(present: NDArray[np.bool_]) -> NDArray[np.bool_]:
     n = present.shape[-2]
     off = ~np.eye(n, dtype=bool)[:, :, None]
-    return present[..., :, None, :] & present[..., None, :, :] & off  # type: ignore[no-any-return]
+    return present[..., :, None, :] & present[..., None, :, :] & off
 
 
 def _danger(
@@ -210,14 +251,14 @@ def _danger(
     p = _p_success(v, opts["p_success"])
     mu = _median(u, w, present)
     e = _eu_matrix(u, mu, p, s, 1.0, opts["q"], opts["t"])
-    return np.where(_pair_mask(present), e, 0.0).sum(axis=-3)  # type: ignore[no-any-return]
+    return np.where(_pair_mask(present), e, 0.0).sum(axis=-3)
 
 
 def _scaled_risk(sb: FloatArray, smax: FloatArray, smin: FloatArray) -> FloatArray:
     rng_ = smax - smin
     big_r = np.divide(2.0 * sb - smax - smin, rng_, out=np.zeros(sb.shape), where=rng_ > 1e-12)
     big_r = np.clip(big_r, -1.0, 1.0)
-    return (1.0 - big_r / 3.0) / (1.0 + big_r / 3.0)  # type: ignore[no-any-return]
+    return (1.0 - big_r / 3.0) / (1.0 + big_r / 3.0)
 
 
 def _risk_exponents(
@@ -347,7 +388,7 @@ def _all_pairs_den(
     b_sum = (
         m.sum(axis=(1, 2))[:, None, :] - m.sum(axis=2) - m.sum(axis=1) + m[:, ar, ar, :]
     )  # (C, i, issue): k != i and b != i
-    return t0[None] + a_sum + 2.0 * b_sum  # type: ignore[no-any-return]
+    return t0[None] + a_sum + 2.0 * b_sum
 
 
 def _moved_medians(
@@ -396,7 +437,7 @@ def _moved_medians(
     f_cfg_y = f_y[:, None, :] - wz[None] * (key[None] <= y[:, None, :]) + wz[None]  # F_ci(y_c)
     at_y = np.where(present[None] & (f_cfg_y >= half), y[:, None, :], np.inf)
     med = np.minimum(at_m, at_y)
-    return np.where(present.any(axis=0) & np.isfinite(med), med, np.nan)  # type: ignore[no-any-return]
+    return np.where(present.any(axis=0) & np.isfinite(med), med, np.nan)
 
 
 def _own_danger_chunk(
@@ -422,7 +463,7 @@ def _own_danger_chunk(
     def over_voters(f: Callable[[FloatArray], FloatArray]) -> FloatArray:
         """``Σ_k f(vote of k for a over i)`` in configuration (c, i), ``(C, i, a, k)``."""
         fv = f(v_far)
-        return fv.sum(axis=1, keepdims=True) - fv + f(v_own)  # type: ignore[no-any-return]
+        return fv.sum(axis=1, keepdims=True) - fv + f(v_own)
 
     if opts["p_success"] == "net":
         num = np.maximum(over_voters(lambda v: v), 0.0)
@@ -448,7 +489,7 @@ def _own_danger_chunk(
         eu = eu - (1.0 - q) * (t * u_b + (1.0 - t) * u_w)
     mask = pa & ~eye[None, :, :, None]
     danger = np.where(mask, eu, 0.0).sum(axis=2)
-    return np.where(ok, danger, np.nan)  # type: ignore[no-any-return]
+    return np.where(ok, danger, np.nan)
 
 
 def _round_state(
@@ -500,7 +541,7 @@ def _classify(u_c: FloatArray, u_r: FloatArray, pairs: NDArray[np.bool_]) -> NDA
     weak = live & (u_r <= 0.0)
     compromise = weak & (np.abs(u_r) < u_c)
     compel = weak & ~compromise
-    return np.select([conflict, compromise, compel], [CONFLICT, COMPROMISE, COMPEL], NONE)  # type: ignore[no-any-return]
+    return np.select([conflict, compromise, compel], [CONFLICT, COMPROMISE, COMPEL], NONE)
 
 
 def _offers(
@@ -635,6 +676,73 @@ def perceptions(
     }
 
 
+#: Peak elements of one (n, n, n, issues) array a round may hold (2**24 doubles: 128 MB);
+#: beyond it the round runs on chunks of issues (see :func:`_issue_chunks`).
+CHUNK_ELEMENTS = 1 << 24
+
+
+def _issue_chunks(n: int, k: int, budget: int | None = None) -> list[tuple[slice, slice]]:
+    """The chunks of issues one round runs on: ``(computed, kept)`` slices into the issues.
+
+    All issues at once while ``n**3 k`` fits ``budget`` (every scenario of normal size);
+    otherwise as many issues as fit, at least two at a time: numpy sums an axis in another
+    order when the issue axis has length 1, so a lone last issue is computed together with
+    the one before it and only its own column kept. Issues do not interact, so the numbers
+    are those of the whole round.
+    """
+    budget = CHUNK_ELEMENTS if budget is None else budget
+    per = max(1, n**3)
+    if k <= 2 or per * k <= budget:
+        return [(slice(0, k), slice(0, k))]
+    size = max(2, budget // per)
+    out = []
+    for lo in range(0, k, size):
+        hi = min(k, lo + size)
+        if hi - lo == 1:  # the lone last issue: computed with its neighbour
+            out.append((slice(lo - 1, hi), slice(1, 2)))
+        else:
+            out.append((slice(lo, hi), slice(0, hi - lo)))
+    return out
+
+
+def _round(
+    u: FloatArray,
+    w: FloatArray,
+    s: FloatArray,
+    present: NDArray[np.bool_],
+    opts: dict[str, Any],
+    budget: int | None = None,
+) -> tuple[FloatArray, FloatArray, FloatArray, NDArray[np.int_], NDArray[np.int_]]:
+    """One round on every issue, chunk by chunk (:func:`_issue_chunks`); progress per chunk.
+
+    Returns the median, the risk exponents, the new positions, who each actor accepted an
+    offer from (-1: none) and that offer's type.
+    """
+    from detente.progress import task
+
+    n, k = u.shape
+    mu, r, new = np.empty(k), np.empty((n, k)), np.empty((n, k))
+    sender, acc_kind = np.empty((n, k), dtype=np.int64), np.empty((n, k), dtype=np.int64)
+    chunks = _issue_chunks(n, k, budget)
+    with task("eu: issues of the round", total=len(chunks)) as advance:
+        for calc, keep in chunks:
+            cu, cp = u[:, calc], present[:, calc]
+            st = _round_state(cu, w[:, calc], s[:, calc], cp, opts)
+            kind, target = _offers(cu, st, cp, opts)
+            c_new, c_sender = _select(cu, kind, target, st["u_c"], opts)
+            c_kind = np.where(
+                c_sender >= 0,
+                np.take_along_axis(kind, np.maximum(c_sender, 0)[None], axis=0)[0],
+                NONE,
+            )
+            dst = slice(calc.start + keep.start, calc.start + keep.stop)
+            mu[dst], r[:, dst], new[:, dst] = st["mu"][keep], st["r"][:, keep], c_new[:, keep]
+            sender[:, dst] = np.where(c_sender >= 0, c_sender % n, -1)[:, keep]
+            acc_kind[:, dst] = c_kind[:, keep]
+            advance()
+    return mu, r, new, sender, acc_kind
+
+
 def simulate(arrays: ScenarioArrays, **options: Any) -> dict[str, Any]:
     """Run the model's rounds; return the history and per-round diagnostics (issue units).
 
@@ -654,17 +762,9 @@ def simulate(arrays: ScenarioArrays, **options: Any) -> dict[str, Any]:
     for t in range(rounds):
         if not active.any():
             break
-        st = _round_state(u, w, s, present, opts)
-        kind, target = _offers(u, st, present, opts)
-        new, sender = _select(u, kind, target, st["u_c"], opts)
-        acc_kind = np.where(
-            sender >= 0,
-            np.take_along_axis(kind, np.maximum(sender, 0)[None], axis=0)[0],
-            NONE,
-        )
-        sender = np.where(sender >= 0, sender % u.shape[-2], -1)
-        meds.append(st["mu"])
-        risks.append(st["r"])
+        mu, r, new, sender, acc_kind = _round(u, w, s, present, opts)
+        meds.append(mu)
+        risks.append(r)
         senders.append(np.where(active, sender, -1))
         kinds.append(np.where(active, acc_kind, NONE))
         u_old = u
@@ -673,7 +773,7 @@ def simulate(arrays: ScenarioArrays, **options: Any) -> dict[str, Any]:
         # stopping rule: an issue stops once no actor (or, with stop="median", the median
         # voter position; BDM's rule) moves by tol of the range or more
         if opts["stop"] == "median":
-            shift = np.abs(_median(u, w, present) - st["mu"])
+            shift = np.abs(_median(u, w, present) - mu)
         else:
             shift = np.where(present, np.abs(u - u_old), 0.0).max(axis=-2)
         done = active & (shift < tol)
@@ -682,7 +782,7 @@ def simulate(arrays: ScenarioArrays, **options: Any) -> dict[str, Any]:
     meds.append(_median(u, w, present))
 
     def to_issue(x: FloatArray) -> FloatArray:
-        return arrays.from_unit(lo + delta * x)  # type: ignore[no-any-return]
+        return arrays.from_unit(lo + delta * x)
 
     history = np.stack([np.where(present, to_issue(h), np.nan) for h in hist])
     return {
@@ -704,7 +804,7 @@ def _forecast(arrays: ScenarioArrays, sim: dict[str, Any], how: str) -> FloatArr
         from detente.models.compromise import weighted_mean
 
         fc = weighted_mean(np.where(arrays.present, last, 0.0), arrays.weights(), arrays.present)
-    return np.where(arrays.present.any(axis=0), fc, np.nan)  # type: ignore[no-any-return]
+    return np.where(arrays.present.any(axis=0), fc, np.nan)
 
 
 _CITATION = (
@@ -736,8 +836,10 @@ def _run(name: str, arrays: ScenarioArrays, opts: dict[str, Any]) -> Forecast:
     citation=_CITATION,
     dynamic=True,
     params=dict(DEFAULTS),
+    check_params=_check_eu,
+    cost=_cost,
 )
-def run(arrays: ScenarioArrays, *, rng: Any = None, **options: Any) -> Forecast:
+def run(arrays: ScenarioArrays, *, rng: RNG = None, **options: Any) -> Forecast:
     """Forecast each issue with Bueno de Mesquita's expected-utility ("challenge") model.
 
     Steps
@@ -807,8 +909,10 @@ def run(arrays: ScenarioArrays, *, rng: Any = None, **options: Any) -> Forecast:
     citation=_CITATION + " Damping: detente (see docs/explanation/expected-utility.md).",
     dynamic=True,
     params=dict(DAMPED_DEFAULTS),
+    check_params=_check_damped,
+    cost=_cost_damped,
 )
-def run_damped(arrays: ScenarioArrays, *, rng: Any = None, **options: Any) -> Forecast:
+def run_damped(arrays: ScenarioArrays, *, rng: RNG = None, **options: Any) -> Forecast:
     """The expected-utility model with damped moves, so that actors do not stampede.
 
     Steps

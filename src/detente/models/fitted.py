@@ -15,15 +15,19 @@ CV error beside the in-sample one.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
+from detente.models import _params
 from detente.models.compromise import weighted_mean
 from detente.models.procedural import issue_labels
 from detente.models.registry import register
 from detente.models.result import Forecast
 from detente.scenario.arrays import ScenarioArrays
+from detente.scenario.errors import ModelParamError
+from detente.typing import RNG
 
 __all__ = [
     "DEFAULTS",
@@ -111,7 +115,7 @@ def fitted_forecast(
     x = (1.0 - p["shrink"]) * m + p["shrink"] * target
     q = arrays.status_quo
     pull = np.where((vote == "UNAN") & np.isfinite(q), p["pull_unan"], 0.0)
-    return (1.0 - pull) * x + pull * np.nan_to_num(q)  # type: ignore[no-any-return]
+    return (1.0 - pull) * x + pull * np.nan_to_num(q)
 
 
 def _from_theta(t: np.ndarray) -> dict[str, float]:
@@ -234,17 +238,54 @@ def grouped_cv(
     params : list of dict
         The parameters fitted for each fold.
     """
+    from detente.progress import task
+
     fold = grouped_folds(groups, n_folds, seed)
     oof = np.full(arrays.n_issues, np.nan)
     params = []
-    for f in range(n_folds):
-        test = fold == f
-        if not test.any():
-            continue
-        p = fit(arrays, outcome, cap=cap, issues=~test, free=free)
-        params.append(p)
-        oof[test] = fitted_forecast(arrays, p, cap)[test]
+    with task("fitted: cross-validation folds", total=n_folds) as advance:
+        for f in range(n_folds):
+            test = fold == f
+            if test.any():
+                p = fit(arrays, outcome, cap=cap, issues=~test, free=free)
+                params.append(p)
+                oof[test] = fitted_forecast(arrays, p, cap)[test]
+            advance()
     return oof, params
+
+
+def _check(model: str, names: tuple[str, ...], params: Mapping[str, Any]) -> dict[str, Any]:
+    """``params`` checked: names among ``names``; ``gamma`` > 0, ``shrink`` and ``pull_unan``
+    in [0, 1], the role multipliers ``com_w``, ``ep_cod``, ``ep_cns`` >= 0.
+
+    Raises
+    ------
+    ModelParamError
+        ``field="<model>.<parameter>"``, the value and what is allowed.
+    """
+    for key, val in params.items():
+        if key not in names:
+            raise ModelParamError(
+                f"model {model!r} has no parameter {key!r}",
+                field=f"{model}.{key}",
+                value=val,
+                allowed=", ".join(names),
+            )
+        if key == "gamma":
+            _params.number(model, key, val, lo=0.0, lo_open=True)
+        elif key in ("shrink", "pull_unan"):
+            _params.number(model, key, val, lo=0.0, hi=1.0)
+        else:
+            _params.number(model, key, val, lo=0.0)
+    return dict(params)
+
+
+def _check_fitted(params: Mapping[str, Any]) -> dict[str, Any]:
+    return _check("fitted", PARAM_NAMES, params)
+
+
+def _check_lite(params: Mapping[str, Any]) -> dict[str, Any]:
+    return _check("fitted-lite", LITE_FREE, params)
 
 
 @register(
@@ -257,26 +298,23 @@ def grouped_cv(
     ),
     supports=("status_quo",),
     params=dict(DEFAULTS),
+    fittable=True,
+    check_params=_check_fitted,
 )
-def run(arrays: ScenarioArrays, *, rng: Any = None, **params: float) -> Forecast:
+def run(arrays: ScenarioArrays, *, rng: RNG = None, **params: float) -> Forecast:
     """Forecast with the fitted compromise model (parameters default to :data:`DEFAULTS`).
 
     Steps
     -----
-    See :func:`fitted_forecast`. Unknown parameter names raise ``KeyError``.
+    See :func:`fitted_forecast`. Unknown names and values out of range raise
+    :class:`~detente.scenario.errors.ModelParamError`.
 
     References
     ----------
     Achen, C. H. (2006). Evaluating political decision-making models. In *The European Union
     Decides*, CUP, ch. 10.
     """
-    bad = set(params) - set(PARAM_NAMES)
-    if bad:
-        raise KeyError(
-            f"unknown parameter(s) {sorted(bad)} for model 'fitted'; "
-            f"allowed: {', '.join(PARAM_NAMES)}"
-        )
-    p = {**DEFAULTS, **params}
+    p = {**DEFAULTS, **_check_fitted(params)}
     fc = fitted_forecast(arrays, p)
     return Forecast("fitted", arrays.issue_ids, arrays.actor_ids, fc, extra={"params": p})
 
@@ -297,8 +335,10 @@ grouped 10-fold CV MAE 24.38, compromise 24.46)."""
         "fitted on DEU III dev (Arregui & Perarnaud 2021) with cross-validation grouped by proposal."
     ),
     params={k: LITE_DEFAULTS[k] for k in LITE_FREE},
+    fittable=True,
+    check_params=_check_lite,
 )
-def run_lite(arrays: ScenarioArrays, *, rng: Any = None, **params: float) -> Forecast:
+def run_lite(arrays: ScenarioArrays, *, rng: RNG = None, **params: float) -> Forecast:
     """Forecast with the two-parameter fitted compromise model.
 
     Steps
@@ -314,12 +354,6 @@ def run_lite(arrays: ScenarioArrays, *, rng: Any = None, **params: float) -> For
     Achen, C. H. (2006). Evaluating political decision-making models. In *The European Union
     Decides*, CUP, ch. 10.
     """
-    bad = set(params) - set(LITE_FREE)
-    if bad:
-        raise KeyError(
-            f"unknown parameter(s) {sorted(bad)} for model 'fitted-lite'; "
-            f"allowed: {', '.join(LITE_FREE)}"
-        )
-    p = {**LITE_DEFAULTS, **params}
+    p = {**LITE_DEFAULTS, **_check_lite(params)}
     fc = fitted_forecast(arrays, p)
     return Forecast("fitted-lite", arrays.issue_ids, arrays.actor_ids, fc, extra={"params": p})

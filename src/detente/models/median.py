@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
+from detente.models import _params
 from detente.models.registry import register
 from detente.models.result import Forecast
 from detente.scenario.arrays import ScenarioArrays
+from detente.typing import RNG
 
 __all__ = ["run", "weighted_median"]
 
@@ -36,6 +39,13 @@ def weighted_median(position: Any, weight: Any, present: Any) -> Any:
     return np.where(pres.any(axis=-2), med, np.nan)
 
 
+def _check_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    """``use_capability`` and ``use_salience`` are true or false."""
+    for key, val in params.items():
+        _params.boolean("median", key, val)
+    return dict(params)
+
+
 @register(
     "median",
     title="Weighted median (median voter)",
@@ -44,11 +54,12 @@ def weighted_median(position: Any, weight: Any, present: Any) -> Any:
         "Economy 56(1): 23–34; as a DEU predictor, Achen (2006) in The European Union Decides, ch. 10."
     ),
     params={"use_capability": True, "use_salience": True},
+    check_params=_check_params,
 )
 def run(
     arrays: ScenarioArrays,
     *,
-    rng: Any = None,
+    rng: RNG = None,
     use_capability: bool = True,
     use_salience: bool = True,
 ) -> Forecast:
@@ -66,6 +77,7 @@ def run(
     ----------
     Black, D. (1948). On the rationale of group decision-making. *JPE* 56(1), 23–34.
     """
+    _check_params({"use_capability": use_capability, "use_salience": use_salience})
     cap = arrays.capability if use_capability else np.ones_like(arrays.capability)
     sal = arrays.salience if use_salience else np.where(arrays.present, 1.0, 0.0)
     fc = weighted_median(arrays.position, cap[..., :, None] * sal, arrays.present)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal
 
 import numpy as np
 
+from detente.models import _params
 from detente.models.registry import register
 from detente.models.result import Forecast
 from detente.scenario.arrays import ScenarioArrays
+from detente.typing import RNG
 
 __all__ = ["nash_point", "run"]
 
@@ -67,6 +70,20 @@ def nash_point(
     return np.where(feasible, 0.5 * (a + b), np.nan), feasible
 
 
+SHAPES = ("quadratic", "linear")
+"""The utility shapes ``run`` takes."""
+
+
+def _check_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    """``shape`` is one of :data:`SHAPES`; ``use_capability``, ``use_salience`` true or false."""
+    for key, val in params.items():
+        if key == "shape":
+            _params.choice("nash", key, val, SHAPES)
+        else:
+            _params.boolean("nash", key, val)
+    return dict(params)
+
+
 @register(
     "nash",
     title="Spatial Nash bargaining solution (status quo as disagreement point)",
@@ -77,11 +94,12 @@ def nash_point(
     ),
     supports=("status_quo",),
     params={"shape": "quadratic", "use_capability": True, "use_salience": True},
+    check_params=_check_params,
 )
 def run(
     arrays: ScenarioArrays,
     *,
-    rng: Any = None,
+    rng: RNG = None,
     shape: Literal["quadratic", "linear"] = "quadratic",
     use_capability: bool = True,
     use_salience: bool = True,
@@ -111,6 +129,7 @@ def run(
     Schneider, G., Finke, D. & Bailer, S. (2010). Bargaining power in the European Union.
     *Political Studies* 58(1), 85–103.
     """
+    _check_params({"shape": shape})
     x = arrays.unit_positions()
     q = arrays.to_unit(arrays.status_quo)
     res = arrays.to_unit(arrays.reservation)

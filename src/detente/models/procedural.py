@@ -10,14 +10,17 @@ compromise model or a part of it, so the models run on any scenario.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
+from detente.models import _params
 from detente.models.compromise import weighted_mean
 from detente.models.registry import register
 from detente.models.result import Forecast
 from detente.scenario.arrays import ScenarioArrays
+from detente.typing import RNG
 
 __all__ = [
     "issue_labels",
@@ -51,6 +54,27 @@ def _actor_mask(arrays: ScenarioArrays, name: str) -> np.ndarray:
 
 
 # --------------------------------------------------------------- status-quo pull
+def _check_pulls(params: Mapping[str, Any]) -> dict[str, Any]:
+    """``pull_unan`` and ``pull_qmv`` are shares of the way to the status quo, in [0, 1]."""
+    for key, val in params.items():
+        _params.number("sq-compromise", key, val, lo=0.0, hi=1.0)
+    return dict(params)
+
+
+def _check_roles(params: Mapping[str, Any]) -> dict[str, Any]:
+    """The role weights are shares of the other actors' capability, finite and >= 0."""
+    for key, val in params.items():
+        _params.number("role-compromise", key, val, lo=0.0)
+    return dict(params)
+
+
+def _check_threshold(params: Mapping[str, Any]) -> dict[str, Any]:
+    """``qmv_threshold`` is the weight share a qualified majority needs, in (0, 1]."""
+    for key, val in params.items():
+        _params.number("procedural", key, val, lo=0.0, hi=1.0, lo_open=True)
+    return dict(params)
+
+
 @register(
     "sq-compromise",
     title="Compromise pulled toward the reference point under unanimity",
@@ -61,9 +85,10 @@ def _actor_mask(arrays: ScenarioArrays, name: str) -> np.ndarray:
     ),
     supports=("status_quo",),
     params={"pull_unan": 0.2, "pull_qmv": 0.0},
+    check_params=_check_pulls,
 )
 def run_sq(
-    arrays: ScenarioArrays, *, rng: Any = None, pull_unan: float = 0.2, pull_qmv: float = 0.0
+    arrays: ScenarioArrays, *, rng: RNG = None, pull_unan: float = 0.2, pull_qmv: float = 0.0
 ) -> Forecast:
     """The compromise forecast moved part of the way toward the status quo, by vote rule.
 
@@ -84,6 +109,7 @@ def run_sq(
     ----------
     Tsebelis, G. (2002). *Veto Players: How Political Institutions Work*. Princeton UP.
     """
+    _check_pulls({"pull_unan": pull_unan, "pull_qmv": pull_qmv})
     _, vote = issue_labels(arrays)
     base = arrays.weights()
     m = weighted_mean(arrays.position, base, arrays.present)
@@ -134,11 +160,12 @@ def role_weights(
         "1(1); compromise model after Achen (2006)."
     ),
     params={"ep_cod": 1.0, "ep_cns": 0.0, "com_cod": 0.25, "com_cns": 0.5},
+    check_params=_check_roles,
 )
 def run_role(
     arrays: ScenarioArrays,
     *,
-    rng: Any = None,
+    rng: RNG = None,
     ep_cod: float = 1.0,
     ep_cns: float = 0.0,
     com_cod: float = 0.25,
@@ -162,6 +189,7 @@ def run_role(
     Crombez, C. (1996). Legislative procedures in the European Community. *BJPolS* 26(2), 199–228.
     Tsebelis, G. & Garrett, G. (2000). Legislative politics in the EU. *EUP* 1(1), 9–36.
     """
+    _check_roles({"ep_cod": ep_cod, "ep_cns": ep_cns, "com_cod": com_cod, "com_cns": com_cns})
     w = role_weights(arrays, ep_cod=ep_cod, ep_cns=ep_cns, com_cod=com_cod, com_cns=com_cns)
     fc = weighted_mean(arrays.position, w, arrays.present)
     return Forecast("role-compromise", arrays.issue_ids, arrays.actor_ids, fc)
@@ -224,7 +252,7 @@ def procedural_outcome(
         )
     ystar = np.clip(sgn * (a - q), 0.0, None)
     ystar = np.minimum(ystar, np.maximum(bound, 0.0))
-    return q + sgn * ystar  # type: ignore[no-any-return]
+    return q + sgn * ystar
 
 
 @register(
@@ -237,9 +265,10 @@ def procedural_outcome(
     ),
     supports=("status_quo",),
     params={"qmv_threshold": 0.71},
+    check_params=_check_threshold,
 )
 def run_procedural(
-    arrays: ScenarioArrays, *, rng: Any = None, qmv_threshold: float = 0.71
+    arrays: ScenarioArrays, *, rng: RNG = None, qmv_threshold: float = 0.71
 ) -> Forecast:
     """Procedural (spatial agenda-setting) model of EU legislation.
 
@@ -268,6 +297,7 @@ def run_procedural(
     Steunenberg, B. (1994). *JITE* 150(4), 642–669.
     Crombez, C. (1996). *BJPolS* 26(2), 199–228.
     """
+    _check_threshold({"qmv_threshold": qmv_threshold})
     proc, vote = issue_labels(arrays)
     is_com, is_ep = _actor_mask(arrays, "com"), _actor_mask(arrays, "ep")
     voters = arrays.present & ~(is_com | is_ep)[:, None]

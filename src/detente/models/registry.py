@@ -10,14 +10,21 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from detente.typing import RNG
+
 if TYPE_CHECKING:
+    import numpy as np
+
+    from detente.models.result import Forecast
     from detente.resources import Cost
 
 __all__ = [
     "ModelInfo",
+    "check_model_params",
     "get_model",
     "list_models",
     "register",
+    "require_positions",
     "run_by_group",
     "run_model",
     "spawn_streams",
@@ -40,7 +47,12 @@ class ModelInfo:
         ``run(arrays, *, rng=None, **params) -> Forecast``. Every model takes ``rng``
         (deterministic models ignore it), so callers treat all models alike.
     stochastic : bool
-        Whether results depend on ``rng``.
+        Whether the model may draw random numbers (with some options or always): its results
+        may then depend on ``rng``, and a seed fixes every draw, bit for bit. ``False``: the
+        model never draws and ignores ``rng``.
+    draws_when : str
+        For a stochastic model that draws only with some options, which ones
+        (``"StateTransitions is Stochastic"``); empty when it always draws.
     dynamic : bool
         Whether the model produces a round-by-round history.
     supports : frozenset of str
@@ -71,6 +83,15 @@ class ModelInfo:
     fittable: bool = False
     check_params: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None
     cost: Callable[[int, int, Mapping[str, Any]], Cost] | None = None
+    draws_when: str = ""
+
+    @property
+    def randomness(self) -> str:
+        """``"deterministic"``, or which runs draw and that a seed fixes them (for listings)."""
+        if not self.stochastic:
+            return "deterministic"
+        when = f"draws when {self.draws_when}" if self.draws_when else "draws"
+        return f"stochastic ({when}; a seed fixes every draw)"
 
     def validate_params(
         self, params: Mapping[str, Any], *, path: str | None = None
@@ -82,6 +103,15 @@ class ModelInfo:
         """
         from detente.scenario.errors import ModelParamError
 
+        if not isinstance(params, Mapping):
+            raise ModelParamError(
+                f"the options of model {self.name!r} are not a mapping",
+                path=path,
+                field=self.name,
+                value=params,
+                allowed="a mapping of option names to values: "
+                + (", ".join(self.params) or "none"),
+            )
         unknown = [key for key in params if key not in self.params]
         if unknown:
             raise ModelParamError(
@@ -96,7 +126,16 @@ class ModelInfo:
             try:
                 checked = self.check_params(checked)
             except ModelParamError as e:
-                raise e.located(path) from None
+                if path is None or e.path:
+                    raise
+                raise ModelParamError(
+                    e.message,
+                    path=path,
+                    line=e.line,
+                    field=e.field,
+                    value=e.value,
+                    allowed=e.allowed,
+                ) from None
         return checked
 
     def estimate_cost(self, n_actors: int, n_issues: int, params: Mapping[str, Any]) -> Cost:
@@ -129,6 +168,7 @@ def register(
     fittable: bool = False,
     check_params: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None,
     cost: Callable[[int, int, Mapping[str, Any]], Cost] | None = None,
+    draws_when: str = "",
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorator registering a ``run`` function under ``name``."""
 
@@ -148,6 +188,7 @@ def register(
             fittable=fittable,
             check_params=check_params,
             cost=cost,
+            draws_when=draws_when,
         )
         return fn
 
@@ -184,12 +225,104 @@ def get_model(name: str) -> ModelInfo:
         raise KeyError(f"unknown model {name!r}; known models: {known}") from None
 
 
-def run_model(name: str, arrays: Any, *, rng: Any = None, **params: Any) -> Any:
-    """Run the model registered as ``name`` on ``arrays``."""
-    return get_model(name).run(arrays, rng=rng, **params)
+def require_positions(arrays: Any) -> None:
+    """Refuse arrays in which no actor takes part in any issue, before any model runs.
+
+    Raises
+    ------
+    ScenarioError
+        ``field="positions"``, naming the scenario and what a forecast needs.
+    """
+    import numpy as np
+
+    from detente.scenario.errors import ScenarioError
+
+    present = np.asarray(arrays.present, bool)
+    if present.size == 0 or not present.any():
+        name = (getattr(arrays, "meta", None) or {}).get("scenario")
+        where = f"scenario {name!r}" if name else "the scenario"
+        raise ScenarioError(
+            f"{where} has no positions: no actor takes part in any issue, so there is "
+            "nothing to forecast",
+            field="positions",
+            value=f"{len(arrays.actor_ids)} actors, {len(arrays.issue_ids)} issues, 0 positions",
+            allowed="at least one position (an actor's stand and salience on an issue)",
+        )
 
 
-def _seed_sequence(rng: Any) -> Any:
+def check_model_params(
+    model_params: Mapping[str, Any], *, path: str | None = None
+) -> dict[str, dict[str, Any]]:
+    """Every model's options in a scenario's ``model_params``, checked by the registry.
+
+    ``model_params`` maps model names to their options (``smp: {VotingRule: PropCbc}``),
+    plus ``seed`` (the file's seed for stochastic models). Each model named is checked by
+    :meth:`~detente.models.registry.ModelInfo.validate_params` (unknown options are refused
+    with the allowed ones, then the model's own range checks).
+
+    Returns
+    -------
+    dict
+        The checked options of each model named.
+
+    Raises
+    ------
+    ModelParamError
+        A key that is neither a model nor ``seed``, a model's options that are not a
+        mapping, a bad ``seed``, or what the model refuses; located at ``path``.
+    """
+    from detente.scenario.errors import ModelParamError
+
+    known = [m.name for m in list_models()]
+    checked: dict[str, dict[str, Any]] = {}
+    for key, value in model_params.items():
+        if key == "seed":
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ModelParamError(
+                    f"model_params.seed = {value!r}", path=path, allowed="an integer >= 0"
+                )
+            continue
+        if key not in known:
+            raise ModelParamError(
+                f"no model named {key!r}",
+                path=path,
+                field="model_params",
+                allowed="seed, " + ", ".join(known),
+            )
+        if not isinstance(value, Mapping):
+            raise ModelParamError(
+                f"the options of model {key!r} are not a mapping",
+                path=path,
+                field=f"model_params.{key}",
+                value=value,
+                allowed=f"a mapping of {key}'s option names to values",
+            )
+        checked[key] = get_model(key).validate_params(value, path=path)
+    return checked
+
+
+def run_model(name: str, arrays: Any, *, rng: RNG = None, **params: Any) -> Forecast:
+    """Run the model registered as ``name`` on ``arrays``.
+
+    Steps
+    -----
+    1. Refuse arrays without any position (:func:`require_positions`).
+    2. Check ``params`` against the model's rules (:meth:`ModelInfo.validate_params`).
+    3. Run the model with ``rng`` (deterministic models ignore it).
+
+    Raises
+    ------
+    ScenarioError
+        No positions; :class:`~detente.scenario.errors.ModelParamError` for a bad option.
+    """
+    info = get_model(name)
+    require_positions(arrays)
+    info.validate_params(params)
+    result: Forecast = info.run(arrays, rng=rng, **params)
+    return result
+
+
+def _seed_sequence(rng: RNG) -> np.random.SeedSequence:
     """A ``SeedSequence`` from an int, a ``SeedSequence``, ``None`` or a ``Generator``.
 
     Ints and ``None`` map directly (``SeedSequence(seed)``), so that the same seed gives the
@@ -199,27 +332,36 @@ def _seed_sequence(rng: Any) -> Any:
 
     if isinstance(rng, np.random.SeedSequence):
         return rng
+    if isinstance(rng, np.random.BitGenerator):
+        rng = np.random.Generator(rng)
     if isinstance(rng, np.random.Generator):
         return np.random.SeedSequence(int(rng.integers(2**63)))
     return np.random.SeedSequence(rng)
 
 
-def spawn_streams(rng: Any, n: int) -> list[Any]:
+def spawn_streams(rng: RNG, n: int) -> list[np.random.Generator]:
     """``n`` independent generators from one seed (``SeedSequence(seed).spawn(n)``)."""
     import numpy as np
 
     return [np.random.default_rng(s) for s in _seed_sequence(rng).spawn(n)]
 
 
-def run_by_group(name: str, arrays: Any, *, rng: Any = None, **params: Any) -> Any:
+def run_by_group(name: str, arrays: Any, *, rng: RNG = None, **params: Any) -> Forecast:
     """Run a model separately on each group of issues (e.g. each DEU proposal).
 
     Issues are grouped by ``arrays.meta["issue_groups"]``; each group runs on the actors
     present on at least one of its issues. Without groups (or with one), this is
     :func:`run_model`. Multi-dimensional models such as SMP treat the issues of one run as
     one policy space, so a table of unrelated negotiations must be run group by group.
-    Stochastic models get one child stream per group (``SeedSequence.spawn``), so a group's
-    result does not depend on the others.
+    Given a seed, every model gets one child stream per group (``SeedSequence.spawn``), so a
+    group's result does not depend on the others, and the seed fixes every draw whatever the
+    model (deterministic models ignore their stream); ``rng=None`` hands ``None`` to each
+    group (the model's own default, e.g. the seed of a KTAB file).
+
+    Raises
+    ------
+    ScenarioError
+        No positions at all, before any group runs; ``ModelParamError`` for a bad option.
 
     Returns
     -------
@@ -230,25 +372,32 @@ def run_by_group(name: str, arrays: Any, *, rng: Any = None, **params: Any) -> A
     import numpy as np
 
     from detente.models.result import Forecast
+    from detente.progress import task as progress_task
 
     groups = tuple(arrays.meta.get("issue_groups") or ())
     if len(set(groups)) <= 1 or len(groups) != arrays.n_issues:
         return run_model(name, arrays, rng=rng, **params)
     info = get_model(name)
+    require_positions(arrays)
+    info.validate_params(params)
     order: dict[Any, list[int]] = {}
     for j, g in enumerate(groups):
         order.setdefault(g, []).append(j)
-    streams = _seed_sequence(rng if info.stochastic else 0).spawn(len(order))
+    # rng=None leaves each group to the model's own default (e.g. a KTAB file's seed)
+    streams = [None] * len(order) if rng is None else _seed_sequence(rng).spawn(len(order))
     forecast = np.full(arrays.n_issues, np.nan)
     parts = []
-    for (_, idx), seq in zip(order.items(), streams, strict=True):
-        actors = np.flatnonzero(arrays.present[:, idx].any(axis=1))
-        if actors.size == 0:
-            continue
-        sub = arrays.subset(actors=actors, issues=idx)
-        res = info.run(sub, rng=np.random.default_rng(seq) if info.stochastic else None, **params)
-        forecast[idx] = res.forecast
-        parts.append((actors, idx, res.history))
+    with progress_task(f"{name}: groups of issues", total=len(order)) as advance:
+        for (_, idx), seq in zip(order.items(), streams, strict=True):
+            actors = np.flatnonzero(arrays.present[:, idx].any(axis=1))
+            if actors.size == 0:
+                advance()
+                continue
+            sub = arrays.subset(actors=actors, issues=idx)
+            res = info.run(sub, rng=None if seq is None else np.random.default_rng(seq), **params)
+            forecast[idx] = res.forecast
+            parts.append((actors, idx, res.history))
+            advance()
     history = None
     if info.dynamic:
         rounds = max((h.shape[0] for _, _, h in parts if h is not None), default=1)
@@ -283,9 +432,7 @@ def render_models_markdown() -> str:
         "",
     ]
     for m in list_models():
-        kind = ("stochastic" if m.stochastic else "deterministic") + (
-            ", dynamic" if m.dynamic else ", static"
-        )
+        kind = m.randomness + (", dynamic" if m.dynamic else ", static")
         out += [
             f"## `{m.name}` — {m.title}",
             "",

@@ -11,77 +11,95 @@ position probability to its 4 printed decimals.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
+from detente.models import _params
 from detente.models import _smp_core as _core
+from detente.models._costs import smp_cost
 from detente.models._smp_run import DEFAULTS, run_smp
 from detente.models.registry import register
 from detente.models.result import Forecast
 from detente.scenario.arrays import ScenarioArrays
+from detente.scenario.errors import ModelParamError
+from detente.scenario.ktab_params import KTAB_ALIASES, KTAB_PARAMETERS
+from detente.typing import RNG
 
 __all__ = [
     "PARAMETERS",
-    "check_file_params",
+    "RUN_OPTIONS",
     "effective_power",
     "plot_positions",
     "plot_power_landscape",
     "run",
 ]
 
-#: The nine SMP parameters: allowed values in KTAB's enum order (default first is not implied;
-#: see :data:`detente.models._smp_run.DEFAULTS`).
-PARAMETERS: dict[str, tuple[str, ...]] = {
-    "VictoryProbModel": ("Linear", "Square", "Quartic", "Octic", "Binary"),
-    "PCEModel": ("Conditional", "MarkovIncentive", "MarkovUniform"),
-    "StateTransitions": ("Deterministic", "Stochastic"),
-    "VotingRule": ("Binary", "PropBin", "Proportional", "PropCbc", "Cubic", "ASymProsp"),
-    "BigRAdjust": ("None", "OneThird", "Half", "TwoThirds", "Full"),
-    "BigRRange": ("Min", "Mid", "Max"),
-    "ThirdPartyCommit": ("NoCommit", "SemiCommit", "FullCommit"),
-    "InterVecBrgn": ("S1P1", "S2P2", "S2PMax"),
-    "BargnModel": ("InitOnlyInterp", "InitRcvrInterp", "PWCompInterp"),
-}
-_ALIASES = {"Prop": "Proportional"}
+#: The nine SMP parameters: allowed values in KTAB's enum order (the one table,
+#: :data:`detente.scenario.ktab_params.KTAB_PARAMETERS`; defaults in :data:`DEFAULTS`).
+PARAMETERS = KTAB_PARAMETERS
+
+#: The options of :func:`run` beyond KTAB's nine, and their defaults.
+RUN_OPTIONS: dict[str, Any] = {"max_turns": 100, "exhaustive": False}
 
 
-def _check_params(params: dict[str, Any]) -> dict[str, str]:
-    out = dict(DEFAULTS)
-    for key, val in params.items():
-        if key not in PARAMETERS:
-            raise ValueError(f"smp: unknown parameter {key!r}; allowed: {', '.join(PARAMETERS)}")
-        v = _ALIASES.get(str(val), str(val))
-        if v not in PARAMETERS[key]:
-            raise ValueError(f"smp: {key} = {val!r}; allowed: {', '.join(PARAMETERS[key])}")
-        out[key] = v
-    return out
-
-
-def check_file_params(model_params: dict[str, Any]) -> None:
-    """Refuse what :func:`run` would refuse in a scenario's ``model_params``.
-
-    Only the ``smp`` mapping (KTAB's nine parameters) and ``seed`` are read from files.
+def _check_params(params: Mapping[str, Any], model: str = "smp") -> dict[str, Any]:
+    """``params`` checked: KTAB's nine by their allowed values (``Prop`` read as
+    ``Proportional``), ``max_turns`` a whole number >= 0, ``exhaustive`` true or false.
 
     Raises
     ------
-    ValueError
-        ``"model_params.<field> = <value>; allowed: ..."`` for the first problem.
+    ModelParamError
+        ``field="smp.<name>"``, the value and the allowed ones.
     """
-    seed = model_params.get("seed")
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
-        raise ValueError(f"model_params.seed = {seed!r}; allowed: an integer >= 0")
-    params = model_params.get("smp")
-    if params is None:
-        return
-    if not isinstance(params, dict):
-        raise ValueError(
-            f"model_params.smp = {params!r}; allowed: a mapping of KTAB parameter names"
+    out = dict(params)
+    for key, val in params.items():
+        if key in KTAB_PARAMETERS:
+            out[key] = _params.choice(
+                model, key, KTAB_ALIASES.get(str(val), val), KTAB_PARAMETERS[key]
+            )
+        elif key == "max_turns":
+            _params.integer(model, key, val, lo=0)
+        elif key == "exhaustive":
+            _params.boolean(model, key, val)
+        else:
+            raise ModelParamError(
+                f"model {model!r} has no option {key!r}",
+                field=f"{model}.{key}",
+                value=val,
+                allowed=", ".join([*KTAB_PARAMETERS, *RUN_OPTIONS]),
+            )
+    return out
+
+
+def _ktab_params(params: Mapping[str, Any]) -> dict[str, str]:
+    """KTAB's nine parameters of one run: the defaults, then ``params`` (checked)."""
+    checked = _check_params(params)
+    return {**DEFAULTS, **checked}
+
+
+def _check_seed(seed: Any) -> int | None:
+    """A scenario file's ``model_params.seed``: ``None`` or a whole number >= 0."""
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ModelParamError(
+            f"model_params.seed = {seed!r}", field="seed", allowed="an integer >= 0"
         )
-    try:
-        _check_params(params)
-    except ValueError as e:
-        raise ValueError(f"model_params.{e}") from None
+    return int(seed)
+
+
+def _file_message(model: str, options: Any, e: ModelParamError) -> ModelParamError:
+    """``e`` (from the registry) reworded as ``model_params.<model>: <option> = <value>``."""
+    option = (e.field or "").partition(".")[2]
+    if not isinstance(options, Mapping):
+        what = f"= {options!r}"
+    elif option in options and "no option" not in e.message:
+        what = f"{option} = {options[option]!r}"
+    else:
+        what = f"unknown parameter {option!r}"
+    return ModelParamError(what, path=e.path, field=f"model_params.{model}", allowed=e.allowed)
 
 
 def _file_params(meta: dict[str, Any]) -> tuple[dict[str, Any], int | None]:
@@ -100,14 +118,41 @@ def _file_params(meta: dict[str, Any]) -> tuple[dict[str, Any], int | None]:
         params = meta.get("ktab_parameters")
     if seed is None:
         seed = meta.get("seed")
-    return (dict(params) if isinstance(params, dict) else {}), (
-        int(seed) if isinstance(seed, (int, np.integer)) else None
-    )
+    return (dict(params) if isinstance(params, dict) else {}), _check_seed(seed)
 
 
 def effective_power(capability: Any, salience: Any) -> Any:
     """Effective power of each actor on each dimension: capability × salience, ``(n, k)``."""
     return np.asarray(capability, float)[..., :, None] * np.asarray(salience, float)
+
+
+def _pce_forecast(
+    sub: ScenarioArrays,
+    last: np.ndarray,
+    p_last: np.ndarray,
+    cap: np.ndarray,
+    sal: np.ndarray,
+    present: np.ndarray,
+) -> np.ndarray:
+    """Per issue, the PCE-probability-weighted mean of the distinct final positions, in issue
+    units; ``nan`` on an issue no actor takes part in.
+
+    A position class stands where its member with the most effective power stands.
+    """
+    rep = _core.unique_index(last)
+    power = cap * sal.sum(axis=1)
+    m = rep.size
+    order = np.lexsort((np.arange(m), -power, rep))  # by class, strongest member first
+    lead = np.zeros(m, dtype=bool)
+    lead[order[np.r_[True, rep[order][1:] != rep[order][:-1]]]] = True
+    # per issue, only actors present on it count (an absent actor's placeholder never pulls);
+    # should no class leader with weight be present, the present actors' probabilities, and
+    # failing those the present actors alike
+    w = np.where(lead, p_last, 0.0)[:, None] * present
+    for alt in (p_last[:, None] * present, present.astype(float)):  # two fallbacks, not actors
+        w = np.where(w.sum(axis=0) > 0, w, alt)
+    fc = sub.from_unit((w * last).sum(axis=0) / np.maximum(w.sum(axis=0), 1e-300))
+    return np.where(present.any(axis=0), fc, np.nan)  # no actor takes part: no forecast
 
 
 @register(
@@ -118,15 +163,18 @@ def effective_power(capability: Any, salience: Any) -> Any:
         "Analysis (KTAB): 'An Introduction to KTAB' and 'Multidimensional Bargaining using KTAB', "
         "KAPSARC discussion papers; KTAB source (MIT) examples/smp."
     ),
-    stochastic=False,
+    stochastic=True,
+    draws_when="StateTransitions is Stochastic",
     dynamic=True,
     supports=("multi_issue",),
-    params={**DEFAULTS, "max_turns": 100},
+    params={**DEFAULTS, **RUN_OPTIONS},
+    check_params=_check_params,
+    cost=smp_cost,
 )
-def run(
+def run(  # long: its docstring is the algorithm's written description; the body is ~30 lines
     arrays: ScenarioArrays,
     *,
-    rng: Any = None,
+    rng: RNG = None,
     max_turns: int = 100,
     exhaustive: bool = False,
     **params: Any,
@@ -200,11 +248,10 @@ def run(
     and *Multidimensional Bargaining using KTAB*, KAPSARC discussion papers; KTAB (MIT),
     ``examples/smp``; reference logs ``examples/smp/doc/20170530_ref-*.txt``.
     """
-    file_params, file_seed = _file_params(arrays.meta)
-    p = _check_params({**file_params, **params})
-    gen = np.random.default_rng(file_seed if rng is None else rng)
-    n = len(arrays.actor_ids)
-    keep = np.asarray(arrays.present, bool).any(axis=1)  # absent from every issue: no part
+    _check_params({"max_turns": max_turns, "exhaustive": exhaustive})
+    p, seed = _run_params(arrays.meta, params)
+    gen = np.random.default_rng(seed if rng is None else rng)
+    keep = np.asarray(np.asarray(arrays.present, bool).any(axis=1))  # absent everywhere: no part
     sub = arrays if keep.all() else arrays.subset(actors=np.flatnonzero(keep))
     present = np.asarray(sub.present, bool)
     pos = np.where(present, np.asarray(sub.to_unit(sub.position), float), 0.5)
@@ -225,53 +272,57 @@ def run(
         exhaustive=exhaustive,
     )
     hist_u = np.stack(tr.positions)
-    t_len = hist_u.shape[0]
+    n, t_len = len(arrays.actor_ids), hist_u.shape[0]
     history = np.full((t_len, n, len(arrays.issue_ids)), np.nan)
     history[:, keep] = np.where(present[None], sub.from_unit(hist_u), np.nan)
+    fc = _pce_forecast(sub, hist_u[-1], np.stack(tr.prob)[-1], cap, sal, present)
+    extra = _extra(tr, keep, cap, sal, len(arrays.issue_ids))
+    extra["params"] = p
+    return Forecast(
+        "smp", arrays.issue_ids, arrays.actor_ids, np.asarray(fc, float), history, extra
+    )
+
+
+def _run_params(
+    meta: dict[str, Any], params: Mapping[str, Any]
+) -> tuple[dict[str, str], int | None]:
+    """KTAB's nine parameters of a run (keyword arguments over the file's over the defaults)
+    and the file's seed; a bad option in the file is said as the file says it."""
+    file_params, file_seed = _file_params(meta)
+    try:
+        _check_params(file_params)
+    except ModelParamError as e:  # model_params.smp
+        raise _file_message("smp", file_params, e) from None
+    return _ktab_params({**file_params, **params}), file_seed
+
+
+def _extra(tr: Any, keep: np.ndarray, cap: np.ndarray, sal: np.ndarray, k: int) -> dict[str, Any]:
+    """The run's diagnostics, with the actors that took no part put back (prob 0, R nan,
+    index -1)."""
+    n, t_len = keep.size, len(tr.prob)
+    kidx = np.flatnonzero(keep)
     prob = np.zeros((t_len, n))
     prob[:, keep] = np.stack(tr.prob)
     risk = np.full((t_len, n), np.nan)
     risk[:, keep] = np.stack(tr.risk)
-    # forecast: PCE-weighted mean over the distinct final positions; a position class stands
-    # where its member with the most effective power stands
-    last = hist_u[-1]
-    rep = _core.unique_index(last)
-    power = cap * sal.sum(axis=1)
-    m = rep.size
-    order = np.lexsort((np.arange(m), -power, rep))  # by class, strongest member first
-    lead = np.zeros(m, dtype=bool)
-    lead[order[np.r_[True, rep[order][1:] != rep[order][:-1]]]] = True
-    p_last = np.stack(tr.prob)[-1]
-    # per issue, only actors present on it count (an absent actor's placeholder never pulls);
-    # should no class leader with weight be present, the present actors' probabilities, and
-    # failing those the present actors alike
-    w = np.where(lead, p_last, 0.0)[:, None] * present
-    for alt in (p_last[:, None] * present, present.astype(float)):  # two fallbacks, not actors
-        w = np.where(w.sum(axis=0) > 0, w, alt)
-    fc = sub.from_unit((w * last).sum(axis=0) / np.maximum(w.sum(axis=0), 1e-300))
-    kidx = np.flatnonzero(keep)
 
-    def _expand(rows: list[np.ndarray]) -> np.ndarray:
+    def expand(rows: list[np.ndarray]) -> np.ndarray:
         out = np.full((len(rows), n), -1)
         if rows:  # all turns at once: actor indices of the kept actors back to the scenario's
             a = np.stack(rows)
             out[:, kidx] = np.where(a >= 0, kidx[np.maximum(a, 0)], -1)
         return out
 
-    eff = np.zeros((n, len(arrays.issue_ids)))
+    eff = np.zeros((n, k))
     eff[keep] = effective_power(cap, sal)
-    extra = {
+    return {
         "prob": prob,
         "risk": risk,
-        "targets": _expand(tr.targets),
-        "bargain_initiator": _expand(tr.chosen),
+        "targets": expand(tr.targets),
+        "bargain_initiator": expand(tr.chosen),
         "stop_ratio": np.asarray(tr.stop_ratio),
         "effective_power": eff,
-        "params": p,
     }
-    return Forecast(
-        "smp", arrays.issue_ids, arrays.actor_ids, np.asarray(fc, float), history, extra
-    )
 
 
 # ----------------------------------------------------------------------------- plots

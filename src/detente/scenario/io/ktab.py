@@ -41,6 +41,7 @@ from xml.parsers import expat
 import numpy as np
 
 from detente.scenario.arrays import ScenarioArrays
+from detente.scenario.ktab_params import KTAB_PARAMETERS  # the one table (re-exported)
 
 __all__ = [
     "KTAB_PARAMETERS",
@@ -51,20 +52,6 @@ __all__ = [
     "read_ktab_csv",
     "read_ktab_xml",
 ]
-
-#: The nine SMP model parameters and their allowed values, in KTAB's enum order; the default
-#: of each is marked in :mod:`detente.models.smp`.
-KTAB_PARAMETERS: dict[str, tuple[str, ...]] = {
-    "VictoryProbModel": ("Linear", "Square", "Quartic", "Octic", "Binary"),
-    "PCEModel": ("Conditional", "MarkovIncentive", "MarkovUniform"),
-    "StateTransitions": ("Deterministic", "Stochastic"),
-    "VotingRule": ("Binary", "PropBin", "Proportional", "PropCbc", "Cubic", "ASymProsp"),
-    "BigRAdjust": ("None", "OneThird", "Half", "TwoThirds", "Full"),
-    "BigRRange": ("Min", "Mid", "Max"),
-    "ThirdPartyCommit": ("NoCommit", "SemiCommit", "FullCommit"),
-    "InterVecBrgn": ("S1P1", "S2P2", "S2PMax"),
-    "BargnModel": ("InitOnlyInterp", "InitRcvrInterp", "PWCompInterp"),
-}
 
 _SAL_TOL = 1e-6  # rounding slack on "saliences sum to at most 100"
 
