@@ -577,7 +577,7 @@ def analyze(
         raise ValueError(f"walkaway {walkaway!r} unknown; allowed: {', '.join(WALKAWAY_READINGS)}")
     arrays: ScenarioArrays | None = None
     if isinstance(source, (str, Path)):
-        from detente.scenario.io.genius import read_genius_folder
+        from detente.bargaining.genius import read_genius_folder
 
         domain = read_genius_folder(source)
     elif isinstance(source, ScenarioArrays):

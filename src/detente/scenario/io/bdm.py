@@ -132,19 +132,25 @@ def _actor_rows(path: Path, rows: list[list[str]], col: dict[str, int]) -> _Rows
                 allowed=f"{len(head)} comma-separated fields",
             )
         name = row[col["actor"]].strip()
-        where = {"path": path, "line": lineno, "field": head[col["actor"]]}
+        column = head[col["actor"]]
         if not name:
             raise ScenarioError(
-                "an empty actor name", **where, value=name, allowed="a non-empty actor name"
+                "an empty actor name",
+                path=path,
+                line=lineno,
+                field=column,
+                value=name,
+                allowed="a non-empty actor name",
             )
         if name in out.actors:
             raise ScenarioError(
                 "a second row for this actor",
-                **where,
+                path=path,
+                line=lineno,
+                field=column,
                 value=name,
                 allowed="a name not used on an earlier row",
             )
-
         cell = {key: (row[i], head[i]) for key, i in col.items()}
         out.actors.append(name)
         out.capability.append(_cell(path, lineno, cell["capability"], lo=0.0))

@@ -100,8 +100,16 @@ def _dialect(text: str) -> tuple[str, str]:
     return "\t", "'"
 
 
-def _number(cell: str, path: Path, line: int, field: str, allowed: str, **rng: float) -> float:
-    return parse_number(cell, path=path, line=line, field=field, allowed=allowed, **rng)
+def _number(
+    cell: str,
+    path: Path,
+    line: int,
+    field: str,
+    allowed: str,
+    lo: float | None = None,
+    hi: float | None = None,
+) -> float:
+    return parse_number(cell, path=path, line=line, field=field, allowed=allowed, lo=lo, hi=hi)
 
 
 def _ident(cell: str, path: Path, line: int, field: str) -> str:
