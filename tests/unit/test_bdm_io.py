@@ -22,6 +22,7 @@ def _arrays(path: Path, lo: float | None = None, hi: float | None = None):
         s = Scenario.model_validate(d)
     return s.to_arrays()
 
+
 # (file, n actors, salience scale, first actor, its capability, position, salience) — from the files
 EXPECTED = [
     ("jmckib_ExampleActors_EU_emissions.csv", 10, 1.0, "Netherlands", 0.08, 4.0, 0.8),
