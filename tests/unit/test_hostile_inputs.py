@@ -324,7 +324,9 @@ def test_writing_onto_the_null_device_keeps_it_a_device(tmp_path, fmt):
     dev = _null_device(tmp_path)
     save(_small(), dev, format=fmt)
     assert stat.S_ISCHR(dev.stat().st_mode)
-    assert sorted(p.name for p in tmp_path.iterdir()) == (["null"] if dev.parent == tmp_path else [])
+    assert sorted(p.name for p in tmp_path.iterdir()) == (
+        ["null"] if dev.parent == tmp_path else []
+    )
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs")

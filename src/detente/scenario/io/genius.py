@@ -296,7 +296,7 @@ def _issue_spec(path: Path, el: ET.Element, n_real: int) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- public readers
-def read_genius_domain(path: Any, *, n_real: int = 11) -> dict[str, Any]:
+def read_genius_domain(path: str | Path, *, n_real: int = 11) -> dict[str, Any]:
     """Read a GENIUS XML domain file.
 
     Returns
@@ -451,7 +451,11 @@ def _profile_values(
 
 
 def read_genius_profile(
-    path: Any, domain: dict[str, Any] | None = None, *, n_real: int = 11, normalize: bool = True
+    path: str | Path,
+    domain: dict[str, Any] | None = None,
+    *,
+    n_real: int = 11,
+    normalize: bool = True,
 ) -> dict[str, Any]:
     """Read a GENIUS XML preference profile (linear-additive ``<utility_space>``).
 
@@ -496,7 +500,9 @@ def read_genius_profile(
             reason="not a GENIUS profile",
         )
     own_issues = [_issue_spec(path, el, n_real) for el in _issue_elements(root)]
-    dom = domain if domain is not None else {"name": path.stem, "issues": own_issues}
+    dom: dict[str, Any] = (
+        domain if domain is not None else {"name": path.stem, "issues": own_issues}
+    )
     by_name = {i["name"]: i for i in dom["issues"]}
     issue_els = {el.get("name"): el for el in _issue_elements(root)}
     for nm in issue_els:
@@ -716,7 +722,7 @@ def _reservation(
     return float(u)
 
 
-def read_geniusweb_profile(path: Any) -> dict[str, Any]:
+def read_geniusweb_profile(path: str | Path) -> dict[str, Any]:
     """Read a GeniusWeb ``LinearAdditiveUtilitySpace`` JSON profile (domain embedded).
 
     Returns the same dict as :func:`read_genius_profile`; the reservation value is the
@@ -833,7 +839,7 @@ def _folder_profile(
 
 
 def read_genius_negotiation(
-    path: Any, *, n_real: int = 11, normalize: bool = True
+    path: str | Path, *, n_real: int = 11, normalize: bool = True
 ) -> GeniusNegotiation:
     """Read a folder holding one GENIUS (XML) or GeniusWeb (JSON) domain and its profiles.
 

@@ -375,7 +375,7 @@ def read_ktab_csv(path: str | Path, text: str | None = None) -> KtabData:
 
 
 # --------------------------------------------------------------------------- XML
-def _parse_xml_with_lines(data: bytes) -> Any:
+def _parse_xml_with_lines(data: bytes) -> ET.Element:
     """Parse XML with expat, recording each element's source line as attribute ``_line``."""
     builder = ET.TreeBuilder()
     px = expat.ParserCreate()
@@ -391,23 +391,23 @@ def _parse_xml_with_lines(data: bytes) -> Any:
     return builder.close()
 
 
-def _line(el: Any) -> int | None:
+def _line(el: ET.Element | None) -> int | None:
     v = el.get("_line") if el is not None else None
     return int(v) if v else None
 
 
-def _child(path: Any, el: Any, tag: str, what: str) -> Any:
+def _child(path: Path, el: ET.Element, tag: str, what: str) -> ET.Element:
     c = el.find(tag)
     if c is None:
         raise _fail(path, _line(el), f"<{tag}>", "missing", what, f"no <{tag}> element")
     return c
 
 
-def _text(el: Any) -> str:
+def _text(el: ET.Element) -> str:
     return (el.text or "").strip()
 
 
-def _xml_root(path: Path, raw: bytes) -> Any:
+def _xml_root(path: Path, raw: bytes) -> ET.Element:
     """Parse, and refuse a root other than ``<Scenario>`` or a Reform Priorities file."""
     try:
         root = _parse_xml_with_lines(raw)
@@ -440,7 +440,7 @@ def _xml_root(path: Path, raw: bytes) -> Any:
     return root
 
 
-def _xml_seed(path: Path, root: Any) -> int | None:
+def _xml_seed(path: Path, root: ET.Element) -> int | None:
     seed_el = root.find("prngSeed")
     if seed_el is None or not _text(seed_el):
         return None
@@ -457,7 +457,7 @@ def _xml_seed(path: Path, root: Any) -> int | None:
     return int(t)
 
 
-def _xml_parameters(path: Path, root: Any) -> dict[str, str]:
+def _xml_parameters(path: Path, root: ET.Element) -> dict[str, str]:
     """``<ModelParameters>``: each name and value checked against KTAB's enums."""
     params: dict[str, str] = {}
     mp = root.find("ModelParameters")
@@ -485,7 +485,7 @@ def _xml_parameters(path: Path, root: Any) -> dict[str, str]:
     return params
 
 
-def _xml_dimensions(path: Path, root: Any) -> tuple[str, ...]:
+def _xml_dimensions(path: Path, root: ET.Element) -> tuple[str, ...]:
     dims_el = _child(path, root, "Dimensions", "a list of <dName> elements")
     dims = tuple(_text(d) for d in dims_el.findall("dName"))
     if not dims:
@@ -501,7 +501,7 @@ def _xml_dimensions(path: Path, root: Any) -> tuple[str, ...]:
 
 
 def _xml_values(
-    path: Path, actor: Any, nm: str, i: int, dims: tuple[str, ...], out: _Actors
+    path: Path, actor: ET.Element, nm: str, i: int, dims: tuple[str, ...], out: _Actors
 ) -> None:
     """One actor's ``<Position><dCoord>`` and ``<Salience><dSal>``: one number in [0, 100] per
     dimension (an empty ``<dCoord>`` is no part on that dimension, said in ``notes``)."""
@@ -539,7 +539,7 @@ def _xml_values(
             )
 
 
-def _xml_actors(path: Path, root: Any, dims: tuple[str, ...]) -> _Actors:
+def _xml_actors(path: Path, root: ET.Element, dims: tuple[str, ...]) -> _Actors:
     actors_el = _child(path, root, "Actors", "a list of <Actor> elements")
     actors = actors_el.findall("Actor")
     if not actors:
@@ -567,7 +567,7 @@ def _xml_actors(path: Path, root: Any, dims: tuple[str, ...]) -> _Actors:
     return out
 
 
-def _xml_accommodation(path: Path, root: Any, names: list[str]) -> np.ndarray | None:
+def _xml_accommodation(path: Path, root: ET.Element, names: list[str]) -> np.ndarray | None:
     """The identity with entry (A, B) set for every ``iaPair``; rows summing to at most 1."""
     ia = root.find("IdealAdjustment")
     if ia is None:
