@@ -26,6 +26,9 @@ try:
 except ImportError:  # pragma: no cover - when tests/ is imported as a package
     from tests.property.strategies import mutations, random_text_files, valid_scenario_dicts
 
+# writing Decide CSV from the shipped examples drops their vetoes etc. on purpose
+pytestmark = pytest.mark.filterwarnings("ignore::detente.scenario.errors.ExportWarning")
+
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 EXAMPLES = sorted(
     (Path(__file__).resolve().parents[2] / "src" / "detente" / "examples").glob("*.yaml")

@@ -186,13 +186,13 @@ def detect_format(path: str | Path) -> str:
         When the file is no scenario format detente reads, or is standard input or a pipe
         (whose content would be used up by looking at it: :func:`load` recognises those).
     """
-    if is_stdin(path):
-        raise ScenarioError(
-            "standard input cannot be looked at without reading it",
-            path=STDIN_NAME,
-            allowed="load('-') (which reads it once and recognises the format)",
-        )
     p = Path(path)
+    if is_stdin(path) or _is_stream(p):
+        raise ScenarioError(
+            "a stream (standard input, a pipe, a device) cannot be looked at without using it up",
+            path=STDIN_NAME if is_stdin(path) else p,
+            allowed="load() it (which reads it once and recognises the format)",
+        )
     if p.is_dir():
         if (p / "positions.csv").exists() or (p / "actors.csv").exists():
             return "tidy-csv"
@@ -203,8 +203,6 @@ def detect_format(path: str | Path) -> str:
         )
     if not p.exists():
         raise ScenarioError("no such file", path=p)
-    if _is_stream(p):
-        return _decide(p, _sniff_text(read_text(p)[:4096]))
     return _decide(p, _sniff(p))
 
 
