@@ -31,7 +31,7 @@ import numpy as np
 
 from detente.models import expected_utility as eu
 from detente.models import run_model
-from detente.scenario.io.ktab import ktab_to_arrays, read_ktab_csv
+from detente.scenario.io import load
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = (ROOT / ".." / "shared" / "data" / "ktab").resolve()
@@ -86,7 +86,7 @@ def risk_table(sizes: list[int], repeats: int) -> list[str]:
 
 
 def _child(name: str, model: str, params: dict, repeats: int) -> tuple[float, int, float]:
-    a = ktab_to_arrays(read_ktab_csv(DATA / f"{name}.csv"))
+    a = load(DATA / f"{name}.csv").to_arrays()
     run_model(model, a, rounds=1, **params)  # warm-up
     walls, rounds = [], 0
     for _ in range(repeats):

@@ -59,7 +59,7 @@ def synth(n: int, k: int, m: int, seed: int = 0) -> AdditiveDomain:
 
 def load_case(spec: dict) -> AdditiveDomain:
     if spec["kind"] == "genius":
-        from detente.scenario.io.genius import read_genius_folder
+        from detente.bargaining.genius import read_genius_folder
 
         return read_genius_folder(spec["path"])
     return synth(spec["n"], spec["k"], spec["m"], spec.get("seed", 0))

@@ -35,7 +35,7 @@ import numpy as np
 
 from detente.models import run_model
 from detente.scenario.arrays import ScenarioArrays
-from detente.scenario.io.ktab import ktab_to_arrays, read_ktab_csv
+from detente.scenario.io import load
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = (ROOT / ".." / "shared" / "data" / "ktab").resolve()
@@ -85,7 +85,7 @@ def _child(spec: tuple[str, object, object], repeats: int) -> tuple[float, float
     if kind == "synthetic":
         a = synthetic(int(a1), int(a2))  # type: ignore[call-overload]
     else:
-        a = ktab_to_arrays(read_ktab_csv(DATA / f"{a1}.csv"))
+        a = load(DATA / f"{a1}.csv").to_arrays()
         run_model("smp", a, max_turns=1)  # warm-up: imports, first-call costs
     if kind == "baseline":
         t, cpu, turns = 0.0, 0.0, 0

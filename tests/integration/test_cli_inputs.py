@@ -17,13 +17,10 @@ from detente.examples import example_path
 _register_commands()
 runner = CliRunner()
 
-_READERS = pytest.mark.xfail(reason="needs readers branch (load('-') reads stdin)", strict=False)
-
 
 # --- B. '-' is standard input -------------------------------------------------------------
 
 
-@_READERS
 @pytest.mark.parametrize(
     "args",
     [
@@ -40,7 +37,6 @@ def test_commands_read_a_scenario_from_stdin(args: list[str]) -> None:
     assert piped.stdout == named.stdout
 
 
-@_READERS
 def test_convert_reads_stdin(tmp_path: Path) -> None:
     from detente.examples import load_example
     from detente.scenario.io import load
@@ -52,7 +48,6 @@ def test_convert_reads_stdin(tmp_path: Path) -> None:
     assert load(out) == load_example("miami")
 
 
-@_READERS
 def test_backtest_reads_stdin(shared_data: Path) -> None:
     dev = shared_data / "deu3" / "deu3-dev.tsv"
     args = ["-m", "compromise", "--boot", "20"]
@@ -67,7 +62,6 @@ def test_predict_refuses_stdin_twice(tmp_path: Path) -> None:
     assert r.exit_code == 2 and "standard input can be read once" in r.output
 
 
-@_READERS
 def test_cat_into_forecast_in_a_subprocess() -> None:
     exe = Path(sys.executable).with_name("detente")
     if not exe.exists():

@@ -148,7 +148,6 @@ def _null_device(tmp_path: Path) -> Path:
     return dev
 
 
-@pytest.mark.xfail(reason="writer fix on readers branch", strict=False)
 def test_output_to_dev_null_works_and_leaves_a_character_device(tmp_path: Path) -> None:
     null = _null_device(tmp_path)
     r = runner.invoke(app, ["forecast", "miami", "-m", "compromise", "-f", "csv", "-o", str(null)])
@@ -247,7 +246,6 @@ def test_convert_prints_writer_warnings(tmp_path: Path, monkeypatch: pytest.Monk
     assert "wrote" in r.stdout
 
 
-@pytest.mark.xfail(reason="needs readers branch (ExportWarning from the Decide writer)")
 def test_convert_to_decide_warns_that_vetoes_are_dropped(tmp_path: Path) -> None:
     r = runner.invoke(app, ["convert", "miami", str(tmp_path / "m.csv"), "--output-format",
                             "decide-csv"])  # fmt: skip

@@ -26,6 +26,9 @@ try:
 except ImportError:  # pragma: no cover - when tests/ is imported as a package
     from tests.property.strategies import mutations, random_text_files, valid_scenario_dicts
 
+# writing Decide CSV from the shipped examples drops their vetoes etc. on purpose
+pytestmark = pytest.mark.filterwarnings("ignore::detente.scenario.errors.ExportWarning")
+
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 EXAMPLES = sorted(
     (Path(__file__).resolve().parents[2] / "src" / "detente" / "examples").glob("*.yaml")
@@ -180,3 +183,70 @@ def test_valid_scenarios_round_trip_through_every_writer(tmp_path, d):
     a = s.to_arrays()
     assert back.present.tolist() == a.present.tolist()
     assert back.position[back.present].tolist() == pytest.approx(a.position[a.present].tolist())
+
+
+# --------------------------------------------------------------------------- hostile inputs
+GENIUS = SHARED / "genius"
+GENIUS_FOLDERS = ["EnglandZimbabwe", "Laptop", "ItexvsCypress", "geniusweb_Party"]
+
+
+@pytest.mark.parametrize("name", GENIUS_FOLDERS)
+@FUZZ
+@given(data=st.data())
+def test_mutated_genius_folders(tmp_path, name, data):
+    """GENIUS XML and GeniusWeb JSON: a negotiation or a located ScenarioError (a list where
+    an object belongs, a step of 0, NaN weights, a file that is no domain or profile)."""
+    from detente.scenario.io.genius import read_genius_negotiation
+
+    src = _shared(f"genius/{name}")
+    folder = tmp_path / name
+    folder.mkdir(exist_ok=True)
+    for old in folder.iterdir():
+        old.unlink()
+    files = sorted(src.iterdir())
+    for f in files:
+        (folder / f.name).write_bytes(f.read_bytes())
+    victim = data.draw(st.sampled_from(files), label="file")
+    (folder / victim.name).write_bytes(data.draw(mutations(victim.read_bytes()), label="mutated"))
+    try:
+        neg = read_genius_negotiation(folder)
+    except ScenarioError as e:
+        assert e.message and e.path, f"an error that names no file: {e}"
+        return
+    assert len(neg.party_ids) >= 1 and all(v.size for v in neg.values)
+
+
+@settings(max_examples=N, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(raw=random_text_files())
+def test_random_bytes_on_standard_input(monkeypatch, raw):
+    """``load("-")``: the format sniffed from the content of a stream read once."""
+    import io
+    import sys
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(raw)))
+    try:
+        result = load("-")
+    except ScenarioError as e:
+        assert e.message and e.path == "<stdin>", f"an error that names no input: {e}"
+        return
+    assert isinstance(result, Scenario)
+
+
+@settings(max_examples=N, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(
+    limit=st.one_of(
+        st.text(st.characters(exclude_characters="\x00", exclude_categories=("Cs",)), max_size=8),
+        st.floats().map(repr),
+    )
+)
+def test_any_max_file_mb_is_a_limit_or_a_located_error(tmp_path, monkeypatch, limit):
+    ex = EXAMPLES[0] if EXAMPLES else None
+    if ex is None:  # pragma: no cover
+        pytest.skip("no shipped example")
+    monkeypatch.setenv("DETENTE_MAX_FILE_MB", limit)
+    try:
+        load(ex)
+    except ScenarioError as e:
+        assert e.field == "DETENTE_MAX_FILE_MB" or "too large" in e.message, str(e)

@@ -27,13 +27,13 @@ import detente.models._builtin  # noqa: F401  (built-in models register in their
 from detente.models import expected_utility as eu
 from detente.models.registry import run_model
 from detente.scenario.arrays import ScenarioArrays
-from detente.scenario.io.bdm import bdm_to_arrays, read_bdm_csv
+from detente.scenario.io import load
 
 FILES = ["jmckib_ExampleActors_EU_emissions.csv", "masad_ExampleActors.csv"]
 
 
 def _load(shared_data: Path, name: str = FILES[0]) -> ScenarioArrays:
-    return bdm_to_arrays(read_bdm_csv(shared_data / "bdm" / name), issue_id="year")
+    return load(shared_data / "bdm" / name).to_arrays()
 
 
 @pytest.mark.parametrize("name", FILES)

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from detente.models import run_model
-from detente.scenario.io.ktab import ktab_to_arrays, read_ktab_csv
+from detente.scenario.io import load
 
 
 def _parse_log(path: Path) -> tuple[int, list[str], np.ndarray, np.ndarray, dict[str, str]]:
@@ -46,7 +46,7 @@ def test_smp_reproduces_ktab_log(shared_data: Path, name: str) -> None:
     ktab = shared_data / "ktab"
     n_states, actors, ref_pos, ref_prob, params = _parse_log(ktab / f"ref-output-{name}.txt")
     assert params["StateTransitions"] == "Deterministic"
-    arrays = ktab_to_arrays(read_ktab_csv(ktab / f"{name}.csv"))
+    arrays = load(ktab / f"{name}.csv").to_arrays()
     assert list(arrays.actor_ids) == actors
     fc = run_model("smp", arrays)
     assert fc.history is not None
@@ -63,7 +63,7 @@ def test_smp_reproduces_ktab_log(shared_data: Path, name: str) -> None:
 
 @pytest.mark.parametrize("name", ["dummyData_3Dim", "SOE-Pol-Comp"])
 def test_pruned_search_equals_exhaustive(shared_data: Path, name: str) -> None:
-    arrays = ktab_to_arrays(read_ktab_csv(shared_data / "ktab" / f"{name}.csv"))
+    arrays = load(shared_data / "ktab" / f"{name}.csv").to_arrays()
     a = run_model("smp", arrays)
     b = run_model("smp", arrays, exhaustive=True)
     np.testing.assert_array_equal(a.history, b.history)
@@ -75,5 +75,5 @@ def test_pruned_search_equals_exhaustive(shared_data: Path, name: str) -> None:
 )
 def test_state_counts_quoted_for_ktab(shared_data: Path, name: str, states: int) -> None:
     """The issue quotes KTAB's number of states for these runs (no position log is available)."""
-    arrays = ktab_to_arrays(read_ktab_csv(shared_data / "ktab" / f"{name}.csv"))
+    arrays = load(shared_data / "ktab" / f"{name}.csv").to_arrays()
     assert run_model("smp", arrays).history.shape[0] == states  # type: ignore[union-attr]

@@ -463,3 +463,12 @@ def test_ktab_xml_unknown_declared_encoding(tmp_path):
     p = _write(tmp_path, "k.xml", _KTAB_XML.replace('encoding="UTF-8"', 'encoding="TTF-8"'))
     _fails(p, fmt="ktab-xml")
     _fails(p)
+
+
+def test_located_keeps_the_error_class() -> None:
+    from detente.scenario.errors import ModelParamError, ScenarioError, TooCostlyError
+
+    for cls in (ScenarioError, ModelParamError, TooCostlyError):
+        e = cls("too big", field="x", value=3, allowed="less").located("f.yaml", 4)
+        assert type(e) is cls
+        assert str(e) == "f.yaml:4: x: too big (got 3); allowed: less"

@@ -119,7 +119,7 @@ def _genius_folders():
 
 @pytest.mark.parametrize("folder", _genius_folders(), ids=lambda p: p.name)
 def test_genius_frontier_equals_bruteforce(folder):
-    from detente.scenario.io.genius import read_genius_folder
+    from detente.bargaining.genius import read_genius_folder
 
     d = read_genius_folder(folder)
     if d.n_outcomes > 2_000_000:

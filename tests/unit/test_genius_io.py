@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from detente.bargaining.genius import read_genius_folder
 from detente.scenario.io.genius import (
     GeniusFormatError,
     read_genius_domain,
-    read_genius_folder,
     read_genius_profile,
 )
 

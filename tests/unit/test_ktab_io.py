@@ -7,13 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from detente.scenario.io.ktab import (
-    KtabFormatError,
-    ktab_to_arrays,
-    read_ktab,
-    read_ktab_csv,
-    read_ktab_xml,
-)
+from detente.scenario.errors import ScenarioError
+from detente.scenario.io import load
+from detente.scenario.io.ktab import read_ktab, read_ktab_csv, read_ktab_xml
 
 # actors x dims, from shared/reference/bargaining-models.md §1.4
 EXPECTED = {
@@ -36,7 +32,7 @@ def test_reads_every_bundled_smp_file(shared_data: Path, fname: str) -> None:
     assert d.position.shape == d.salience.shape == EXPECTED[fname]
     assert (d.position >= 0).all() and (d.position <= 100).all()
     assert (d.salience.sum(axis=1) <= 100 + 1e-6).all()
-    a = ktab_to_arrays(d)
+    a = load(shared_data / "ktab" / fname).to_arrays()
     np.testing.assert_allclose(a.salience * 100, d.salience)
     np.testing.assert_array_equal(a.position, d.position)
     assert a.lo.tolist() == [0.0] * d.n_dims and a.hi.tolist() == [100.0] * d.n_dims
@@ -67,7 +63,7 @@ def test_smp_example_has_blank_coordinate(shared_data: Path) -> None:
     assert np.isnan(d.position[i, 0]) and not np.isnan(d.position[i, 1:]).any()
     (note,) = d.notes
     assert ":32:" in note and "Alice" in note
-    a = ktab_to_arrays(d)
+    a = load(shared_data / "ktab" / "smpExample.xml").to_arrays()
     assert not a.present[i, 0] and a.salience[i, 0] == 0.0
 
 
@@ -85,7 +81,7 @@ def test_smp_example_parameters_and_accommodation(shared_data: Path, tmp_path: P
 
 
 def test_reform_priorities_file_is_rejected(shared_data: Path) -> None:
-    with pytest.raises(KtabFormatError, match="Reform Priorities"):
+    with pytest.raises(ScenarioError, match="Reform Priorities"):
         read_ktab_xml(shared_data / "ktab" / "reformpri-ex01.xml")
 
 
@@ -112,7 +108,7 @@ HEAD = "Scen,Desc,2,1,\nActor,Description,Power,P1,S1,\n"
 def test_csv_errors_are_located(
     tmp_path: Path, body: str, line: int, field: str, value: str
 ) -> None:
-    with pytest.raises(KtabFormatError) as ei:
+    with pytest.raises(ScenarioError) as ei:
         read_ktab_csv(_csv(tmp_path, body))
     e = ei.value
     assert (e.line, e.field, e.value) == (line, field, value)
@@ -121,7 +117,7 @@ def test_csv_errors_are_located(
 
 def test_salience_sum_over_100(tmp_path: Path) -> None:
     body = "S,D,2,2,\nActor,Desc,Pow,P1,S1,P2,S2,\nA,a,1,10,60,20,50,\nB,b,1,10,10,20,10,\n"
-    with pytest.raises(KtabFormatError, match="at most 100") as ei:
+    with pytest.raises(ScenarioError, match="at most 100") as ei:
         read_ktab_csv(_csv(tmp_path, body))
     assert ei.value.line == 3
 
@@ -134,9 +130,9 @@ def test_xml_errors(tmp_path: Path) -> None:
         "<Salience><dSal>5</dSal></Salience></Actor></Actors>\n<ModelParameters>"
         "<PCEModel>Foo</PCEModel></ModelParameters></Scenario>"
     )
-    with pytest.raises(KtabFormatError, match="MarkovIncentive") as ei:
+    with pytest.raises(ScenarioError, match="MarkovIncentive") as ei:
         read_ktab_xml(f)
     assert ei.value.line == 3 and ei.value.field == "PCEModel"
     f.write_text("<Scenario><name>x</name>")
-    with pytest.raises(KtabFormatError, match="well-formed"):
+    with pytest.raises(ScenarioError, match="well-formed"):
         read_ktab_xml(f)

@@ -10,7 +10,7 @@ import pytest
 from detente.models import get_model, run_model
 from detente.models.smp import plot_positions, plot_power_landscape
 from detente.scenario.arrays import ScenarioArrays
-from detente.scenario.io.ktab import ktab_to_arrays, read_ktab_xml
+from detente.scenario.io.ktab_scenario import read_ktab_xml_scenario
 
 
 def _random(n: int, k: int, seed: int) -> ScenarioArrays:
@@ -129,7 +129,7 @@ def _smp_example(shared_data: Path, tmp_path: Path) -> ScenarioArrays:
     src = (shared_data / "ktab" / "smpExample.xml").read_text(encoding="utf-8-sig")
     f = tmp_path / "smpExample.xml"
     f.write_text(src.replace("<dCoord></dCoord>", "<dCoord>52.8</dCoord>"))
-    return ktab_to_arrays(read_ktab_xml(f))
+    return read_ktab_xml_scenario(f).to_arrays()
 
 
 @pytest.mark.slow
@@ -141,7 +141,7 @@ def test_smp_example_matches_in_distribution(shared_data: Path, tmp_path: Path) 
     2.5-97.5 % band, and some of our draws reproduce KTAB's first turn exactly.
     """
     a = _smp_example(shared_data, tmp_path)
-    prm = a.meta["ktab_parameters"]
+    prm = a.meta["model_params"]["smp"]
     log = (shared_data / "ktab" / "ref-output-smpExample.txt").read_text().splitlines()
     rows = [ln for ln in log if ":" in ln and "," in ln and "prob" not in ln and "seed" not in ln]
     ref = np.array([[float(v) for v in ln.split(":", 1)[1].split()] for ln in rows])  # (n*k, T)

@@ -833,7 +833,7 @@ def _thinning_cap(max_points: int | str | None, n_parties: int) -> int | None:
 def _read_source(source: Any) -> ScenarioArrays | AdditiveDomain:
     """A scenario's arrays, or a ready domain (a GENIUS folder is read here)."""
     if isinstance(source, (str, Path)):
-        from detente.scenario.io.genius import read_genius_folder
+        from detente.bargaining.genius import read_genius_folder
 
         return read_genius_folder(source)
     if isinstance(source, (ScenarioArrays, AdditiveDomain)):

@@ -126,16 +126,7 @@ class ModelInfo:
             try:
                 checked = self.check_params(checked)
             except ModelParamError as e:
-                if path is None or e.path:
-                    raise
-                raise ModelParamError(
-                    e.message,
-                    path=path,
-                    line=e.line,
-                    field=e.field,
-                    value=e.value,
-                    allowed=e.allowed,
-                ) from None
+                raise e.located(path) from None
         return checked
 
     def estimate_cost(self, n_actors: int, n_issues: int, params: Mapping[str, Any]) -> Cost:

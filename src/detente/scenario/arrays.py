@@ -116,15 +116,15 @@ class ScenarioArrays:
     @property
     def span(self) -> FloatArray:
         """``hi - lo`` per issue."""
-        return self.hi - self.lo  # type: ignore[no-any-return]
+        return self.hi - self.lo
 
     def to_unit(self, values: FloatArray) -> FloatArray:
         """Map values in issue units (last axis = issues) onto 0–1."""
-        return (np.asarray(values, dtype=float) - self.lo) / self.span  # type: ignore[no-any-return]
+        return (np.asarray(values, dtype=float) - self.lo) / self.span
 
     def from_unit(self, values: FloatArray) -> FloatArray:
         """Map 0–1 values (last axis = issues) back onto issue units."""
-        return np.asarray(values, dtype=float) * self.span + self.lo  # type: ignore[no-any-return]
+        return np.asarray(values, dtype=float) * self.span + self.lo
 
     def unit_positions(self) -> FloatArray:
         """Positions on 0–1 per issue (``nan`` where absent)."""
@@ -134,7 +134,7 @@ class ScenarioArrays:
     def weights(self) -> FloatArray:
         """Capability × salience, ``(n, k)``; zero where the actor is absent."""
         w = self.capability[..., :, None] * self.salience
-        return np.where(self.present, w, 0.0)  # type: ignore[no-any-return]
+        return np.where(self.present, w, 0.0)
 
     def subset(self, actors: Any = None, issues: Any = None) -> ScenarioArrays:
         """A new ScenarioArrays restricted to the given actor / issue indices (or masks)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ModelParamError", "ScenarioError", "TooCostlyError"]
+__all__ = ["ExportWarning", "ModelParamError", "ScenarioError", "TooCostlyError"]
 
 
 def _short(value: Any, limit: int = 60) -> str:
@@ -53,8 +53,8 @@ class ScenarioError(ValueError):
         super().__init__(self.format())
 
     def located(self, path: str | Path | None = None, line: int | None = None) -> ScenarioError:
-        """A copy with the file (and line) filled in where they were unknown."""
-        return ScenarioError(
+        """A copy, of the same class, with the file (and line) filled in where unknown."""
+        return type(self)(
             self.message,
             path=self.path or (None if path is None else str(path)),
             line=self.line if self.line is not None else line,
@@ -87,3 +87,9 @@ class ModelParamError(ScenarioError):
 class TooCostlyError(ScenarioError):
     """A run whose estimated memory exceeds the machine (see :mod:`detente.resources`);
     ``allowed`` names the option that makes it smaller."""
+
+
+class ExportWarning(UserWarning):
+    """A write into a format that has no place for some of the scenario (vetoes, reservation
+    points, sources, ...): the file is written without them, and the warning names what was
+    left out."""

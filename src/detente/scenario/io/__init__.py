@@ -21,16 +21,29 @@ decide-csv Decide's exchange-model CSV (#A, #P, #M, #D rows)       yes   yes
 deu        the DEU III table (one issue per row, grouped by        yes   no
            proposal; tab-separated)
 ========== ======================================================= ===== =====
+
+Standard input
+--------------
+``load("-")`` reads a scenario from standard input; its format is recognised from the content
+(give ``format=`` where the content is ambiguous). Pipes, ``/dev/stdin`` and other devices are
+read once, as streams, under the same size limit as files; a named pipe that no one writes to
+is refused after :data:`~detente.scenario.io._common.FIFO_WAIT_SECONDS` seconds instead of
+waiting for ever. (A file actually named ``-`` is read as ``./-``.)
 """
 
 from __future__ import annotations
 
+import csv
 import importlib
+import io
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from detente.scenario.errors import ScenarioError
+from detente.scenario.io._common import STDIN_NAME, is_stdin, read_text
 from detente.scenario.schema import Scenario
 
 __all__ = ["FORMATS", "detect_format", "load", "save"]
@@ -46,12 +59,14 @@ class _Format:
     folder: bool = False
 
     def read(self) -> Callable[..., Scenario]:
-        return getattr(importlib.import_module(self.module), self.reader)  # type: ignore[no-any-return]
+        return cast(
+            Callable[..., Scenario], getattr(importlib.import_module(self.module), self.reader)
+        )
 
     def write(self) -> Callable[..., None] | None:
         if self.writer is None:
             return None
-        return getattr(importlib.import_module(self.module), self.writer)  # type: ignore[no-any-return]
+        return cast(Callable[..., None], getattr(importlib.import_module(self.module), self.writer))
 
 
 _IO = "detente.scenario.io."
@@ -72,14 +87,18 @@ FORMATS: dict[str, _Format] = {
 }
 
 
-def _sniff(path: Path) -> str | None:
-    """Guess the format from the first bytes of the file."""
+def _first_record(text: str) -> list[str]:
+    """The cells of the first CSV record (which may span lines: a quoted multi-line cell)."""
     try:
-        with path.open("rb") as fh:
-            head = fh.read(4096)
-    except OSError:
-        return None
-    text = head.decode("utf-8", errors="replace").lstrip("\ufeff").lstrip()
+        return next(csv.reader(io.StringIO(text)), [])
+    except csv.Error:
+        first = text.splitlines()[0] if text.splitlines() else ""
+        return first.split(",")
+
+
+def _sniff_text(head: str) -> str | None:
+    """Guess the format from the first characters of the content."""
+    text = head.lstrip("\ufeff").lstrip()
     if not text:
         return None
     first = text.splitlines()[0] if text.splitlines() else ""
@@ -97,7 +116,7 @@ def _sniff(path: Path) -> str | None:
         line.lstrip("'\"").startswith(("#A", "#P", "#M", "#D")) for line in text.splitlines()[:50]
     ):
         return "decide-csv"
-    cells = [c.strip().strip('"') for c in first.split(",")]
+    cells = [c.strip().strip('"') for c in _first_record(text)]
     if len(cells) >= 4 and all(c.lstrip("-").isdigit() for c in cells[2:4]):
         return "ktab-csv"
     low = [c.lower() for c in cells]
@@ -110,33 +129,25 @@ def _sniff(path: Path) -> str | None:
     return None
 
 
-def detect_format(path: str | Path) -> str:
-    """Name of the format of ``path``, recognised from its content (then its name).
+def _sniff(path: Path) -> str | None:
+    """Guess the format of a regular file from its first bytes."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return None
+    return _sniff_text(head.decode("utf-8", errors="replace"))
 
-    Raises
-    ------
-    ScenarioError
-        When the file is no scenario format detente reads.
-    """
-    p = Path(path)
-    if p.is_dir():
-        if (p / "positions.csv").exists() or (p / "actors.csv").exists():
-            return "tidy-csv"
-        raise ScenarioError(
-            "a folder that is no tidy-CSV scenario (no actors.csv / positions.csv)",
-            path=p,
-            allowed="a tidy-CSV folder, or a file in one of: " + ", ".join(FORMATS),
-        )
-    if not p.exists():
-        raise ScenarioError("no such file", path=p)
+
+def _decide(p: Path, sniffed: str | None) -> str:
+    """The format from what the content looks like, then the file's suffix."""
     suffix = p.suffix.lower()
-    sniffed = _sniff(p)
     # A native suffix is trusted over a look-alike first line (a YAML title with commas
     # and numbers reads like a KTAB header); JSON content is JSON whatever the name.
     if suffix in (".yaml", ".yml") and sniffed != "json":
         return "yaml"
     if sniffed in FORMATS:
-        return sniffed
+        return cast(str, sniffed)
     if sniffed == "genius":
         raise ScenarioError(
             "a GENIUS negotiation domain or profile, not a scenario",
@@ -157,13 +168,52 @@ def detect_format(path: str | Path) -> str:
     )
 
 
+def _is_stream(p: Path) -> bool:
+    """Whether ``p`` is read as a stream (a pipe or a device): read once, never sniffed apart."""
+    try:
+        mode = p.stat().st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+def detect_format(path: str | Path) -> str:
+    """Name of the format of ``path``, recognised from its content (then its name).
+
+    Raises
+    ------
+    ScenarioError
+        When the file is no scenario format detente reads, or is standard input or a pipe
+        (whose content would be used up by looking at it: :func:`load` recognises those).
+    """
+    p = Path(path)
+    if is_stdin(path) or _is_stream(p):
+        raise ScenarioError(
+            "a stream (standard input, a pipe, a device) cannot be looked at without using it up",
+            path=STDIN_NAME if is_stdin(path) else p,
+            allowed="load() it (which reads it once and recognises the format)",
+        )
+    if p.is_dir():
+        if (p / "positions.csv").exists() or (p / "actors.csv").exists():
+            return "tidy-csv"
+        raise ScenarioError(
+            "a folder that is no tidy-CSV scenario (no actors.csv / positions.csv)",
+            path=p,
+            allowed="a tidy-CSV folder, or a file in one of: " + ", ".join(FORMATS),
+        )
+    if not p.exists():
+        raise ScenarioError("no such file", path=p)
+    return _decide(p, _sniff(p))
+
+
 def load(path: str | Path, format: str | None = None) -> Scenario:
     """Read a scenario from ``path`` in any supported format.
 
     Parameters
     ----------
     path : str or Path
-        A file, or a folder for the tidy-CSV format.
+        A file, a folder for the tidy-CSV format, or ``-`` for standard input (read once; the
+        format recognised from the content unless given).
     format : str, optional
         Force a format (see :data:`FORMATS`); recognised from the file when omitted.
 
@@ -172,25 +222,36 @@ def load(path: str | Path, format: str | None = None) -> Scenario:
     ScenarioError
         Anything wrong with the input, located by file, line and field.
     """
-    p = Path(path)
-    name = format or detect_format(p)
+    stream = is_stdin(path) or _is_stream(Path(path))
+    p = Path(STDIN_NAME) if is_stdin(path) else Path(path)
+    text = read_text(path) if stream else None
+    if format is not None:
+        name = format
+    elif text is not None:
+        name = _decide(p, _sniff_text(text[:4096]))
+    else:
+        name = detect_format(p)
     if name not in FORMATS:
         raise ScenarioError(
             "unknown format", field="format", value=name, allowed=", ".join(FORMATS)
         )
+    if text is not None and FORMATS[name].folder:
+        raise ScenarioError(
+            f"a {name} scenario is a folder; it cannot come from a stream",
+            path=p,
+            allowed="the folder's path, or a one-file format on standard input",
+        )
+    reader = FORMATS[name].read()
     try:
-        return FORMATS[name].read()(p)
+        return reader(p) if text is None else reader(p, text=text)
     except ScenarioError:
         raise
-    except (ValueError, KeyError, IndexError, TypeError) as exc:
-        # Low-level readers raise ValueError subclasses carrying path/line/field/value/allowed.
+    except (ValueError, KeyError, IndexError, TypeError, RecursionError) as exc:
+        # A reader bug must still not reach the user as a traceback.
         raise ScenarioError(
-            str(getattr(exc, "message", None) or exc),
-            path=getattr(exc, "path", None) or p,
-            line=getattr(exc, "line", None),
-            field=getattr(exc, "field", None),
-            value=getattr(exc, "value", ...),
-            allowed=getattr(exc, "allowed", None) or f"a valid {name} file",
+            f"not a valid {name} file ({type(exc).__name__}: {exc})"[:300],
+            path=p,
+            allowed=f"a valid {name} file",
         ) from None
 
 

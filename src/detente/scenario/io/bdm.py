@@ -7,7 +7,10 @@ whose names and scales differ between files:
 * ``Stakeholder,Resources,Position,Salience`` (Masad's China and Honduras tables).
 
 Salience is on 0–1 in some files and 0–100 in others; :func:`read_bdm_csv` keeps it as the file
-has it and records the scale, :func:`bdm_to_arrays` maps it onto 0–1.
+has it and records the scale; :mod:`detente.scenario.io.bdm_scenario` maps it onto detente's
+0–100 in a :class:`~detente.scenario.schema.Scenario`, whose ``to_arrays()`` is the one route
+to arrays. Every problem is a :class:`~detente.scenario.errors.ScenarioError` naming the file,
+the line, the column, the value and what is allowed.
 """
 
 from __future__ import annotations
@@ -15,13 +18,11 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import numpy as np
+from detente.scenario.errors import ScenarioError
+from detente.scenario.io._common import parse_number, read_text
 
-from detente.scenario.arrays import ScenarioArrays
-
-__all__ = ["BdmData", "BdmFormatError", "bdm_to_arrays", "read_bdm_csv"]
+__all__ = ["BdmData", "read_bdm_csv"]
 
 _ALIASES: dict[str, tuple[str, ...]] = {
     "actor": ("actor", "stakeholder", "name", "player"),
@@ -29,33 +30,6 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "position": ("position",),
     "salience": ("salience",),
 }
-
-
-class BdmFormatError(ValueError):
-    """A BDM actor table that cannot be read.
-
-    Attributes
-    ----------
-    path : str
-        The file.
-    line : int or None
-        1-based line number (``None`` for whole-file problems).
-    field : str
-        The column (or ``"header"``, ``"file"``).
-    value : str
-        The offending text.
-    allowed : str
-        What would have been accepted.
-    """
-
-    def __init__(self, path: Any, line: int | None, field: str, value: Any, allowed: str) -> None:
-        self.path = str(path)
-        self.line = line
-        self.field = field
-        self.value = value
-        self.allowed = allowed
-        where = f"{self.path}, line {line}" if line is not None else self.path
-        super().__init__(f"{where}: {field} = {value!r} is not valid; allowed: {allowed}")
 
 
 @dataclass(frozen=True)
@@ -88,17 +62,106 @@ class BdmData:
         return len(self.actors)
 
 
-def _number(path: Path, line: int, field: str, text: str) -> float:
-    try:
-        x = float(text)
-    except ValueError:
-        raise BdmFormatError(path, line, field, text, "a number") from None
-    if not np.isfinite(x):
-        raise BdmFormatError(path, line, field, text, "a finite number")
-    return x
+def _columns(path: Path, first: list[str]) -> dict[str, int]:
+    """The index of each of the four columns, matched by name (case-insensitive, any order)."""
+    if not any(c.strip() for c in first):
+        raise ScenarioError(
+            "no header row",
+            path=path,
+            line=1,
+            field="header",
+            value="",
+            allowed="a header row naming Actor, Capability, Position, Salience",
+        )
+    header = [h.strip().lower() for h in first]
+    col: dict[str, int] = {}
+    for key, names in _ALIASES.items():
+        hits = [i for i, h in enumerate(header) if h in names]
+        if not hits:
+            raise ScenarioError(
+                f"no {key} column",
+                path=path,
+                line=1,
+                field="header",
+                value=",".join(first),
+                allowed=f"a column named one of {', '.join(names)} (for {key})",
+            )
+        col[key] = hits[0]
+    return col
 
 
-def read_bdm_csv(path: str | Path) -> BdmData:
+_SAL_ALLOWED = "a number in 0–1 or 0–100"
+
+
+def _cell(
+    path: Path,
+    line: int,
+    cell: tuple[str, str],
+    lo: float | None = None,
+    hi: float | None = None,
+    allowed: str | None = None,
+) -> float:
+    """The number in ``cell`` (text, column header)."""
+    text, column = cell
+    return parse_number(text, path=path, line=line, field=column, lo=lo, hi=hi, allowed=allowed)
+
+
+@dataclass
+class _Rows:
+    actors: list[str]
+    capability: list[float]
+    position: list[float]
+    salience: list[float]
+
+
+def _actor_rows(path: Path, rows: list[list[str]], col: dict[str, int]) -> _Rows:
+    """One actor per non-blank row: a new non-empty name, capability >= 0, a finite position,
+    salience within 0–100."""
+    head = rows[0]
+    out = _Rows([], [], [], [])
+    for lineno, row in enumerate(rows[1:], start=2):
+        if not row or not any(c.strip() for c in row):
+            continue
+        if len(row) != len(head):
+            raise ScenarioError(
+                f"{len(row)} fields, the header has {len(head)}",
+                path=path,
+                line=lineno,
+                field="row",
+                value=",".join(row),
+                allowed=f"{len(head)} comma-separated fields",
+            )
+        name = row[col["actor"]].strip()
+        column = head[col["actor"]]
+        if not name:
+            raise ScenarioError(
+                "an empty actor name",
+                path=path,
+                line=lineno,
+                field=column,
+                value=name,
+                allowed="a non-empty actor name",
+            )
+        if name in out.actors:
+            raise ScenarioError(
+                "a second row for this actor",
+                path=path,
+                line=lineno,
+                field=column,
+                value=name,
+                allowed="a name not used on an earlier row",
+            )
+        cell = {key: (row[i], head[i]) for key, i in col.items()}
+        out.actors.append(name)
+        out.capability.append(_cell(path, lineno, cell["capability"], lo=0.0))
+        out.position.append(_cell(path, lineno, cell["position"]))
+        out.salience.append(
+            _cell(path, lineno, cell["salience"], lo=0.0, hi=100.0, allowed=_SAL_ALLOWED)
+        )
+    return out
+
+
+def read_bdm_csv(path: str | Path, text: str | None = None) -> BdmData:
     """Read a BDM actor table (``Actor|Stakeholder, Capability|Resources, Position, Salience``).
 
     Steps
@@ -110,6 +173,8 @@ def read_bdm_csv(path: str | Path) -> BdmData:
     Parameters
     ----------
     path : str or Path
+    text : str, optional
+        The file's text, when already read (standard input); read from ``path`` otherwise.
 
     Returns
     -------
@@ -117,7 +182,7 @@ def read_bdm_csv(path: str | Path) -> BdmData:
 
     Raises
     ------
-    BdmFormatError
+    ScenarioError
         Missing or unknown columns, a non-numeric or out-of-range value, a duplicate or
         empty actor name, a row with the wrong number of fields, or no rows at all.
 
@@ -127,116 +192,31 @@ def read_bdm_csv(path: str | Path) -> BdmData:
     Bueno de Mesquita & Stokman (eds.), *European Community Decision Making*, 71–104.
     """
     p = Path(path)
+    if text is None:
+        text = read_text(p, allow_empty=True)
     try:
-        text = p.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise BdmFormatError(p, None, "file", str(p), "an existing CSV file") from None
-    except UnicodeDecodeError as exc:
-        raise BdmFormatError(p, None, "file", str(exc), "UTF-8 text") from None
-    rows = list(csv.reader(text.splitlines()))
-    if not rows or not any(c.strip() for c in rows[0]):
-        raise BdmFormatError(
-            p, 1, "header", "", "a header row naming Actor, Capability, Position, Salience"
+        rows = list(csv.reader(text.splitlines()))
+    except csv.Error as e:
+        raise ScenarioError(
+            f"not readable as CSV: {e}", path=p, allowed="comma-separated cells"
+        ) from None
+    col = _columns(p, rows[0] if rows else [])
+    got = _actor_rows(p, rows, col)
+    if not got.actors:
+        raise ScenarioError(
+            "no actor rows",
+            path=p,
+            field="file",
+            value="no actor rows",
+            allowed="at least one actor row after the header",
         )
-    header = [h.strip().lower() for h in rows[0]]
-    col: dict[str, int] = {}
-    for key, names in _ALIASES.items():
-        hits = [i for i, h in enumerate(header) if h in names]
-        if not hits:
-            raise BdmFormatError(
-                p,
-                1,
-                "header",
-                ",".join(rows[0]),
-                f"a column named one of {', '.join(names)} (for {key})",
-            )
-        col[key] = hits[0]
-    actors: list[str] = []
-    cap: list[float] = []
-    pos: list[float] = []
-    sal: list[float] = []
-    for lineno, row in enumerate(rows[1:], start=2):
-        if not row or not any(c.strip() for c in row):
-            continue
-        if len(row) != len(header):
-            raise BdmFormatError(
-                p, lineno, "row", ",".join(row), f"{len(header)} comma-separated fields"
-            )
-        name = row[col["actor"]].strip()
-        if not name:
-            raise BdmFormatError(p, lineno, rows[0][col["actor"]], name, "a non-empty actor name")
-        if name in actors:
-            raise BdmFormatError(
-                p, lineno, rows[0][col["actor"]], name, "a name not used on an earlier row"
-            )
-        c = _number(p, lineno, rows[0][col["capability"]], row[col["capability"]].strip())
-        if c < 0:
-            raise BdmFormatError(
-                p, lineno, rows[0][col["capability"]], row[col["capability"]], "a number >= 0"
-            )
-        x = _number(p, lineno, rows[0][col["position"]], row[col["position"]].strip())
-        s = _number(p, lineno, rows[0][col["salience"]], row[col["salience"]].strip())
-        if not 0.0 <= s <= 100.0:
-            raise BdmFormatError(
-                p,
-                lineno,
-                rows[0][col["salience"]],
-                row[col["salience"]],
-                "a number in 0–1 or 0–100",
-            )
-        actors.append(name)
-        cap.append(c)
-        pos.append(x)
-        sal.append(s)
-    if not actors:
-        raise BdmFormatError(
-            p, None, "file", "no actor rows", "at least one actor row after the header"
-        )
-    scale = 100.0 if max(sal) > 1.0 else 1.0
-    lo, hi = min(pos), max(pos)
+    lo, hi = min(got.position), max(got.position)
     return BdmData(
         path=str(p),
-        actors=tuple(actors),
-        capability=tuple(cap),
-        position=tuple(pos),
-        salience=tuple(sal),
-        salience_scale=scale,
+        actors=tuple(got.actors),
+        capability=tuple(got.capability),
+        position=tuple(got.position),
+        salience=tuple(got.salience),
+        salience_scale=100.0 if max(got.salience) > 1.0 else 1.0,
         position_range=(lo, hi) if hi > lo else None,
-    )
-
-
-def bdm_to_arrays(
-    data: BdmData, lo: float | None = None, hi: float | None = None, issue_id: str = "issue"
-) -> ScenarioArrays:
-    """One-issue :class:`ScenarioArrays` from a BDM table (salience mapped onto 0–1).
-
-    Parameters
-    ----------
-    data : BdmData
-    lo, hi : float, optional
-        The issue's scale; default the smallest and largest position (``lo - 0.5 .. lo + 0.5``
-        when all actors stand at one point).
-    issue_id : str
-        The issue's id.
-    """
-    pos = np.asarray(data.position, float)
-    a = float(pos.min()) if lo is None else float(lo)
-    b = float(pos.max()) if hi is None else float(hi)
-    if lo is None and hi is None and b <= a:
-        a, b = a - 0.5, a + 0.5
-    if not b > a:
-        raise ValueError(f"{data.path}: scale lo={a} must be below hi={b}")
-    if pos.min() < a or pos.max() > b:
-        raise ValueError(
-            f"{data.path}: positions {pos.min()}..{pos.max()} lie outside the scale {a}..{b}"
-        )
-    sal = np.asarray(data.salience, float) / data.salience_scale
-    return ScenarioArrays.from_numpy(
-        np.asarray(data.capability, float),
-        pos[:, None],
-        sal[:, None],
-        lo=a,
-        hi=b,
-        actor_ids=data.actors,
-        issue_ids=(issue_id,),
     )

@@ -26,19 +26,18 @@ decision model. *Journal of Theoretical Politics* 23(4), 510–531.
 
 from __future__ import annotations
 
-import csv
 import re
 from pathlib import Path
 from typing import Any
 
-from detente.scenario.errors import ScenarioError
 from detente.scenario.io._common import build_scenario, read_text, unique_ids
+from detente.scenario.io.bdm import BdmData, read_bdm_csv
 from detente.scenario.schema import Scenario
 
 __all__ = ["read_bdm_scenario"]
 
 
-def read_bdm_scenario(path: str | Path) -> Scenario:
+def read_bdm_scenario(path: str | Path, text: str | None = None) -> Scenario:
     """Read an expected-utility actor table into a one-issue scenario.
 
     Steps
@@ -52,6 +51,8 @@ def read_bdm_scenario(path: str | Path) -> Scenario:
     Parameters
     ----------
     path : str or Path
+    text : str, optional
+        The file's text, when already read (standard input); read from ``path`` otherwise.
 
     Returns
     -------
@@ -66,30 +67,19 @@ def read_bdm_scenario(path: str | Path) -> Scenario:
     ----------
     Bueno de Mesquita (1994); Scholz, Calbert & Smith (2011).
     """
-    from detente.scenario.io import bdm
-
     p = Path(path)
-    text = read_text(p)
-    try:
-        data = bdm.read_bdm_csv(p)
-    except bdm.BdmFormatError as exc:
-        raise ScenarioError(
-            "not a valid expected-utility actor table",
-            path=p,
-            line=exc.line,
-            field=exc.field,
-            value=exc.value,
-            allowed=exc.allowed,
-        ) from None
-    except (csv.Error, ValueError, IndexError, KeyError, TypeError) as exc:
-        raise ScenarioError(
-            f"not a valid expected-utility actor table ({type(exc).__name__}: {exc})"[:300],
-            path=p,
-            allowed="a CSV with columns Actor, Capability, Position, Salience",
-        ) from None
-
+    if text is None:
+        text = read_text(p)
+    data = read_bdm_csv(p, text)
     # Line of each actor row (the low-level reader skips blank lines).
     body = [n for n, ln in enumerate(text.splitlines(), start=1) if ln.strip(" ,\t\r")][1:]
+    return build_scenario(*_scenario_dict(p, data, body))
+
+
+def _scenario_dict(
+    p: Path, data: BdmData, body: list[int]
+) -> tuple[dict[str, Any], Path, dict[tuple[Any, ...], int]]:
+    """The scenario's fields, and the line of each actor (for located schema errors)."""
     ids = unique_ids(list(data.actors))
     lo, hi = min(data.position), max(data.position)
     if hi <= lo:
@@ -120,4 +110,4 @@ def read_bdm_scenario(path: str | Path) -> Scenario:
         ],
         "positions": positions,
     }
-    return build_scenario(scenario, p, lines)
+    return scenario, p, lines

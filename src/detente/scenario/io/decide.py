@@ -30,8 +30,9 @@ Mapping onto a detente :class:`~detente.scenario.schema.Scenario`
 
 Writing puts ``#A``, ``#P``, ``#M`` (scale ends with their meanings, then anchors) and ``#D``
 (power = capability on every issue) as tab-separated, ``'``-quoted cells, like the shipped
-files. Status quo, veto, reservation, ranges and sources have no place in the format and are
-dropped.
+files. Status quo, veto, reservation, ranges, roles, accommodation, model parameters and sources
+have no place in the format: they are dropped, and an
+:class:`~detente.scenario.errors.ExportWarning` names each that the scenario has.
 
 References
 ----------
@@ -45,13 +46,19 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from detente.scenario.errors import ScenarioError
-from detente.scenario.io._common import atomic_write_text, build_scenario, read_text
+from detente.scenario.io._common import (
+    atomic_write_text,
+    build_scenario,
+    parse_number,
+    read_text,
+    warn_dropped,
+)
 from detente.scenario.schema import Scenario
 
 __all__ = ["decide_id", "read_decide", "write_decide"]
@@ -93,18 +100,16 @@ def _dialect(text: str) -> tuple[str, str]:
     return "\t", "'"
 
 
-def _number(cell: str, path: Path, line: int, field: str, allowed: str) -> float:
-    try:
-        v = float(cell.strip())
-    except ValueError:
-        raise ScenarioError(
-            "not a number", path=path, line=line, field=field, value=cell, allowed=allowed
-        ) from None
-    if not math.isfinite(v):
-        raise ScenarioError(
-            "not a finite number", path=path, line=line, field=field, value=cell, allowed=allowed
-        )
-    return v
+def _number(
+    cell: str,
+    path: Path,
+    line: int,
+    field: str,
+    allowed: str,
+    lo: float | None = None,
+    hi: float | None = None,
+) -> float:
+    return parse_number(cell, path=path, line=line, field=field, allowed=allowed, lo=lo, hi=hi)
 
 
 def _ident(cell: str, path: Path, line: int, field: str) -> str:
@@ -121,7 +126,22 @@ def _ident(cell: str, path: Path, line: int, field: str) -> str:
     return ident
 
 
-def read_decide(path: str | Path) -> Scenario:
+@dataclass
+class _Decide:
+    """The records of a Decide file, by kind, with the line each came from."""
+
+    actors: dict[str, dict[str, Any]] = field(default_factory=dict)
+    actor_line: dict[str, int] = field(default_factory=dict)
+    issues: dict[str, dict[str, Any]] = field(default_factory=dict)
+    issue_line: dict[str, int] = field(default_factory=dict)
+    #: issue id -> [(position, meaning, line)]
+    marks: dict[str, list[tuple[float, str, int]]] = field(default_factory=dict)
+    #: (line, actor, issue, position, salience, power)
+    data: list[tuple[int, str, str, float, float, float]] = field(default_factory=list)
+    seen_d: dict[tuple[str, str], int] = field(default_factory=dict)
+
+
+def read_decide(path: str | Path, text: str | None = None) -> Scenario:
     """Read a Decide exchange-model CSV into a scenario.
 
     Steps
@@ -129,15 +149,18 @@ def read_decide(path: str | Path) -> Scenario:
     1. Read the text (size limit, UTF-8) and tell the separator (tab, ``;`` or ``,``) and the
        quote character (``'`` or ``"``) from the first record.
     2. Read every line by its tag; blank lines are skipped, any other tag is an error.
-    3. Map ids, build each issue's scale from its ``#M`` points and ``#D`` positions, turn
+    3. Check that every ``#M`` and ``#D`` record names a declared actor and issue.
+    4. Map ids, build each issue's scale from its ``#M`` points and ``#D`` positions, turn
        saliences onto 0–100, and the per-issue powers into one capability per actor (folding
        any variation into the salience; see the module notes).
-    4. Validate through the scenario schema, locating problems at the line of their record.
+    5. Validate through the scenario schema, locating problems at the line of their record.
 
     Parameters
     ----------
     path : str or Path
         The Decide CSV file.
+    text : str, optional
+        The file's text, when already read (standard input); read from ``path`` otherwise.
 
     Returns
     -------
@@ -155,196 +178,200 @@ def read_decide(path: str | Path) -> Scenario:
     Stokman & Van Oosten (1994); Decide's ``docs/inputfiles.md`` (bargaining-models.md §4.1).
     """
     p = Path(path)
-    text = read_text(p)
+    if text is None:
+        text = read_text(p)
     sep, quote = _dialect(text)
-    rows = _records(text, sep, quote, p)
+    got = _Decide()
+    for line, row in _records(text, sep, quote, p):
+        _read_record(p, line, row, sep, got)
+    _check_references(p, got)
+    cap = {a: 0.0 for a in got.actors}
+    for _, a, _, _, _, power in got.data:
+        cap[a] = max(cap[a], power)
+    lines: dict[tuple[Any, ...], int] = {}
+    scenario = {
+        "name": p.stem,
+        "description": f"Decide exchange-model data ({p.name})",
+        "actors": _actors_out(got, cap, lines),
+        "issues": _issues_out(p, got, lines),
+        "positions": _positions_out(got, cap, lines),
+    }
+    return build_scenario(scenario, p, lines)
 
-    actors: dict[str, dict[str, Any]] = {}
-    actor_line: dict[str, int] = {}
-    issues: dict[str, dict[str, Any]] = {}
-    issue_line: dict[str, int] = {}
-    marks: dict[str, list[tuple[float, str, int]]] = {}
-    data: list[tuple[int, str, str, float, float, float]] = []
-    seen_d: dict[tuple[str, str], int] = {}
 
-    for line, row in rows:
-        cells = [c.strip() for c in row]
-        while cells and cells[-1] == "":
-            cells.pop()
-        if not cells:
-            continue
-        tag = cells[0].strip("'\"").strip()
-        if tag not in _TAGS:
-            raise ScenarioError(
-                "unknown record tag",
-                path=p,
-                line=line,
-                field="column 1",
-                value=cells[0],
-                allowed="#A (actor), #P (issue), #M (scale point) or #D (position)",
-            )
-        lo_n, hi_n = _CELLS[tag]
-        if not lo_n <= len(cells) <= hi_n:
-            raise ScenarioError(
-                f"{len(cells)} cells in a {tag} record",
-                path=p,
-                line=line,
-                field=tag,
-                value=sep.join(cells)[:80],
-                allowed=f"{lo_n}"
-                + (f" to {hi_n}" if hi_n != lo_n else "")
-                + f" cells: {_LAYOUT[tag]}",
-            )
-        if tag in ("#A", "#P"):
-            ident = _ident(cells[1], p, line, f"{tag} id")
-            table, where = (actors, actor_line) if tag == "#A" else (issues, issue_line)
-            if ident in table:
-                raise ScenarioError(
-                    f"duplicate {_KIND[tag]} id (first on line {where[ident]})",
-                    path=p,
-                    line=line,
-                    field=f"{tag} id",
-                    value=cells[1],
-                    allowed="each id once (compared after mapping to letters, digits, _ . : -)",
-                )
-            where[ident] = line
-            name = cells[2] if len(cells) > 2 and cells[2] else cells[1]
-            desc = cells[3] if len(cells) > 3 else ""
-            table[ident] = {"raw": cells[1], "name": name, "description": desc}
-        elif tag == "#M":
-            ident = _ident(cells[1], p, line, "#M issue id")
-            value = _number(cells[2], p, line, "#M position", "a finite number")
-            meaning = cells[3] if len(cells) > 3 else ""
-            marks.setdefault(ident, []).append((value, meaning, line))
-        else:
-            a = _ident(cells[1], p, line, "#D actor id")
-            i = _ident(cells[2], p, line, "#D issue id")
-            pos = _number(cells[3], p, line, "#D position", "a finite number")
-            sal = _number(cells[4], p, line, "#D salience", "a number from 0 to 1")
-            if not 0.0 <= sal <= 1.0:
-                raise ScenarioError(
-                    "salience off Decide's 0-1 scale",
-                    path=p,
-                    line=line,
-                    field="#D salience",
-                    value=cells[4],
-                    allowed="a number from 0 to 1",
-                )
-            power = _number(cells[5], p, line, "#D power", "a number >= 0 (Decide uses 0 to 1)")
-            if power < 0:
-                raise ScenarioError(
-                    "negative power",
-                    path=p,
-                    line=line,
-                    field="#D power",
-                    value=cells[5],
-                    allowed="a number >= 0 (Decide uses 0 to 1)",
-                )
-            if (a, i) in seen_d:
-                raise ScenarioError(
-                    f"a second #D record for this actor and issue (first on line {seen_d[(a, i)]})",
-                    path=p,
-                    line=line,
-                    field="#D",
-                    value=f"{cells[1]} / {cells[2]}",
-                    allowed="one #D record per actor and issue",
-                )
-            seen_d[(a, i)] = line
-            data.append((line, a, i, pos, sal, power))
+def _read_record(p: Path, line: int, row: list[str], sep: str, got: _Decide) -> None:
+    """One record, checked for its tag and its number of cells, into ``got``."""
+    cells = [c.strip() for c in row]
+    while cells and cells[-1] == "":
+        cells.pop()
+    if not cells:
+        return
+    tag = cells[0].strip("'\"").strip()
+    if tag not in _TAGS:
+        raise ScenarioError(
+            "unknown record tag",
+            path=p,
+            line=line,
+            field="column 1",
+            value=cells[0],
+            allowed="#A (actor), #P (issue), #M (scale point) or #D (position)",
+        )
+    lo_n, hi_n = _CELLS[tag]
+    if not lo_n <= len(cells) <= hi_n:
+        raise ScenarioError(
+            f"{len(cells)} cells in a {tag} record",
+            path=p,
+            line=line,
+            field=tag,
+            value=sep.join(cells)[:80],
+            allowed=f"{lo_n}" + (f" to {hi_n}" if hi_n != lo_n else "") + f" cells: {_LAYOUT[tag]}",
+        )
+    if tag in ("#A", "#P"):
+        _read_declaration(p, line, tag, cells, got)
+    elif tag == "#M":
+        ident = _ident(cells[1], p, line, "#M issue id")
+        value = _number(cells[2], p, line, "#M position", "a finite number")
+        meaning = cells[3] if len(cells) > 3 else ""
+        got.marks.setdefault(ident, []).append((value, meaning, line))
+    else:
+        _read_data(p, line, cells, got)
 
-    if not actors:
+
+def _read_declaration(p: Path, line: int, tag: str, cells: list[str], got: _Decide) -> None:
+    """``#A``/``#P``: id, name (the id when blank), description; each id once."""
+    ident = _ident(cells[1], p, line, f"{tag} id")
+    table, where = (got.actors, got.actor_line) if tag == "#A" else (got.issues, got.issue_line)
+    if ident in table:
+        raise ScenarioError(
+            f"duplicate {_KIND[tag]} id (first on line {where[ident]})",
+            path=p,
+            line=line,
+            field=f"{tag} id",
+            value=cells[1],
+            allowed="each id once (compared after mapping to letters, digits, _ . : -)",
+        )
+    where[ident] = line
+    name = cells[2] if len(cells) > 2 and cells[2] else cells[1]
+    desc = cells[3] if len(cells) > 3 else ""
+    table[ident] = {"raw": cells[1], "name": name, "description": desc}
+
+
+def _read_data(p: Path, line: int, cells: list[str], got: _Decide) -> None:
+    """``#D``: actor, issue, position, salience in 0–1, power >= 0; one per actor and issue."""
+    a = _ident(cells[1], p, line, "#D actor id")
+    i = _ident(cells[2], p, line, "#D issue id")
+    pos = _number(cells[3], p, line, "#D position", "a finite number")
+    sal = _number(cells[4], p, line, "#D salience", "a number from 0 to 1", lo=0.0, hi=1.0)
+    power = _number(cells[5], p, line, "#D power", "a number >= 0 (Decide uses 0 to 1)", lo=0.0)
+    if (a, i) in got.seen_d:
+        raise ScenarioError(
+            f"a second #D record for this actor and issue (first on line {got.seen_d[(a, i)]})",
+            path=p,
+            line=line,
+            field="#D",
+            value=f"{cells[1]} / {cells[2]}",
+            allowed="one #D record per actor and issue",
+        )
+    got.seen_d[(a, i)] = line
+    got.data.append((line, a, i, pos, sal, power))
+
+
+def _check_references(p: Path, got: _Decide) -> None:
+    """At least one actor and one issue; ``#M`` and ``#D`` name declared ones."""
+    if not got.actors:
         raise ScenarioError(
             "no #A (actor) records",
             path=p,
             allowed="at least one '#A' line: '#A', id, name, description",
         )
-    if not issues:
+    if not got.issues:
         raise ScenarioError(
             "no #P (issue) records",
             path=p,
             allowed="at least one '#P' line: '#P', id, name, description",
         )
-    for ident, pts in marks.items():
-        if ident not in issues:
+    for ident, pts in got.marks.items():
+        if ident not in got.issues:
             raise ScenarioError(
                 "a #M scale point for an issue not declared by a #P record",
                 path=p,
                 line=pts[0][2],
                 field="#M issue id",
                 value=ident,
-                allowed="one of the #P ids: " + _shown(issues),
+                allowed="one of the #P ids: " + _shown(got.issues),
             )
-    for line, a, i, *_ in data:
-        if a not in actors:
-            raise ScenarioError(
-                "a #D record for an actor not declared by a #A record",
-                path=p,
-                line=line,
-                field="#D actor id",
-                value=a,
-                allowed="one of the #A ids: " + _shown(actors),
-            )
-        if i not in issues:
-            raise ScenarioError(
-                "a #D record for an issue not declared by a #P record",
-                path=p,
-                line=line,
-                field="#D issue id",
-                value=i,
-                allowed="one of the #P ids: " + _shown(issues),
-            )
-
-    cap = {a: 0.0 for a in actors}
-    for _, a, _, _, _, power in data:
-        cap[a] = max(cap[a], power)
-
-    lines: dict[tuple[Any, ...], int] = {}
-    issue_out: list[dict[str, Any]] = []
-    for n, (ident, info) in enumerate(issues.items()):
-        lines[("issues", n)] = issue_line[ident]
-        pts = sorted(marks.get(ident, []), key=lambda t: t[0])
-        values = [v for v, _, _ in pts] + [pos for _, _, i, pos, _, _ in data if i == ident]
-        distinct = sorted(set(values))
-        if len({v for v, _, _ in pts}) >= 2:
-            lo, hi = min(values), max(values)
-        else:
-            lo, hi = min([0.0, *distinct]), max([100.0, *distinct])
-        lo_means = next((m for v, m, _ in pts if v == lo), "")
-        hi_means = next((m for v, m, _ in reversed(pts) if v == hi), "")
-        anchors = []
-        used: set[float] = set()
-        for v, m, ln in pts:
-            if v in (lo, hi) or not m:
-                continue
-            if v in used:
+    for line, a, i, *_ in got.data:
+        for ident, table, kind, tag in (
+            (a, got.actors, "actor", "#A"),
+            (i, got.issues, "issue", "#P"),
+        ):
+            if ident not in table:
                 raise ScenarioError(
-                    "a second #M point at the same position",
+                    f"a #D record for an {kind} not declared by a {tag} record",
                     path=p,
-                    line=ln,
-                    field="#M position",
-                    value=v,
-                    allowed="one meaning per scale point",
+                    line=line,
+                    field=f"#D {kind} id",
+                    value=ident,
+                    allowed=f"one of the {tag} ids: " + _shown(table),
                 )
-            used.add(v)
-            anchors.append({"value": v, "label": m})
-        issue_out.append(
+
+
+def _scale(p: Path, ident: str, got: _Decide) -> dict[str, Any]:
+    """An issue's scale: its ``#M`` points and ``#D`` positions (see the module notes)."""
+    pts = sorted(got.marks.get(ident, []), key=lambda t: t[0])
+    values = [v for v, _, _ in pts] + [pos for _, _, i, pos, _, _ in got.data if i == ident]
+    distinct = sorted(set(values))
+    if len({v for v, _, _ in pts}) >= 2:
+        lo, hi = min(values), max(values)
+    else:
+        lo, hi = min([0.0, *distinct]), max([100.0, *distinct])
+    anchors = []
+    used: set[float] = set()
+    for v, m, ln in pts:
+        if v in (lo, hi) or not m:
+            continue
+        if v in used:
+            raise ScenarioError(
+                "a second #M point at the same position",
+                path=p,
+                line=ln,
+                field="#M position",
+                value=v,
+                allowed="one meaning per scale point",
+            )
+        used.add(v)
+        anchors.append({"value": v, "label": m})
+    return {
+        "lo": lo,
+        "hi": hi,
+        "unit": "points",
+        "lo_means": next((m for v, m, _ in pts if v == lo), ""),
+        "hi_means": next((m for v, m, _ in reversed(pts) if v == hi), ""),
+        "anchors": anchors,
+    }
+
+
+def _issues_out(p: Path, got: _Decide, lines: dict[tuple[Any, ...], int]) -> list[dict[str, Any]]:
+    out = []
+    for n, (ident, info) in enumerate(got.issues.items()):
+        lines[("issues", n)] = got.issue_line[ident]
+        out.append(
             {
                 "id": ident,
                 "name": info["name"],
                 "description": info["description"],
-                "scale": {
-                    "lo": lo,
-                    "hi": hi,
-                    "unit": "points",
-                    "lo_means": lo_means,
-                    "hi_means": hi_means,
-                    "anchors": anchors,
-                },
+                "scale": _scale(p, ident, got),
             }
         )
+    return out
 
+
+def _positions_out(
+    got: _Decide, cap: dict[str, float], lines: dict[tuple[Any, ...], int]
+) -> list[dict[str, Any]]:
+    """Saliences onto 0–100, a power below the actor's largest folded into the salience."""
     positions: list[dict[str, Any]] = []
-    for n, (line, a, i, pos, sal, power) in enumerate(data):
+    for n, (line, a, i, pos, sal, power) in enumerate(got.data):
         lines[("positions", n)] = line
         entry: dict[str, Any] = {"actor": a, "issue": i, "position": pos}
         c = cap[a]
@@ -358,11 +385,16 @@ def read_decide(path: str | Path) -> Scenario:
         else:
             entry["salience"] = _percent(sal)
         positions.append(entry)
+    return positions
 
-    actor_out = []
-    for n, (ident, info) in enumerate(actors.items()):
-        lines[("actors", n)] = actor_line[ident]
-        actor_out.append(
+
+def _actors_out(
+    got: _Decide, cap: dict[str, float], lines: dict[tuple[Any, ...], int]
+) -> list[dict[str, Any]]:
+    out = []
+    for n, (ident, info) in enumerate(got.actors.items()):
+        lines[("actors", n)] = got.actor_line[ident]
+        out.append(
             {
                 "id": ident,
                 "name": info["name"],
@@ -370,14 +402,7 @@ def read_decide(path: str | Path) -> Scenario:
                 "notes": info["description"],
             }
         )
-    scenario = {
-        "name": p.stem,
-        "description": f"Decide exchange-model data ({p.name})",
-        "actors": actor_out,
-        "issues": issue_out,
-        "positions": positions,
-    }
-    return build_scenario(scenario, p, lines)
+    return out
 
 
 def _records(text: str, sep: str, quote: str, path: Path) -> list[tuple[int, list[str]]]:
@@ -405,7 +430,12 @@ def _shown(table: dict[str, Any]) -> str:
 
 
 def dump_decide(scenario: Scenario) -> str:
-    """Decide CSV text of a scenario (see the module notes for what is kept)."""
+    """Decide CSV text of a scenario (see the module notes for what is kept).
+
+    Warns (:class:`~detente.scenario.errors.ExportWarning`) naming each part of the scenario
+    the format drops (vetoes, reservation points, status quo, ranges, sources, ...).
+    """
+    warn_dropped(scenario, "Decide's CSV", kept=("anchors", "scale_meanings"))
     buf = io.StringIO()
     w = csv.writer(
         buf, delimiter="\t", quotechar="'", quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n"
@@ -437,7 +467,8 @@ def write_decide(scenario: Scenario, path: str | Path) -> None:
     2. Write to a temporary file beside ``path`` and rename it into place.
 
     Status quo, veto, reservation, ranges, roles and sources are not part of the format and are
-    not written. Capabilities are written as they are (Decide's own files keep power on 0–1;
+    not written; an :class:`~detente.scenario.errors.ExportWarning` names each that the
+    scenario has. Capabilities are written as they are (Decide's own files keep power on 0–1;
     the model uses only ratios).
     """
     atomic_write_text(path, dump_decide(scenario), newline="")

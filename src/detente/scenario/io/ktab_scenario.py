@@ -22,8 +22,10 @@ Writing (:func:`write_ktab_csv`) is KTAB's CSV: only for scenarios whose issues 
 actor, and detente does not invent a position), whose saliences sum to at most 100 per actor
 (KTAB refuses more), and whose actor ids are at most 25 characters (KTAB's limit). Anything
 else is refused with a :class:`~detente.scenario.errors.ScenarioError` saying which issue,
-actor or value is at fault. Accommodation, model parameters, veto, status quo and sources have
-no place in KTAB's CSV and are not written.
+actor or value is at fault. Accommodation, model parameters, veto, status quo, reservation
+points, ranges, anchors and sources have no place in KTAB's CSV: they are not written, and an
+:class:`~detente.scenario.errors.ExportWarning` names each that the scenario has. A description
+of several lines is written as one quoted CSV cell and reads back whole.
 
 References
 ----------
@@ -41,48 +43,30 @@ from typing import Any
 import numpy as np
 
 from detente.scenario.errors import ScenarioError
-from detente.scenario.io._common import atomic_write_text, build_scenario, read_text, unique_ids
-from detente.scenario.schema import Scenario
+from detente.scenario.io import ktab
+from detente.scenario.io._common import (
+    atomic_write_text,
+    build_scenario,
+    read_text,
+    unique_ids,
+    warn_dropped,
+)
+from detente.scenario.schema import Actor, Scenario
 
 __all__ = ["dump_ktab_csv", "read_ktab_csv_scenario", "read_ktab_xml_scenario", "write_ktab_csv"]
 
 _KTAB_NAME_MAX = 25
 
 
-def _from_ktab_error(exc: Exception, path: Path, kind: str) -> ScenarioError:
-    return ScenarioError(
-        f"not a valid KTAB {kind} scenario",
-        path=getattr(exc, "path", None) or path,
-        line=getattr(exc, "line", None),
-        field=getattr(exc, "field", None),
-        value=getattr(exc, "value", ...),
-        allowed=getattr(exc, "allowed", None),
-    )
-
-
-def _read(path: str | Path, kind: str) -> Scenario:
-    from detente.scenario.io import ktab
-
+def _read(path: str | Path, kind: str, text: str | None) -> Scenario:
     p = Path(path)
-    read_text(p)  # size limit, UTF-8, empty file: refused before any parsing
+    if text is None:
+        text = read_text(p)  # size limit, UTF-8, empty file: refused before any parsing
     reader = ktab.read_ktab_csv if kind == "CSV" else ktab.read_ktab_xml
-    try:
-        data = reader(p)
-    except ScenarioError:
-        raise
-    except ktab.KtabFormatError as exc:
-        raise _from_ktab_error(exc, p, kind) from None
-    except (csv.Error, ValueError, LookupError, TypeError, RecursionError) as exc:
-        # A malformed file the low-level reader did not anticipate.
-        raise ScenarioError(
-            f"not a valid KTAB {kind} scenario ({type(exc).__name__}: {exc})"[:300],
-            path=p,
-            allowed=f"a KTAB SMP {kind} file (shared/reference/bargaining-models.md §1.3)",
-        ) from None
-    return _to_scenario(data, p)
+    return _to_scenario(reader(p, text), p)
 
 
-def _to_scenario(data: Any, path: Path) -> Scenario:
+def _to_scenario(data: ktab.KtabData, path: Path) -> Scenario:
     names = list(data.actor_names)
     aids = unique_ids(names, "A")
     iids = unique_ids(list(data.dimension_names), "dim")
@@ -138,7 +122,7 @@ def _to_scenario(data: Any, path: Path) -> Scenario:
     return build_scenario(scenario, path)
 
 
-def read_ktab_csv_scenario(path: str | Path) -> Scenario:
+def read_ktab_csv_scenario(path: str | Path, text: str | None = None) -> Scenario:
     """Read a KTAB SMP scenario CSV into a scenario.
 
     Steps
@@ -147,6 +131,12 @@ def read_ktab_csv_scenario(path: str | Path) -> Scenario:
        (:func:`~detente.scenario.io._common.read_text`).
     2. Parse with :func:`detente.scenario.io.ktab.read_ktab_csv`.
     3. Map actors, dimensions, positions and saliences as the module notes say, and validate.
+
+    Parameters
+    ----------
+    path : str or Path
+    text : str, optional
+        The file's text, when already read (standard input); read from ``path`` otherwise.
 
     Raises
     ------
@@ -157,10 +147,10 @@ def read_ktab_csv_scenario(path: str | Path) -> Scenario:
     ----------
     KTAB ``SMPModel::csvRead`` (bargaining-models.md §1.3).
     """
-    return _read(path, "CSV")
+    return _read(path, "CSV", text)
 
 
-def read_ktab_xml_scenario(path: str | Path) -> Scenario:
+def read_ktab_xml_scenario(path: str | Path, text: str | None = None) -> Scenario:
     """Read a KTAB SMP scenario XML file into a scenario (with accommodation, parameters, seed).
 
     Steps
@@ -170,6 +160,12 @@ def read_ktab_xml_scenario(path: str | Path) -> Scenario:
     3. Map as the module notes say; ``IdealAdjustment`` entries become ``accommodation`` and
        ``ModelParameters``/``prngSeed`` go into ``model_params``.
 
+    Parameters
+    ----------
+    path : str or Path
+    text : str, optional
+        The file's text, when already read (standard input); read from ``path`` otherwise.
+
     Raises
     ------
     ScenarioError
@@ -178,12 +174,12 @@ def read_ktab_xml_scenario(path: str | Path) -> Scenario:
     ----------
     KTAB ``SMPModel::xmlRead`` and ``smpSchema.xsd`` (bargaining-models.md §1.3).
     """
-    return _read(path, "XML")
+    return _read(path, "XML", text)
 
 
-def dump_ktab_csv(scenario: Scenario, path: str | Path | None = None) -> str:
-    """KTAB CSV text of a scenario; raises :class:`ScenarioError` when KTAB cannot hold it."""
-    where = None if path is None else Path(path)
+def _check_ktab_can_hold(scenario: Scenario, where: Path | None) -> None:
+    """Every issue on 0–100, every actor placed on every issue, saliences summing to at most
+    100 per actor, capabilities up to 1e8 and actor ids of at most 25 characters."""
     for n, issue in enumerate(scenario.issues):
         if (issue.scale.lo, issue.scale.hi) != (0.0, 100.0):
             raise ScenarioError(
@@ -193,10 +189,10 @@ def dump_ktab_csv(scenario: Scenario, path: str | Path | None = None) -> str:
                 value=[issue.scale.lo, issue.scale.hi],
                 allowed="every issue on lo=0, hi=100 (rescale it first, or write YAML/tidy CSV)",
             )
-    pos = {(p.actor, p.issue): p for p in scenario.positions}
+    placed = {(p.actor, p.issue): p.salience for p in scenario.positions}
     for actor in scenario.actors:
         for issue in scenario.issues:
-            if (actor.id, issue.id) not in pos:
+            if (actor.id, issue.id) not in placed:
                 raise ScenarioError(
                     "KTAB has no absent actors: this actor has no position on this issue",
                     path=where,
@@ -204,39 +200,47 @@ def dump_ktab_csv(scenario: Scenario, path: str | Path | None = None) -> str:
                     value="(none)",
                     allowed="a position for every actor on every issue (or write YAML/tidy CSV)",
                 )
-    rows = []
     for n, actor in enumerate(scenario.actors):
-        row: list[Any] = [actor.id, actor.name, f"{actor.capability:.17g}"]
-        total = 0.0
-        for issue in scenario.issues:
-            p = pos[(actor.id, issue.id)]
-            row += [f"{p.position:.17g}", f"{p.salience:.17g}"]
-            total += p.salience
-        if total > 100.0 + 1e-9:
-            raise ScenarioError(
-                "KTAB needs each actor's saliences to sum to at most 100",
-                path=where,
-                field=f"saliences of actor {actor.id}",
-                value=round(total, 6),
-                allowed="a sum over issues of at most 100 (rescale the saliences first)",
-            )
-        if actor.capability > 1e8:
-            raise ScenarioError(
-                "capability too large for KTAB",
-                path=where,
-                field=f"actors[{n}].capability",
-                value=actor.capability,
-                allowed="a number from 0 to 1e8 (KTAB's limit; rescale the capabilities)",
-            )
-        if len(actor.id) > _KTAB_NAME_MAX:
-            raise ScenarioError(
-                "actor id too long for KTAB",
-                path=where,
-                field=f"actors[{n}].id",
-                value=actor.id,
-                allowed=f"at most {_KTAB_NAME_MAX} characters (KTAB's limit)",
-            )
-        rows.append(row)
+        _check_ktab_actor(actor, n, sum(placed[(actor.id, i.id)] for i in scenario.issues), where)
+
+
+def _check_ktab_actor(actor: Actor, n: int, total: float, where: Path | None) -> None:
+    if total > 100.0 + 1e-9:
+        raise ScenarioError(
+            "KTAB needs each actor's saliences to sum to at most 100",
+            path=where,
+            field=f"saliences of actor {actor.id}",
+            value=round(total, 6),
+            allowed="a sum over issues of at most 100 (rescale the saliences first)",
+        )
+    if actor.capability > 1e8:
+        raise ScenarioError(
+            "capability too large for KTAB",
+            path=where,
+            field=f"actors[{n}].capability",
+            value=actor.capability,
+            allowed="a number from 0 to 1e8 (KTAB's limit; rescale the capabilities)",
+        )
+    if len(actor.id) > _KTAB_NAME_MAX:
+        raise ScenarioError(
+            "actor id too long for KTAB",
+            path=where,
+            field=f"actors[{n}].id",
+            value=actor.id,
+            allowed=f"at most {_KTAB_NAME_MAX} characters (KTAB's limit)",
+        )
+
+
+def dump_ktab_csv(scenario: Scenario, path: str | Path | None = None) -> str:
+    """KTAB CSV text of a scenario.
+
+    Raises :class:`ScenarioError` when KTAB cannot hold it, and warns
+    (:class:`~detente.scenario.errors.ExportWarning`) naming what the format drops (vetoes,
+    reservation points, accommodation, sources, ...).
+    """
+    _check_ktab_can_hold(scenario, None if path is None else Path(path))
+    warn_dropped(scenario, "KTAB's CSV")
+    pos = {(p.actor, p.issue): p for p in scenario.positions}
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow([scenario.name, scenario.description, len(scenario.actors), len(scenario.issues)])
@@ -244,7 +248,12 @@ def dump_ktab_csv(scenario: Scenario, path: str | Path | None = None) -> str:
     for issue in scenario.issues:
         header += [issue.id, f"{issue.id} Salience"]
     w.writerow(header)
-    w.writerows(rows)
+    for actor in scenario.actors:
+        row: list[Any] = [actor.id, actor.name, f"{actor.capability:.17g}"]
+        for issue in scenario.issues:
+            p = pos[(actor.id, issue.id)]
+            row += [f"{p.position:.17g}", f"{p.salience:.17g}"]
+        w.writerow(row)
     return buf.getvalue()
 
 

@@ -35,7 +35,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 import os
 import re
 import shutil
@@ -45,7 +44,13 @@ from pathlib import Path
 from typing import Any
 
 from detente.scenario.errors import ScenarioError
-from detente.scenario.io._common import build_scenario, current_umask, read_text
+from detente.scenario.io._common import (
+    build_scenario,
+    current_umask,
+    parse_number,
+    read_text,
+    write_target,
+)
 from detente.scenario.schema import Scenario
 
 __all__ = ["COLUMNS", "read_tidy", "write_tidy"]
@@ -219,13 +224,7 @@ def _err(table: _Table, n: int, col: str, message: str, value: Any, allowed: str
 
 
 def _number(table: _Table, n: int, col: str, cell: str) -> float:
-    try:
-        v = float(cell)
-    except ValueError:
-        raise _err(table, n, col, "not a number", cell, "a number") from None
-    if not math.isfinite(v):
-        raise _err(table, n, col, "not a finite number", cell, "a finite number")
-    return v
+    return parse_number(cell, path=table.path, line=table.lines[n], field=table.column(col))
 
 
 def _ids(cell: str) -> list[str]:
@@ -278,7 +277,7 @@ def read_tidy(folder: str | Path) -> Scenario:
        known columns, and turn cells into numbers, lists, booleans and JSON where the column
        says so — a bad cell is reported at its file, line and column.
     2. Attach anchors to their issues, ranges (``low``/``high``) to their positions, and the
-       optional scenario fields.
+       optional scenario fields (each at most once).
     3. Validate through the scenario schema; a problem it finds (an unknown actor, a position
        off its issue's scale, a duplicate id …) is reported at the file, line and column of
        the row at fault.
@@ -307,40 +306,76 @@ def read_tidy(folder: str | Path) -> Scenario:
     actors_t, issues_t, positions_t = tables["actors"], tables["issues"], tables["positions"]
     if actors_t is None or issues_t is None or positions_t is None:  # pragma: no cover
         raise ScenarioError("a required table is missing", path=root)
-
     actors = _convert(actors_t)
-    issues_raw = _convert(issues_t)
+    issues, issue_index = _issues(_convert(issues_t))
     positions_raw = _convert(positions_t)
+    anchor_lines = _attach_anchors(tables["anchors"], issues, issue_index)
+    positions = _positions(positions_t, positions_raw)
+    data: dict[str, Any] = {
+        "name": root.resolve().name or "scenario",
+        "actors": actors,
+        "issues": issues,
+        "positions": positions,
+    }
+    for optional in ("sources", "accommodation"):
+        table = tables[optional]
+        if table is not None:
+            data[optional] = _convert(table)
+    data.update(_scenario_fields(tables["scenario"]))
 
-    issues = []
-    issue_index: dict[str, int] = {}
-    for n, rec in enumerate(issues_raw):
-        scale = {k: rec.pop(k) for k in ("lo", "hi", "unit", "lo_means", "hi_means") if k in rec}
-        rec["scale"] = scale
-        issues.append(rec)
-        issue_index.setdefault(str(rec.get("id", "")), n)
+    located: dict[str, Any] = {}
 
+    def describe(loc: tuple[Any, ...]) -> str:
+        located["loc"] = loc
+        return ".".join(str(x) for x in loc)
+
+    try:
+        return build_scenario(data, root, None, describe=describe)
+    except ScenarioError as exc:
+        raise _relocate(exc, located.get("loc", ()), tables, anchor_lines) from None
+
+
+def _issues(records: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """Issue records with ``lo``, ``hi``, ``unit``, ``lo_means``, ``hi_means`` gathered into a
+    scale; and the row of each issue id."""
+    index: dict[str, int] = {}
+    for n, rec in enumerate(records):
+        rec["scale"] = {
+            k: rec.pop(k) for k in ("lo", "hi", "unit", "lo_means", "hi_means") if k in rec
+        }
+        index.setdefault(str(rec.get("id", "")), n)
+    return records, index
+
+
+def _attach_anchors(
+    anchors_t: _Table | None, issues: list[dict[str, Any]], issue_index: dict[str, int]
+) -> dict[tuple[int, int], tuple[_Table, int]]:
+    """Each anchors.csv row onto its issue's scale; the row of each (issue, anchor) pair."""
     anchor_lines: dict[tuple[int, int], tuple[_Table, int]] = {}
-    anchors_t = tables["anchors"]
-    if anchors_t is not None:
-        for m, rec in enumerate(_convert(anchors_t)):
-            iid = rec.pop("issue")
-            if iid not in issue_index:
-                raise _err(
-                    anchors_t,
-                    m,
-                    "issue",
-                    "an anchor for an issue not in issues.csv",
-                    iid,
-                    "one of the issue ids: " + _shown(issue_index),
-                )
-            k = issue_index[iid]
-            lst = issues[k]["scale"].setdefault("anchors", [])
-            anchor_lines[(k, len(lst))] = (anchors_t, m)
-            lst.append(rec)
+    if anchors_t is None:
+        return anchor_lines
+    for m, rec in enumerate(_convert(anchors_t)):
+        iid = rec.pop("issue")
+        if iid not in issue_index:
+            raise _err(
+                anchors_t,
+                m,
+                "issue",
+                "an anchor for an issue not in issues.csv",
+                iid,
+                "one of the issue ids: " + _shown(issue_index),
+            )
+        k = issue_index[iid]
+        lst = issues[k]["scale"].setdefault("anchors", [])
+        anchor_lines[(k, len(lst))] = (anchors_t, m)
+        lst.append(rec)
+    return anchor_lines
 
+
+def _positions(positions_t: _Table, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Position records, ``low``/``high`` (both or neither) made into a range."""
     positions = []
-    for n, rec in enumerate(positions_raw):
+    for n, rec in enumerate(records):
         low, high = rec.pop("low", None), rec.pop("high", None)
         if (low is None) != (high is None):
             raise _err(
@@ -354,40 +389,36 @@ def read_tidy(folder: str | Path) -> Scenario:
         if low is not None:
             rec["range"] = [low, high]
         positions.append(rec)
+    return positions
 
-    data: dict[str, Any] = {
-        "name": root.resolve().name or "scenario",
-        "actors": actors,
-        "issues": issues,
-        "positions": positions,
-    }
-    if tables["sources"] is not None:
-        data["sources"] = _convert(tables["sources"])
-    if tables["accommodation"] is not None:
-        data["accommodation"] = _convert(tables["accommodation"])
-    scen_t = tables["scenario"]
-    if scen_t is not None:
-        for n, row in enumerate(scen_t.rows):
-            key = row.get("field", "")
-            if key not in _SCENARIO_FIELDS:
-                raise _err(
-                    scen_t, n, "field", "unknown scenario field", key, ", ".join(_SCENARIO_FIELDS)
-                )
-            value: Any = row.get("value", "")
-            if key == "model_params":
-                value = _json_object(scen_t, n, "value", value)
-            data[key] = value
 
-    located: dict[str, Any] = {}
-
-    def describe(loc: tuple[Any, ...]) -> str:
-        located["loc"] = loc
-        return ".".join(str(x) for x in loc)
-
-    try:
-        return build_scenario(data, root, None, describe=describe)
-    except ScenarioError as exc:
-        raise _relocate(exc, located.get("loc", ()), tables, anchor_lines) from None
+def _scenario_fields(scen_t: _Table | None) -> dict[str, Any]:
+    """scenario.csv: known fields only, each once; ``model_params`` a JSON object."""
+    out: dict[str, Any] = {}
+    first: dict[str, int] = {}
+    if scen_t is None:
+        return out
+    for n, row in enumerate(scen_t.rows):
+        key = row.get("field", "")
+        if key not in _SCENARIO_FIELDS:
+            raise _err(
+                scen_t, n, "field", "unknown scenario field", key, ", ".join(_SCENARIO_FIELDS)
+            )
+        if key in first:
+            raise _err(
+                scen_t,
+                n,
+                "field",
+                f"a scenario field given twice (first on line {scen_t.lines[first[key]]})",
+                key,
+                "each of " + ", ".join(_SCENARIO_FIELDS) + " at most once",
+            )
+        first[key] = n
+        value: Any = row.get("value", "")
+        if key == "model_params":
+            value = _json_object(scen_t, n, "value", value)
+        out[key] = value
+    return out
 
 
 _FIELD_COLUMN = {
@@ -565,20 +596,24 @@ def write_tidy(scenario: Scenario, folder: str | Path) -> None:
     Steps
     -----
     1. Build every table's text (:func:`dump_tidy`).
-    2. Write the files into a new temporary folder beside ``folder``.
-    3. If ``folder`` exists, it must hold only tidy-CSV tables (so that nothing else is
-       replaced); move it aside, move the new folder into place, then delete the old one.
+    2. Follow a symbolic link to the folder it names (the link stays a link).
+    3. Write the files into a new temporary folder beside the target.
+    4. If the target exists, it must hold only tidy-CSV tables (so that nothing else is
+       replaced); move it aside, move the new folder into place, then delete the old one. On
+       any failure the old folder is put back and the temporary folders are removed.
 
     Raises
     ------
     ScenarioError
-        When ``folder`` is a file, or a folder holding other files.
+        When ``folder`` is a file, or a folder holding other files, or the system refuses the
+        write (naming ``folder``, never a temporary name).
     """
-    target = Path(folder)
+    shown = Path(folder)
+    target = write_target(shown)
     if target.exists() and not target.is_dir():
         raise ScenarioError(
             "a tidy-CSV scenario is a folder, and this is a file",
-            path=target,
+            path=shown,
             allowed="a new or empty folder, or an existing tidy-CSV folder",
         )
     if target.is_dir():
@@ -586,19 +621,26 @@ def write_tidy(scenario: Scenario, folder: str | Path) -> None:
         if others:
             raise ScenarioError(
                 "the folder holds other files; not replacing it",
-                path=target,
+                path=shown,
                 value=others[:5],
                 allowed="a new or empty folder, or an existing tidy-CSV folder",
             )
     files = dump_tidy(scenario)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _swap_in(target, files)
+    except OSError as e:
+        raise ScenarioError(f"cannot write: {e.strerror or e}", path=shown) from None
+
+
+def _swap_in(target: Path, files: dict[str, str]) -> None:
+    """Write ``files`` into a new folder beside ``target`` and swap it into place."""
     parent = target.parent
-    parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=parent))
     old: Path | None = None
     try:
-        os.chmod(
-            tmp, 0o777 & ~current_umask()
-        )  # a new folder's usual permissions, not mkdtemp's 0700
+        # a new folder's usual permissions, not mkdtemp's 0700
+        os.chmod(tmp, 0o777 & ~current_umask())
         for name, text in files.items():
             with open(tmp / name, "w", encoding="utf-8", newline="") as fh:
                 fh.write(text)
@@ -612,5 +654,6 @@ def write_tidy(scenario: Scenario, folder: str | Path) -> None:
         if old is not None and old.exists() and not target.exists():
             os.replace(old, target)
         raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        if old is not None and old.exists() and target.exists():
+            shutil.rmtree(old, ignore_errors=True)
