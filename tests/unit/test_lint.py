@@ -26,6 +26,19 @@ def test_ruff_check_passes() -> None:
     assert p.returncode == 0, p.stdout + p.stderr
 
 
+def test_mypy_passes() -> None:
+    # pyproject.toml's [tool.mypy]: src/detente, warn_unused_ignores = true.
+    pytest.importorskip("mypy", reason="mypy is not installed (pip install -e '.[test]')")
+    p = subprocess.run(
+        [sys.executable, "-m", "mypy", "--no-error-summary"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert p.returncode == 0, p.stdout + p.stderr
+
+
 def test_no_work_at_import() -> None:
     # `import detente` must not import numpy-heavy modules or register models.
     code = (

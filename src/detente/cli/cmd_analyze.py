@@ -183,10 +183,24 @@ def _run(
     try:
         if scenario is not None:
             _check_actors(who, scenario.to_arrays())
+        _announce(source, who, options["grid"])
         with reporting():
             return run_analysis(source, actors=who, **options)
     except ValueError as e:  # a GENIUS format error, or parties the analysis refuses
         fail(str(e))
+
+
+def _announce(source: Path | ScenarioArrays, who: list[str] | None, grid: int) -> None:
+    """Say on stderr how long a long analysis will take (the estimate of
+    :func:`detente.bargaining.estimate_cost`); a run too big for the memory is refused by the
+    analysis itself."""
+    from detente.bargaining import estimate_cost
+    from detente.cli._run import ANNOUNCE_SECONDS
+    from detente.resources import format_seconds
+
+    cost = estimate_cost(source, actors=who, grid=grid)
+    if cost.seconds > ANNOUNCE_SECONDS:
+        typer.echo(f"{cost.what}: {format_seconds(cost.seconds)}", err=True)
 
 
 def _check_actors(who: list[str] | None, arrays: ScenarioArrays) -> None:
