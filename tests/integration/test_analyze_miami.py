@@ -34,7 +34,7 @@ def miami_json():
     _register_commands()
     r = CliRunner().invoke(app, ["analyze", "miami", "--format", "json"])
     assert r.exit_code == 0, r.output
-    return json.loads(r.output)
+    return json.loads(r.stdout)
 
 
 def test_miami_zone_empty_and_blocking_issues(miami_json):

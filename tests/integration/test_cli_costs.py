@@ -128,14 +128,24 @@ def test_a_short_task_draws_nothing() -> None:
 def test_without_a_terminal_a_plain_line_every_interval() -> None:
     console, buf = _console(terminal=False)
     now = [0.0]
-    rep = ProgressReporter(console, interval=5.0, clock=lambda: now[0])
+    rep = ProgressReporter(console, first=3.0, interval=5.0, clock=lambda: now[0])
     with reporting(rep), task("smp rounds", total=30) as advance:
         for _ in range(30):
             now[0] += 1.0  # one second a round
             advance()
-    # lines at 5, 10, ..., 30 s: at most one every 5 s, none in the first 5 s
+    # lines at 3, 8, ..., 28 s: none in the first 3 s, then at most one every 5 s
     lines = buf.getvalue().splitlines()
-    assert lines == [f"smp rounds: {s}/30 ({s} s)" for s in (5, 10, 15, 20, 25, 30)]
+    assert lines == [f"smp rounds: {s}/30 ({s} s)" for s in (3, 8, 13, 18, 23, 28)]
+
+
+def test_without_a_terminal_the_defaults_stay_quiet_for_ten_seconds() -> None:
+    console, buf = _console(terminal=False)
+    now = [0.0]
+    with reporting(ProgressReporter(console, clock=lambda: now[0])), task("eu", 100) as advance:
+        for _ in range(100):
+            now[0] += 0.5
+            advance()
+    assert buf.getvalue().splitlines() == ["eu: 20/100 (10 s)", "eu: 80/100 (40 s)"]
 
 
 def test_the_forecast_command_reports_progress(
@@ -251,3 +261,32 @@ def test_bad_plot_issues_are_refused(tmp_path: Path, args: list[str], shown: str
     )
     assert r.exit_code == 2, r.output
     assert shown in r.output and not png.exists()
+
+
+def test_a_big_scenario_file_is_announced_before_it_is_read(tmp_path: Path) -> None:
+    import json
+
+    from detente.cli.app import _ANNOUNCE_READ_BYTES
+
+    n, k = 40, 60
+    doc = {
+        "name": "big",
+        "description": "d",
+        "actors": [{"id": f"a{i}", "name": f"A{i}", "capability": 1.0} for i in range(n)],
+        "issues": [{"id": f"i{j}", "name": f"I{j}", "scale": {"lo": 0, "hi": 1}} for j in range(k)],
+        "positions": [
+            {"actor": f"a{i}", "issue": f"i{j}", "position": 0.5, "salience": 50}
+            for i in range(n)
+            for j in range(k)
+        ],
+    }
+    big = tmp_path / "big.json"
+    text = json.dumps(doc)
+    big.write_text(text + " " * (_ANNOUNCE_READ_BYTES + 1 - len(text)))  # past the threshold
+    r = runner.invoke(app, ["forecast", str(big), "-m", "compromise", "-f", "csv"])
+    assert r.exit_code == 0, r.output
+    assert r.stderr.startswith("reading big.json (5.")
+    small = tmp_path / "small.json"
+    small.write_text(text)
+    r = runner.invoke(app, ["forecast", str(small), "-m", "compromise", "-f", "csv"])
+    assert r.exit_code == 0 and r.stderr == ""

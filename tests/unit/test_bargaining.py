@@ -108,7 +108,7 @@ def test_cli_analyze_json_and_errors(tmp_path):
         )
     r = CliRunner().invoke(app, ["analyze", str(tmp_path), "--format", "json"])
     assert r.exit_code == 0, r.output
-    d = json.loads(r.output)
+    d = json.loads(r.stdout)
     assert d["frontier_size"] == 2 and len(d["frontier"]) == 2
     r = CliRunner().invoke(app, ["analyze", str(tmp_path), "--actors", "zz"])
     assert r.exit_code == 2 and "zz" in r.output

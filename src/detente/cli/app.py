@@ -198,10 +198,19 @@ def errors(oom_hint: str = "a smaller problem (fewer actors or issues)") -> Iter
 def load_scenario(path: str, input_format: str | None = None) -> Scenario:
     """Load a scenario file, a shipped example by name (``miami``, ``eu-emissions``), or
     standard input (``-``)."""
+    from detente.resources import format_bytes
     from detente.scenario.io import load
 
     p = input_path(path)
+    if p is not None and p.is_file() and p.stat().st_size > _ANNOUNCE_READ_BYTES:
+        # Reading and checking a big scenario takes seconds (about 0.2 s per MB of JSON
+        # here); say so rather than sit silent.
+        typer.echo(f"reading {p.name} ({format_bytes(p.stat().st_size)})", err=True)
     return load(STDIN if p is None else p, format=input_format)
+
+
+#: Scenario files above this size are announced on stderr before they are read.
+_ANNOUNCE_READ_BYTES = 5_000_000
 
 
 class TableFormat(str, Enum):

@@ -7,10 +7,9 @@ The numeric core reports through :func:`detente.progress.task`; the commands ins
   for each task that has run for more than ``delay`` seconds (1 s); nothing for shorter
   tasks, and the bar is erased when the task ends.
 - stderr is not a terminal (a log file, CI, a pipe): no bar; a plain line
-  ``smp rounds: 40/100 (35 s)`` at most every ``interval`` seconds (30 s), only for tasks
-  that run past ``interval``. A run of less than half a minute writes nothing (the commands
-  have already said how long a long run should take), so that captured output stays clean;
-  a long one still shows in a log that it is alive.
+  ``smp rounds: 40/100 (35 s)`` once a task has run ``first`` seconds (10 s), then at most
+  every ``interval`` seconds (30 s). A short run writes nothing, so that captured output
+  stays clean; a long one shows in a log that it is alive.
 """
 
 from __future__ import annotations
@@ -46,9 +45,10 @@ class ProgressReporter:
         Where to draw; default a console on stderr.
     delay : float
         Seconds a task runs before it is shown on a terminal.
+    first : float
+        Seconds a task runs before its first plain line when the console is not a terminal.
     interval : float
-        Seconds between plain lines when the console is not a terminal (and the time a task
-        runs before the first line).
+        Seconds between plain lines when the console is not a terminal.
     clock : callable
         Monotonic time in seconds (tests pass a fake one).
     """
@@ -58,6 +58,7 @@ class ProgressReporter:
         console: Console | None = None,
         *,
         delay: float = 1.0,
+        first: float = 10.0,
         interval: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -68,6 +69,7 @@ class ProgressReporter:
         self._console = console
         self._terminal = console.is_terminal
         self._delay = delay
+        self._first = first
         self._interval = interval
         self._clock = clock
         self._progress: Progress | None = None
@@ -87,7 +89,7 @@ class ProgressReporter:
         if self._terminal:
             if handle.bar is not None or now - handle.started >= self._delay:
                 self._draw(handle)
-        elif now - handle.started >= self._interval and now - self._last_line >= self._interval:
+        elif now - handle.started >= self._first and now - self._last_line >= self._interval:
             self._line(handle, now)
 
     def finish(self, handle: object) -> None:
