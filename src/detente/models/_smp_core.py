@@ -207,6 +207,15 @@ def pce(
 ) -> np.ndarray:
     """Probabilistic Condorcet election over options (``Model::scalarPCE`` / ``probCE2``).
 
+    Steps
+    -----
+    1. Coalitions of every ordered pair of options and the victory probabilities
+       ``V(a, b)``, 0.5 on the diagonal (:func:`_victory_matrix`).
+    2. By ``pcem``: ``Conditional``, ``p_a`` proportional to ``prod_b V(a, b)``
+       (:func:`_conditional_pce`); ``MarkovUniform`` and ``MarkovIncentive``, the fixed
+       point of a Markov chain over the options (:func:`_markov_uniform`,
+       :func:`_markov_incentive`).
+
     Parameters
     ----------
     u : (..., k, m) utilities of each voter k for each option m.
@@ -222,19 +231,8 @@ def pce(
     -------
     (..., m) probabilities summing to 1 over the valid options.
     """
-    c = coalitions(u, w, rule, direct=direct)
-    if inverse is not None:
-        # options given once per distinct position: every actor's copy has the same column
-        c = c[inverse][:, inverse]
-        u = u[..., inverse]
-    cab = c
-    cba = np.swapaxes(c, -1, -2)
-    v = vict_prob(vpm, cab, cba)
+    v, coal, u = _victory_matrix(u, w, rule, vpm, inverse, direct)
     m = u.shape[-1]
-    if v.ndim == 2:  # v is a new array: set its diagonal in place
-        np.fill_diagonal(v, 0.5)
-    else:
-        v = np.where(np.eye(m, dtype=bool), 0.5, v)
     if valid is None and pcem == "Conditional":
         # every option exists (the per-turn elections): no masks to apply
         s = np.log(np.maximum(v, 1e-300)).sum(axis=-1)
@@ -243,42 +241,86 @@ def pce(
         return p / p.sum(axis=-1, keepdims=True)
     if valid is None:
         valid = np.ones((*u.shape[:-2], m), dtype=bool)
-    vv = valid[..., :, None] & valid[..., None, :]
+    both_valid = valid[..., :, None] & valid[..., None, :]
     if pcem == "Conditional":
-        lv = np.where(vv, np.log(np.maximum(v, 1e-300)), 0.0)
-        s = lv.sum(axis=-1)
-        s = np.where(valid, s, -np.inf)
-        s = s - s.max(axis=-1, keepdims=True)
-        p = np.exp(s)
-        return p / p.sum(axis=-1, keepdims=True)
-    nv = valid.sum(axis=-1, keepdims=True)
-    p = np.where(valid, 1.0 / nv, 0.0)
-    v = np.where(vv, v, 0.0)
+        return _conditional_pce(v, valid, both_valid)
+    n_valid = valid.sum(axis=-1, keepdims=True)
+    p = np.where(valid, 1.0 / n_valid, 0.0)
+    v = np.where(both_valid, v, 0.0)
     if pcem == "MarkovUniform":
-        tol = 1e-6
-        for _ in range(10000):
-            q = ((v * (p[..., :, None] + p[..., None, :])).sum(axis=-1)) / nv
-            p2 = 0.5 * (p + q)
-            p2 = p2 / p2.sum(axis=-1, keepdims=True)
-            if np.max(np.abs(p2 - p)) < tol:
-                return p2
-            p = p2
-        return p
+        return _markov_uniform(v, p, n_valid)
     if pcem == "MarkovIncentive":
-        tol = 1e-8
-        inc = np.where(vv, cab * v, 0.0)  # n[a -> b]
-        den = inc.sum(axis=-2, keepdims=True)
-        pi = np.divide(inc, den, out=np.zeros_like(inc), where=den > 0)  # pi[a, b] = pi(a | b)
-        pit = np.swapaxes(pi, -1, -2)  # pit[a, b] = pi(b | a)
-        for _ in range(10000):
-            q = (v * (p[..., :, None] * pit + p[..., None, :] * pi)).sum(axis=-1)
-            p2 = 0.5 * (p + q)
-            p2 = p2 / p2.sum(axis=-1, keepdims=True)
-            if np.max(np.abs(p2 - p)) < tol:
-                return p2
-            p = p2
-        return p
+        return _markov_incentive(v, coal, both_valid, p)
     raise ValueError(f"unknown PCEModel {pcem!r}")
+
+
+def _victory_matrix(
+    u: np.ndarray,
+    w: np.ndarray,
+    rule: str,
+    vpm: str,
+    inverse: np.ndarray | None,
+    direct: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``V[..., a, b]``, P(a beats b), with 0.5 on the diagonal; the coalitions
+    ``C[..., a, b]``; and ``u`` spread over every option when ``inverse`` is given."""
+    c = coalitions(u, w, rule, direct=direct)
+    if inverse is not None:
+        # options given once per distinct position: every actor's copy has the same column
+        c = c[inverse][:, inverse]
+        u = u[..., inverse]
+    v = vict_prob(vpm, c, np.swapaxes(c, -1, -2))
+    m = u.shape[-1]
+    if v.ndim == 2:  # v is a new array: set its diagonal in place
+        np.fill_diagonal(v, 0.5)
+    else:
+        v = np.where(np.eye(m, dtype=bool), 0.5, v)
+    return v, c, u
+
+
+def _conditional_pce(v: np.ndarray, valid: np.ndarray, both_valid: np.ndarray) -> np.ndarray:
+    """``p_a`` proportional to ``prod_b V(a, b)`` over the valid options (in logs)."""
+    log_v = np.where(both_valid, np.log(np.maximum(v, 1e-300)), 0.0)
+    s = log_v.sum(axis=-1)
+    s = np.where(valid, s, -np.inf)
+    s = s - s.max(axis=-1, keepdims=True)
+    p = np.exp(s)
+    return p / p.sum(axis=-1, keepdims=True)
+
+
+def _markov_uniform(v: np.ndarray, p: np.ndarray, n_valid: np.ndarray) -> np.ndarray:
+    """Fixed point of the Markov chain in which options meet uniformly chosen ones
+    (``MarkovUniform``; tolerance 1e-6, at most 10,000 steps); ``p`` is the uniform start."""
+    tol = 1e-6
+    for _ in range(10000):
+        q = ((v * (p[..., :, None] + p[..., None, :])).sum(axis=-1)) / n_valid
+        p2 = 0.5 * (p + q)
+        p2 = p2 / p2.sum(axis=-1, keepdims=True)
+        if np.max(np.abs(p2 - p)) < tol:
+            return p2
+        p = p2
+    return p
+
+
+def _markov_incentive(
+    v: np.ndarray, coal: np.ndarray, both_valid: np.ndarray, p: np.ndarray
+) -> np.ndarray:
+    """Fixed point of the Markov chain whose meetings are weighted by the incentive
+    ``C(a, b) V(a, b)`` (``MarkovIncentive``; tolerance 1e-8, at most 10,000 steps)."""
+    tol = 1e-8
+    incentive = np.where(both_valid, coal * v, 0.0)  # n[a -> b]
+    den = incentive.sum(axis=-2, keepdims=True)
+    # pi_ab[a, b] = pi(a | b); pi_ba[a, b] = pi(b | a)
+    pi_ab = np.divide(incentive, den, out=np.zeros_like(incentive), where=den > 0)
+    pi_ba = np.swapaxes(pi_ab, -1, -2)
+    for _ in range(10000):
+        q = (v * (p[..., :, None] * pi_ba + p[..., None, :] * pi_ab)).sum(axis=-1)
+        p2 = 0.5 * (p + q)
+        p2 = p2 / p2.sum(axis=-1, keepdims=True)
+        if np.max(np.abs(p2 - p)) < tol:
+            return p2
+        p = p2
+    return p
 
 
 def unique_index(pos: np.ndarray, tol: float = POS_TOL) -> np.ndarray:
@@ -947,6 +989,30 @@ def best_challenges(
         # a few hundred thousand elements at most: every pair in one array, no pruning rounds
         gain = _all_pairs_gains(dist_t, tables, bounds, sal_sum)
         return _decide(gain, *decide_args, tables)
+    search = _start_search(dist_t, weight, sal_sum, tables, bounds, rule, commit, small, sample)
+    if n**3 <= small:  # a few hundred thousand elements: one pass beats pruning rounds
+        _evaluate_exact(search, bounds.alive)
+    else:
+        est = _exact_first(search, first)
+        bound_staged, est = _staged_bounds(search, est)
+        _exact_rest(search, bound_staged, est)
+    return _decide(search.gain, *decide_args, tables)
+
+
+def _start_search(
+    dist_t: np.ndarray,
+    weight: np.ndarray,
+    sal_sum: np.ndarray,
+    tables: _PairTables,
+    bounds: _GainBounds,
+    rule: str,
+    commit: str,
+    small: int,
+    sample: tuple[float, ...],
+) -> _Search:
+    """A search with nothing summed yet: staged (step 3, :func:`_stage_order`) when the
+    proportional SemiCommit bound holds and n is not small, else in one column range."""
+    n = dist_t.shape[0]
     staged = (
         rule == "Proportional"
         and commit == "SemiCommit"
@@ -958,7 +1024,7 @@ def best_challenges(
     cuts = sorted({max(1, int(n * f)) for f in sample}) if staged else []
     cuts = [c for c in cuts if c < n]
     edges = [0, *cuts, n]
-    search = _Search(
+    return _Search(
         dist_t=dist_t,
         weight=weight,
         sal_sum=sal_sum,
@@ -974,13 +1040,6 @@ def best_challenges(
         level=np.zeros((n, n), dtype=np.int8),
         done=np.zeros((n, n), dtype=bool),
     )
-    if n**3 <= small:  # a few hundred thousand elements: one pass beats pruning rounds
-        _evaluate_exact(search, bounds.alive)
-    else:
-        est = _exact_first(search, first)
-        bound_staged, est = _staged_bounds(search, est)
-        _exact_rest(search, bound_staged, est)
-    return _decide(search.gain, *decide_args, tables)
 
 
 def _exhaustive_gains(
