@@ -95,9 +95,10 @@ def util(d: Any, r: Any) -> Any:
     return (1.0 - d) * (1.0 + np.minimum(d, 1.0) * r)
 
 
-def vote(rule: str, w: Any, ua: Any, ub: Any) -> Any:
-    """The vote of a voter with weight ``w`` between options a and b (``Model::vote``)."""
-    delta = ua - ub
+def vote(rule: str, w: Any, util_a: Any, util_b: Any) -> Any:
+    """The vote of a voter with weight ``w`` between options a and b, of utilities
+    ``util_a`` and ``util_b`` to it (``Model::vote``)."""
+    delta = util_a - util_b
     if rule == "Proportional":
         return w * delta
     if rule == "Binary":
@@ -1244,8 +1245,8 @@ def _exact_rest(search: _Search, bound_staged: np.ndarray, est: np.ndarray) -> N
             cnt = left.sum(axis=1)
             if not (cnt > 1).any():
                 continue
-            e2 = np.where(left, est, 0.0)
-            mean = e2.sum(axis=1) / np.maximum(cnt, 1)
+            est_left = np.where(left, est, 0.0)
+            mean = est_left.sum(axis=1) / np.maximum(cnt, 1)
             left &= est >= mean[:, None]
         if left.any():
             _evaluate_exact(search, left)
@@ -1323,16 +1324,16 @@ def interpolate(
 
     ``ti, tj, si, sj`` are (m, k); ``p`` (m,) is the estimated P(initiator wins).
     """
-    pi = p[:, None]
-    pj = 1.0 - pi
+    p_i = p[:, None]  # P(initiator wins)
+    p_j = 1.0 - p_i
     if rule == "S2P2":
-        wi, wj = si * si * pi * pi, sj * sj * pj * pj
+        wi, wj = si * si * p_i * p_i, sj * sj * p_j * p_j
     elif rule == "S1P1":
-        wi, wj = si * pi, sj * pj
+        wi, wj = si * p_i, sj * p_j
     elif rule == "S2PMax":
         # each moves toward the other by (P_other s_other^2)/(P_other s_other^2 + P_own s_own^2)
-        fi = (pj * sj * sj) / (pj * sj * sj + pi * si * si + BRGN_MIN_W)
-        fj = (pi * si * si) / (pi * si * si + pj * sj * sj + BRGN_MIN_W)
+        fi = (p_j * sj * sj) / (p_j * sj * sj + p_i * si * si + BRGN_MIN_W)
+        fj = (p_i * si * si) / (p_i * si * si + p_j * sj * sj + BRGN_MIN_W)
         bi = ti + fi * (tj - ti)
         bj = tj + fj * (ti - tj)
         return np.round(bi, 4), np.round(bj, 4)

@@ -249,13 +249,13 @@ def _close_queues(
     """
     n = delta.shape[0]
     out = np.zeros(queues.size, dtype=np.int64)
-    sz = size[queues]
-    for s in np.unique(sz):  # per distinct queue size, not per actor
-        at = np.flatnonzero(sz == s)
-        ent = which[start[queues[at]][:, None] + np.arange(s)[None, :]]  # (nq, s)
+    sizes = size[queues]
+    for s in np.unique(sizes):  # per distinct queue size, not per actor
+        at = np.flatnonzero(sizes == s)
+        bargain_ids = which[start[queues[at]][:, None] + np.arange(s)[None, :]]  # (nq, s)
         step = max(1, budget // ((s + 1) * (s + 1) * n))
         for c0 in range(0, at.size, step):
-            e = ent[c0 : c0 + step]
+            e = bargain_ids[c0 : c0 + step]
             u = np.zeros((e.shape[0], n, s + 1))
             u[:, :, 1:] = np.transpose(delta[:, e], (1, 0, 2))
             if (s + 1) * (s + 1) * n > budget:  # one long queue: row-chunked coalitions
@@ -380,10 +380,10 @@ def _choose_by_size(
     :func:`_close_queues`; ``Stochastic``: one draw per queue)."""
     n = delta.shape[0]
     sel = np.flatnonzero(size == s)
-    q_own = owners[sel]  # (nq,)
-    ent = which[(start[sel][:, None] + np.arange(s)[None, :])]  # (nq, s) bargain ids
+    queue_owner = owners[sel]  # (nq,)
+    bargain_ids = which[(start[sel][:, None] + np.arange(s)[None, :])]  # (nq, s) bargain ids
     u = np.zeros((sel.size, n, s + 1))
-    u[:, :, 1:] = np.transpose(delta[:, ent], (1, 0, 2))
+    u[:, :, 1:] = np.transpose(delta[:, bargain_ids], (1, 0, 2))
     prob = _core.pce(
         u,
         np.broadcast_to(cap, (sel.size, n)),
@@ -402,8 +402,8 @@ def _choose_by_size(
         x = rng.random(sel.size)[:, None] * cdf[:, -1:]
         m = np.minimum((cdf <= x).sum(axis=1), s)
     go = m > 0
-    chosen = ent[np.arange(sel.size), np.maximum(m - 1, 0)]
-    return q_own[go], chosen[go]
+    chosen = bargain_ids[np.arange(sel.size), np.maximum(m - 1, 0)]
+    return queue_owner[go], chosen[go]
 
 
 def _take_part(
@@ -443,12 +443,12 @@ def _risk_attitudes(
     return _core.big_r(p_rn, p["BigRRange"])
 
 
-def _movement(tr: SmpTrace, d01: float | None) -> tuple[float, float]:
+def _movement(tr: SmpTrace, first_step: float | None) -> tuple[float, float]:
     """This turn's summed Euclidean movement over the first turn's (+1e-4), and that base."""
     step = float(np.sqrt(((tr.positions[-1] - tr.positions[-2]) ** 2).sum(axis=1)).sum())
-    if d01 is None:
-        d01 = step + 1e-4
-    return step / d01, d01
+    if first_step is None:
+        first_step = step + 1e-4
+    return step / first_step, first_step
 
 
 def _bargains(
@@ -488,18 +488,26 @@ def _bargains(
     p_r, _, _ = _core.contest(
         rcv, ini, rcv, dist, r, weight, p["VotingRule"], p["ThirdPartyCommit"], p["BigRAdjust"]
     )
-    ri, rj = _core.interpolate(pos[ini], pos[rcv], sal[ini], sal[rcv], p_r, p["InterVecBrgn"])
+    rcv_bi, rcv_bj = _core.interpolate(
+        pos[ini], pos[rcv], sal[ini], sal[rcv], p_r, p["InterVecBrgn"]
+    )
     if p["BargnModel"] == "PWCompInterp":
         wi, wj = weight[ini][:, None], weight[rcv][:, None]
-        bi = np.round((wi * bi + wj * ri) / (wi + wj), 4)
-        bj = np.round((wi * bj + wj * rj) / (wi + wj), 4)
+        bi = np.round((wi * bi + wj * rcv_bi) / (wi + wj), 4)
+        bj = np.round((wi * bj + wj * rcv_bj) / (wi + wj), 4)
         return best_j, ini, rcv, bi, bj
     # InitRcvrInterp: both proposals, the initiator's first
     m = ini.size
     order = np.arange(2 * m).reshape(2, m).T.ravel()
     ini2 = np.concatenate([ini, ini])[order]
     rcv2 = np.concatenate([rcv, rcv])[order]
-    return best_j, ini2, rcv2, np.concatenate([bi, ri])[order], np.concatenate([bj, rj])[order]
+    return (
+        best_j,
+        ini2,
+        rcv2,
+        np.concatenate([bi, rcv_bi])[order],
+        np.concatenate([bj, rcv_bj])[order],
+    )
 
 
 def run_smp(
@@ -534,7 +542,7 @@ def run_smp(
     weight = sal_sum * cap
     pos, ideal = pos0.copy(), pos0.copy()
     tr = SmpTrace()
-    d01 = None
+    first_step = None
     it = 0
     with task("smp: turns", total=max_turns) as advance:
         while True:
@@ -546,7 +554,7 @@ def run_smp(
             tr.prob.append(_state_probs(own, cap, pos, p))
             tr.risk.append(r)
             if it >= 1:
-                ratio, d01 = _movement(tr, d01)
+                ratio, first_step = _movement(tr, first_step)
                 tr.stop_ratio.append(ratio)
                 if it >= max_turns or (it >= min_turns and ratio < stop_tol):
                     break
