@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from detente.models import _smp_core as _core
 from detente.models import get_model, run_model
 from detente.models.smp import plot_positions, plot_power_landscape
 from detente.scenario.arrays import ScenarioArrays
@@ -163,7 +164,6 @@ def test_smp_example_matches_in_distribution(shared_data: Path, tmp_path: Path) 
 # ----------------------------------------------------------------------------- fast == reference
 def _turn_state(n: int, k: int, seed: int, acc: bool = False):  # type: ignore[no-untyped-def]
     """One SMP state with risk attitudes, as the turn loop builds it (0-1 scale)."""
-    from detente.models import _smp_core as C
 
     g = np.random.default_rng(seed)
     pos = np.round(g.uniform(0, 1, (n, k)), 3)
@@ -173,8 +173,8 @@ def _turn_state(n: int, k: int, seed: int, acc: bool = False):  # type: ignore[n
     ideal = pos.copy()
     if acc:  # ideals pulled part of the way toward other actors: u_nn < 1
         ideal = np.clip(pos + g.normal(0, 0.05, (n, k)), 0, 1)
-    dist = C.distance(ideal, pos, sal)
-    r = C.big_r(C.pce(1.0 - dist, cap, "Proportional", "Linear", "Conditional"), "Mid")
+    dist = _core.distance(ideal, pos, sal)
+    r = _core.big_r(_core.pce(1.0 - dist, cap, "Proportional", "Linear", "Conditional"), "Mid")
     return dist, r, sal.sum(1) * cap, sal.sum(1)
 
 
@@ -185,19 +185,20 @@ def _turn_state(n: int, k: int, seed: int, acc: bool = False):  # type: ignore[n
 )
 def test_block_kernel_equals_reference_contest(rule: str, commit: str, acc: bool) -> None:
     """The blocked third-party sums give the reference triple-wise P (to rounding)."""
-    from detente.models import _smp_core as C
 
     n = 23
     dist, r, w, _ = _turn_state(n, 3, 5, acc)
-    tab = C._pair_tables(dist, r, w, rule, "OneThird")
+    tables = _core._pair_tables(dist, r, w, rule, "OneThird")
     cand = ~np.eye(n, dtype=bool)
     t = np.zeros((n, n))
     ab = np.zeros((n, n))
-    C._evaluate_pairs(cand, np.ascontiguousarray(dist.T), w, tab, rule, commit, t, ab, block=500)
-    ci = tab["a"] + 0.5 * (ab + t)
-    cj = tab["b"] + 0.5 * (ab - t)
+    _core._evaluate_pairs(
+        cand, np.ascontiguousarray(dist.T), w, tables, rule, commit, t, ab, block=500
+    )
+    ci = tables.coal_i + 0.5 * (ab + t)
+    cj = tables.coal_j + 0.5 * (ab - t)
     hi, ji = np.nonzero(cand)
-    ref, _, _ = C.contest(hi, hi, ji, dist, r, w, rule, commit, "OneThird")
+    ref, _, _ = _core.contest(hi, hi, ji, dist, r, w, rule, commit, "OneThird")
     np.testing.assert_allclose((ci / (ci + cj))[hi, ji], ref, rtol=0, atol=1e-12)
 
 
@@ -207,12 +208,11 @@ def test_block_kernel_equals_reference_contest(rule: str, commit: str, acc: bool
 )
 def test_pruned_targets_equal_exhaustive(n: int, k: int, seed: int, acc: bool) -> None:
     """Bounds, sampled third parties and pruning pick exactly the exhaustive targets."""
-    from detente.models import _smp_core as C
 
     dist, r, w, s = _turn_state(n, k, seed, acc)
     args = (dist, r, w, s, "Proportional", "SemiCommit", "OneThird")
-    fast = C.best_challenges(*args)
-    ref = C.best_challenges(*args, exhaustive=True)
+    fast = _core.best_challenges(*args)
+    ref = _core.best_challenges(*args, exhaustive=True)
     np.testing.assert_array_equal(fast[0], ref[0])
     ok = fast[0] >= 0
     np.testing.assert_allclose(fast[1][ok], ref[1][ok], rtol=0, atol=1e-12)
@@ -222,7 +222,6 @@ def test_distance_equals_per_dimension_loop() -> None:
     """Both ways of computing distances add the dimensions in the plain loop's order: the
     small-array one (all dimensions in one array; also from 8 dimensions on, with zero
     saliences) and the large one (blocks of rows, a last partial block)."""
-    from detente.models import _smp_core as C
 
     g = np.random.default_rng(11)
     shapes = [tuple(int(v) for v in g.integers(1, [30, 60, 25])) for _ in range(300)]
@@ -237,14 +236,12 @@ def test_distance_equals_per_dimension_loop() -> None:
         den = s2.sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
             ref = np.where(den[:, None] > 0, num / np.where(den > 0, den, 1.0)[:, None], 0.0)
-        np.testing.assert_array_equal(C.distance(ideal, pos, sal), np.sqrt(np.clip(ref, 0, 1)))
+        np.testing.assert_array_equal(_core.distance(ideal, pos, sal), np.sqrt(np.clip(ref, 0, 1)))
 
 
 def test_small_cityblock_equals_scipy() -> None:
     """The cityblock used for small PCEs (cdist) gives pdist's numbers exactly."""
     from scipy.spatial.distance import pdist, squareform
-
-    from detente.models import _smp_core as C
 
     g = np.random.default_rng(12)
     for t in range(300):
@@ -252,38 +249,36 @@ def test_small_cityblock_equals_scipy() -> None:
         x = g.uniform(-1, 1, (m, k)) * g.uniform(0, 100, k)
         x[g.integers(0, m, m // 2)] = x[0]  # equal options
         x = np.asfortranarray(x) if t % 2 else x
-        np.testing.assert_array_equal(C._cityblock(x), squareform(pdist(x, "cityblock")))
+        np.testing.assert_array_equal(_core._cityblock(x), squareform(pdist(x, "cityblock")))
 
 
 @pytest.mark.parametrize("acc", [False, True])
 def test_small_pair_kernel_equals_blocked(acc: bool) -> None:
     """Every pair in one array (small n) gives the blocked kernel's sums bit for bit."""
-    from detente.models import _smp_core as C
 
     n = 31
     dist, r, w, _ = _turn_state(n, 3, 9, acc)
-    tab = C._pair_tables(dist, r, w, "Proportional", "OneThird")
+    tables = _core._pair_tables(dist, r, w, "Proportional", "OneThird")
     dist_t = np.ascontiguousarray(dist.T)
     cand = ~np.eye(n, dtype=bool)
     t = np.zeros((n, n))
     ab = np.zeros((n, n))
-    C._evaluate_pairs(cand, dist_t, w, tab, "Proportional", "SemiCommit", t, ab, block=700)
-    t2, ab2 = C._all_pairs_semicommit(dist_t, tab)
+    _core._evaluate_pairs(cand, dist_t, w, tables, "Proportional", "SemiCommit", t, ab, block=700)
+    t2, ab2 = _core._all_pairs_semicommit(dist_t, tables)
     np.testing.assert_array_equal(t2[cand], t[cand])
     np.testing.assert_array_equal(ab2[cand], ab[cand])
 
 
 def test_pce_over_distinct_options_equals_full() -> None:
     """Coalitions computed once per distinct position and spread: the same election."""
-    from detente.models import _smp_core as C
 
     g = np.random.default_rng(0)
     u_distinct = g.uniform(0, 1, (30, 9))
     inv = g.integers(0, 9, 25)
     inv[:9] = np.arange(9)
     cap = g.uniform(1, 10, 30)
-    full = C.pce(u_distinct[:, inv], cap, "Proportional", "Linear", "Conditional")
-    spread = C.pce(u_distinct, cap, "Proportional", "Linear", "Conditional", inverse=inv)
+    full = _core.pce(u_distinct[:, inv], cap, "Proportional", "Linear", "Conditional")
+    spread = _core.pce(u_distinct, cap, "Proportional", "Linear", "Conditional", inverse=inv)
     np.testing.assert_array_equal(full, spread)
 
 

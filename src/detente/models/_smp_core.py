@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -94,9 +95,10 @@ def util(d: Any, r: Any) -> Any:
     return (1.0 - d) * (1.0 + np.minimum(d, 1.0) * r)
 
 
-def vote(rule: str, w: Any, ua: Any, ub: Any) -> Any:
-    """The vote of a voter with weight ``w`` between options a and b (``Model::vote``)."""
-    delta = ua - ub
+def vote(rule: str, w: Any, util_a: Any, util_b: Any) -> Any:
+    """The vote of a voter with weight ``w`` between options a and b, of utilities
+    ``util_a`` and ``util_b`` to it (``Model::vote``)."""
+    delta = util_a - util_b
     if rule == "Proportional":
         return w * delta
     if rule == "Binary":
@@ -206,6 +208,15 @@ def pce(
 ) -> np.ndarray:
     """Probabilistic Condorcet election over options (``Model::scalarPCE`` / ``probCE2``).
 
+    Steps
+    -----
+    1. Coalitions of every ordered pair of options and the victory probabilities
+       ``V(a, b)``, 0.5 on the diagonal (:func:`_victory_matrix`).
+    2. By ``pcem``: ``Conditional``, ``p_a`` proportional to ``prod_b V(a, b)``
+       (:func:`_conditional_pce`); ``MarkovUniform`` and ``MarkovIncentive``, the fixed
+       point of a Markov chain over the options (:func:`_markov_uniform`,
+       :func:`_markov_incentive`).
+
     Parameters
     ----------
     u : (..., k, m) utilities of each voter k for each option m.
@@ -221,19 +232,8 @@ def pce(
     -------
     (..., m) probabilities summing to 1 over the valid options.
     """
-    c = coalitions(u, w, rule, direct=direct)
-    if inverse is not None:
-        # options given once per distinct position: every actor's copy has the same column
-        c = c[inverse][:, inverse]
-        u = u[..., inverse]
-    cab = c
-    cba = np.swapaxes(c, -1, -2)
-    v = vict_prob(vpm, cab, cba)
+    v, coal, u = _victory_matrix(u, w, rule, vpm, inverse, direct)
     m = u.shape[-1]
-    if v.ndim == 2:  # v is a new array: set its diagonal in place
-        np.fill_diagonal(v, 0.5)
-    else:
-        v = np.where(np.eye(m, dtype=bool), 0.5, v)
     if valid is None and pcem == "Conditional":
         # every option exists (the per-turn elections): no masks to apply
         s = np.log(np.maximum(v, 1e-300)).sum(axis=-1)
@@ -242,42 +242,86 @@ def pce(
         return p / p.sum(axis=-1, keepdims=True)
     if valid is None:
         valid = np.ones((*u.shape[:-2], m), dtype=bool)
-    vv = valid[..., :, None] & valid[..., None, :]
+    both_valid = valid[..., :, None] & valid[..., None, :]
     if pcem == "Conditional":
-        lv = np.where(vv, np.log(np.maximum(v, 1e-300)), 0.0)
-        s = lv.sum(axis=-1)
-        s = np.where(valid, s, -np.inf)
-        s = s - s.max(axis=-1, keepdims=True)
-        p = np.exp(s)
-        return p / p.sum(axis=-1, keepdims=True)
-    nv = valid.sum(axis=-1, keepdims=True)
-    p = np.where(valid, 1.0 / nv, 0.0)
-    v = np.where(vv, v, 0.0)
+        return _conditional_pce(v, valid, both_valid)
+    n_valid = valid.sum(axis=-1, keepdims=True)
+    p = np.where(valid, 1.0 / n_valid, 0.0)
+    v = np.where(both_valid, v, 0.0)
     if pcem == "MarkovUniform":
-        tol = 1e-6
-        for _ in range(10000):
-            q = ((v * (p[..., :, None] + p[..., None, :])).sum(axis=-1)) / nv
-            p2 = 0.5 * (p + q)
-            p2 = p2 / p2.sum(axis=-1, keepdims=True)
-            if np.max(np.abs(p2 - p)) < tol:
-                return p2
-            p = p2
-        return p
+        return _markov_uniform(v, p, n_valid)
     if pcem == "MarkovIncentive":
-        tol = 1e-8
-        inc = np.where(vv, cab * v, 0.0)  # n[a -> b]
-        den = inc.sum(axis=-2, keepdims=True)
-        pi = np.divide(inc, den, out=np.zeros_like(inc), where=den > 0)  # pi[a, b] = pi(a | b)
-        pit = np.swapaxes(pi, -1, -2)  # pit[a, b] = pi(b | a)
-        for _ in range(10000):
-            q = (v * (p[..., :, None] * pit + p[..., None, :] * pi)).sum(axis=-1)
-            p2 = 0.5 * (p + q)
-            p2 = p2 / p2.sum(axis=-1, keepdims=True)
-            if np.max(np.abs(p2 - p)) < tol:
-                return p2
-            p = p2
-        return p
+        return _markov_incentive(v, coal, both_valid, p)
     raise ValueError(f"unknown PCEModel {pcem!r}")
+
+
+def _victory_matrix(
+    u: np.ndarray,
+    w: np.ndarray,
+    rule: str,
+    vpm: str,
+    inverse: np.ndarray | None,
+    direct: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``V[..., a, b]``, P(a beats b), with 0.5 on the diagonal; the coalitions
+    ``C[..., a, b]``; and ``u`` spread over every option when ``inverse`` is given."""
+    c = coalitions(u, w, rule, direct=direct)
+    if inverse is not None:
+        # options given once per distinct position: every actor's copy has the same column
+        c = c[inverse][:, inverse]
+        u = u[..., inverse]
+    v = vict_prob(vpm, c, np.swapaxes(c, -1, -2))
+    m = u.shape[-1]
+    if v.ndim == 2:  # v is a new array: set its diagonal in place
+        np.fill_diagonal(v, 0.5)
+    else:
+        v = np.where(np.eye(m, dtype=bool), 0.5, v)
+    return v, c, u
+
+
+def _conditional_pce(v: np.ndarray, valid: np.ndarray, both_valid: np.ndarray) -> np.ndarray:
+    """``p_a`` proportional to ``prod_b V(a, b)`` over the valid options (in logs)."""
+    log_v = np.where(both_valid, np.log(np.maximum(v, 1e-300)), 0.0)
+    s = log_v.sum(axis=-1)
+    s = np.where(valid, s, -np.inf)
+    s = s - s.max(axis=-1, keepdims=True)
+    p = np.exp(s)
+    return p / p.sum(axis=-1, keepdims=True)
+
+
+def _markov_uniform(v: np.ndarray, p: np.ndarray, n_valid: np.ndarray) -> np.ndarray:
+    """Fixed point of the Markov chain in which options meet uniformly chosen ones
+    (``MarkovUniform``; tolerance 1e-6, at most 10,000 steps); ``p`` is the uniform start."""
+    tol = 1e-6
+    for _ in range(10000):
+        q = ((v * (p[..., :, None] + p[..., None, :])).sum(axis=-1)) / n_valid
+        p2 = 0.5 * (p + q)
+        p2 = p2 / p2.sum(axis=-1, keepdims=True)
+        if np.max(np.abs(p2 - p)) < tol:
+            return p2
+        p = p2
+    return p
+
+
+def _markov_incentive(
+    v: np.ndarray, coal: np.ndarray, both_valid: np.ndarray, p: np.ndarray
+) -> np.ndarray:
+    """Fixed point of the Markov chain whose meetings are weighted by the incentive
+    ``C(a, b) V(a, b)`` (``MarkovIncentive``; tolerance 1e-8, at most 10,000 steps)."""
+    tol = 1e-8
+    incentive = np.where(both_valid, coal * v, 0.0)  # n[a -> b]
+    den = incentive.sum(axis=-2, keepdims=True)
+    # pi_ab[a, b] = pi(a | b); pi_ba[a, b] = pi(b | a)
+    pi_ab = np.divide(incentive, den, out=np.zeros_like(incentive), where=den > 0)
+    pi_ba = np.swapaxes(pi_ab, -1, -2)
+    for _ in range(10000):
+        q = (v * (p[..., :, None] * pi_ba + p[..., None, :] * pi_ab)).sum(axis=-1)
+        p2 = 0.5 * (p + q)
+        p2 = p2 / p2.sum(axis=-1, keepdims=True)
+        if np.max(np.abs(p2 - p)) < tol:
+            return p2
+        p = p2
+    return p
 
 
 def unique_index(pos: np.ndarray, tol: float = POS_TOL) -> np.ndarray:
@@ -327,36 +371,129 @@ def est_r(rh: Any, ri: Any, adj: str) -> Any:
 
 
 # ----------------------------------------------------------------------------- challenges
+@dataclass(frozen=True, eq=False)
+class _PairTables:
+    """One turn's per-initiator tables of the challenge search, with h = k = i (O(n^2)).
+
+    Row i is what initiator i estimates; column n is the actor in the role the name says
+    (a third party ``n`` or a target ``j``). Made by :func:`_pair_tables`.
+
+    Attributes
+    ----------
+    risk_est : (n, n) float
+        ``risk_est[i, n]``: i's estimate of n's risk attitude R (``BigRAdjust``).
+    util_of_n_at_i : (n, n) float
+        ``U^i(n, i)``: n's utility of i's position, as i estimates it.
+    util_of_n_at_n : (n, n) float
+        ``U^i(n, n)``: n's utility of its own position, as i estimates it (1 unless ideals
+        have moved away from positions).
+    util_of_i_at_j : (n, n) float
+        ``U^i(i, j) = u(d_ij, R^i_i)``: i's utility of j's position, with i's own R.
+    coal_i, coal_j : (n, n) float
+        ``[i, j]``: the coalitions of i and of j from the two principals' votes alone
+        (each at least ``MIN_CLTN_CHLG``).
+    w_one_minus_r, w_r : (n, n) float
+        ``w_n (1 - R^i_n)`` and ``w_n R^i_n`` (the proportional SemiCommit algebra of
+        :func:`_semicommit_prop`).
+    loss_at_i : (n, n) float
+        ``X_n = w_n U^i(n, n) - w_n U^i(n, i)``: n's weighted loss should i's position win.
+    self_gap : (n, n) float
+        ``w_n U^i(n, n) - w_n`` (0 without accommodation).
+    any_self_gap : bool
+        Whether ``self_gap`` has a nonzero entry.
+    """
+
+    risk_est: np.ndarray
+    util_of_n_at_i: np.ndarray
+    util_of_n_at_n: np.ndarray
+    util_of_i_at_j: np.ndarray
+    coal_i: np.ndarray
+    coal_j: np.ndarray
+    w_one_minus_r: np.ndarray
+    w_r: np.ndarray
+    loss_at_i: np.ndarray
+    self_gap: np.ndarray
+    any_self_gap: bool
+
+
+@dataclass(frozen=True, eq=False)
+class _StageOrder:
+    """The order in which the staged search sums each initiator's third parties, and the
+    tables reordered by it (made by :func:`_stage_order`; only for the staged search).
+
+    Attributes
+    ----------
+    third_parties : (n, n) int
+        Row i: the third parties in the order i sums them (heaviest voters first with
+        ``GLOBAL_ORDER``, the same row for every initiator: a read-only broadcast view).
+    rank : (n, n) int
+        ``rank[i, n]``: n's place in row i of ``third_parties`` (its inverse).
+    w_one_minus_r, w_r, loss_at_i : (n, n) float
+        :class:`_PairTables`' columns of the same names in each row's order.
+    stage_dist : dict or None
+        With ``GLOBAL_ORDER``: for each stage's column range ``(c0, c1)``, the (n, c1 - c0)
+        contiguous copy of ``dist.T``'s columns of those third parties; otherwise None.
+    rest_max : tuple of (n,) float
+        For each cut c between stages: ``sum over places >= c of max(X_n, 0)``, the most the
+        third parties not yet summed can add to i's coalition.
+    """
+
+    third_parties: np.ndarray
+    rank: np.ndarray
+    w_one_minus_r: np.ndarray
+    w_r: np.ndarray
+    loss_at_i: np.ndarray
+    stage_dist: dict[tuple[int, int], np.ndarray] | None
+    rest_max: tuple[np.ndarray, ...]
+
+
 def third_party_utilities(
-    commit: str, p_i_wins: Any, u_n_i: Any, u_n_j: Any, u_n_n: Any
+    commit: str, p_i_wins: Any, util_of_n_at_i: Any, util_of_n_at_j: Any, util_of_n_at_n: Any
 ) -> tuple[Any, Any]:
     """A third party n's utilities for siding with i and with j (``ThirdPartyCommit``).
 
     n first weighs the "little contest" with its own vote added: i wins it with probability
-    ``p_i_wins``. Over the two states it can end in (i's or j's position, and n's own where n
-    is not committed) n's utility of joining i, ``uki``, and of joining j, ``ukj``, are:
+    ``p_i_wins`` (:func:`_little_contest`). Over the two states it can end in (i's or j's
+    position, and n's own where n is not committed) n's utility of joining i, ``join_i``, and
+    of joining j, ``join_j``, are (``U_ni`` = ``util_of_n_at_i`` and so on):
 
-    * ``SemiCommit``: ``uki = P (2 U_ni + U_nn) + (1 - P) 3 U_nj``, ``ukj = (1 - P) (2 U_nj +
-      U_nn) + P 3 U_ni`` (a loser's supporters follow the winner);
-    * ``FullCommit``: ``uki = P 3 U_ni + (1 - P) 3 U_nj``, ``ukj`` alike;
-    * ``NoCommit``: ``uki = P (2 U_ni + U_nn) + (1 - P) (2 U_nj + U_nn)``, ``ukj`` alike.
+    * ``SemiCommit``: ``join_i = P (2 U_ni + U_nn) + (1 - P) 3 U_nj``, ``join_j = (1 - P)
+      (2 U_nj + U_nn) + P 3 U_ni`` (a loser's supporters follow the winner);
+    * ``FullCommit``: ``join_i = P 3 U_ni + (1 - P) 3 U_nj``, ``join_j`` alike;
+    * ``NoCommit``: ``join_i = P (2 U_ni + U_nn) + (1 - P) (2 U_nj + U_nn)``, ``join_j``
+      alike.
 
     The one formula of the reference :func:`contest` and of the blocks of the fast search
     (the proportional SemiCommit case has its own algebra, :func:`_semicommit_prop`).
     """
+    u_i, u_j, u_n = util_of_n_at_i, util_of_n_at_j, util_of_n_at_n
     p_j_wins = 1.0 - p_i_wins
     if commit == "SemiCommit":
-        uki = p_i_wins * (2.0 * u_n_i + u_n_n) + p_j_wins * (3.0 * u_n_j)
-        ukj = p_j_wins * (2.0 * u_n_j + u_n_n) + p_i_wins * (3.0 * u_n_i)
+        join_i = p_i_wins * (2.0 * u_i + u_n) + p_j_wins * (3.0 * u_j)
+        join_j = p_j_wins * (2.0 * u_j + u_n) + p_i_wins * (3.0 * u_i)
     elif commit == "FullCommit":
-        uki = p_i_wins * (3.0 * u_n_i) + p_j_wins * (3.0 * u_n_j)
-        ukj = p_j_wins * (3.0 * u_n_j) + p_i_wins * (3.0 * u_n_i)
+        join_i = p_i_wins * (3.0 * u_i) + p_j_wins * (3.0 * u_j)
+        join_j = p_j_wins * (3.0 * u_j) + p_i_wins * (3.0 * u_i)
     elif commit == "NoCommit":
-        uki = p_i_wins * (2.0 * u_n_i + u_n_n) + p_j_wins * (2.0 * u_n_j + u_n_n)
-        ukj = p_j_wins * (2.0 * u_n_j + u_n_n) + p_i_wins * (2.0 * u_n_i + u_n_n)
+        join_i = p_i_wins * (2.0 * u_i + u_n) + p_j_wins * (2.0 * u_j + u_n)
+        join_j = p_j_wins * (2.0 * u_j + u_n) + p_i_wins * (2.0 * u_i + u_n)
     else:
         raise ValueError(f"unknown ThirdPartyCommit {commit!r}")
-    return uki, ukj
+    return join_i, join_j
+
+
+def _principal_coalitions(vote_i: Any, vote_j: Any) -> tuple[Any, Any]:
+    """The coalitions of i and of j from the two principals' votes between i and j alone:
+    each principal's vote counts for the side it favours (floor ``MIN_CLTN_CHLG``)."""
+    coal_i = MIN_CLTN_CHLG + np.maximum(vote_i, 0.0) + np.maximum(vote_j, 0.0)
+    coal_j = MIN_CLTN_CHLG + np.maximum(-vote_i, 0.0) + np.maximum(-vote_j, 0.0)
+    return coal_i, coal_j
+
+
+def _little_contest(coal_i: Any, coal_j: Any, little_vote: Any) -> Any:
+    """P(i wins) as a third party sees it with its own vote ``little_vote`` (between i and
+    j) added to the principals' coalitions ``coal_i``, ``coal_j`` (broadcast alike)."""
+    return (coal_i + np.maximum(little_vote, 0.0)) / (coal_i + coal_j + np.abs(little_vote))
 
 
 def contest(
@@ -369,92 +506,84 @@ def contest(
     rule: str,
     commit: str,
     adjust: str,
-    tab: dict[str, Any] | None = None,
+    tables: _PairTables | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """h's estimate of the probability that i beats j, for m triples (h, i, j) at once.
 
     Third parties are the last axis, so every array here is (m,) or (m, n).
 
-    ``tab``, optional: the turn's :func:`_pair_tables`, usable when ``h is i``; their rows
-    hold h's estimates of R, ``U^h(n, i)``, ``U^h(n, n)`` and the principals' coalitions,
-    computed by the same operations as below (the same numbers), so they are gathered
-    instead of recomputed.
+    ``tables``, optional: the turn's :func:`_pair_tables`, usable when ``h is i``; their
+    rows hold h's estimates of R, ``U^h(n, i)``, ``U^h(n, n)`` and the principals'
+    coalitions, computed by the same operations as below (the same numbers), so they are
+    gathered instead of recomputed.
 
     Returns
     -------
     p_ij : (m,) h's estimate of P(i beats j).
     u_hi, u_hj : (m,) h's utility for i's and for j's position (h's own risk attitude).
     """
-    dt = dist.T  # dt[x, y] = d(ideal_y, pos_x)
-    if tab is not None:
-        r_est, u_n_i, u_n_n = tab["rr"][h], tab["u_n_i"][h], tab["u_n_n"][h]
+    dist_t = dist.T  # dist_t[x, y] = d(ideal_y, pos_x)
+    if tables is not None:
+        risk_est = tables.risk_est[h]
+        util_of_n_at_i = tables.util_of_n_at_i[h]
+        util_of_n_at_n = tables.util_of_n_at_n[h]
     else:
-        r_est = est_r(r[h][:, None], r[None, :], adjust)  # (m, n): h's estimate of each R
-        u_n_i = util(dt[i], r_est)  # U^h(n, i)   (m, n)
-        u_n_n = util(np.diagonal(dist)[None, :], r_est)  # U^h(n, n)
-    u_n_j = util(dt[j], r_est)  # U^h(n, j)
+        risk_est = est_r(r[h][:, None], r[None, :], adjust)  # (m, n): h's estimate of each R
+        util_of_n_at_i = util(dist_t[i], risk_est)  # U^h(n, i)   (m, n)
+        util_of_n_at_n = util(np.diagonal(dist)[None, :], risk_est)  # U^h(n, n)
+    util_of_n_at_j = util(dist_t[j], risk_est)  # U^h(n, j)
     row = np.arange(i.size)
-    if tab is not None:  # the principals' coalitions, as i sees them
-        a, b = tab["a"][h, j], tab["b"][h, j]
+    if tables is not None:  # the principals' coalitions, as i sees them
+        coal_i, coal_j = tables.coal_i[h, j], tables.coal_j[h, j]
     else:
-        u_ii = u_n_i[row, i]
-        u_ij = u_n_j[row, i]
-        u_ji = u_n_i[row, j]
-        u_jj = u_n_j[row, j]
-        c_i = vote(rule, weight[i], u_ii, u_ij)
-        c_j = vote(rule, weight[j], u_ji, u_jj)
-        a = MIN_CLTN_CHLG + np.maximum(c_i, 0.0) + np.maximum(c_j, 0.0)
-        b = MIN_CLTN_CHLG + np.maximum(-c_i, 0.0) + np.maximum(-c_j, 0.0)
+        vote_i = vote(rule, weight[i], util_of_n_at_i[row, i], util_of_n_at_j[row, i])
+        vote_j = vote(rule, weight[j], util_of_n_at_i[row, j], util_of_n_at_j[row, j])
+        coal_i, coal_j = _principal_coalitions(vote_i, vote_j)
     w = weight[None, :]
-    v = vote(rule, w, u_n_i, u_n_j)  # third party's own little-contest vote
-    p_i_wins = (a[:, None] + np.maximum(v, 0.0)) / (a[:, None] + b[:, None] + np.abs(v))
-    uki, ukj = third_party_utilities(commit, p_i_wins, u_n_i, u_n_j, u_n_n)
-    vt = vote(rule, w, uki, ukj)
-    vt[row, i] = 0.0  # principals are not third parties
-    vt[row, j] = 0.0
-    ci = a + np.maximum(vt, 0.0).sum(axis=1)
-    cj = b + np.maximum(-vt, 0.0).sum(axis=1)
-    p_ij = ci / (ci + cj)
-    return p_ij, u_n_i[row, h], u_n_j[row, h]
+    little_vote = vote(rule, w, util_of_n_at_i, util_of_n_at_j)  # third party's own vote
+    p_i_wins = _little_contest(coal_i[:, None], coal_j[:, None], little_vote)
+    join_i, join_j = third_party_utilities(
+        commit, p_i_wins, util_of_n_at_i, util_of_n_at_j, util_of_n_at_n
+    )
+    third_votes = vote(rule, w, join_i, join_j)
+    third_votes[row, i] = 0.0  # principals are not third parties
+    third_votes[row, j] = 0.0
+    strength_i = coal_i + np.maximum(third_votes, 0.0).sum(axis=1)
+    strength_j = coal_j + np.maximum(-third_votes, 0.0).sum(axis=1)
+    p_ij = strength_i / (strength_i + strength_j)
+    return p_ij, util_of_n_at_i[row, h], util_of_n_at_j[row, h]
 
 
 def _pair_tables(
     dist: np.ndarray, r: np.ndarray, weight: np.ndarray, rule: str, adjust: str
-) -> dict[str, np.ndarray]:
-    """Per-initiator (n, n) tables of the challenge calculation with h = k = i, O(n^2).
-
-    ``rr[i, n]``: i's estimate of n's R; ``u_n_i[i, n] = U^i(n, i)``; ``u_n_n[i, n] = U^i(n, n)``;
-    ``u_own[i, j] = U^i(i, j)``; ``a, b``: the coalitions of i and of j from the principals'
-    votes alone (``+1e-10``).
-    """
-    n = dist.shape[0]
-    rr = est_r(r[:, None], r[None, :], adjust)  # (i, n)
-    u_n_i = util(dist.T, rr)  # dist.T[i, n] = d(ideal_n, pos_i)
-    u_n_n = util(np.diagonal(dist)[None, :], rr)
-    r_ii = np.diagonal(rr)[:, None]
-    u_own = util(dist, r_ii)  # U^i(i, j) = u(d_ij, R^i_i)
-    u_ii = np.diagonal(u_own)[:, None]
-    # j's vote between i and j as i sees it: U^i(j, i) = u_n_i[i, j], U^i(j, j) = u_n_n[i, j]
-    c_i = vote(rule, weight[:, None], u_ii, u_own)
-    c_j = vote(rule, weight[None, :], u_n_i, u_n_n)
-    a = MIN_CLTN_CHLG + np.maximum(c_i, 0.0) + np.maximum(c_j, 0.0)
-    b = MIN_CLTN_CHLG + np.maximum(-c_i, 0.0) + np.maximum(-c_j, 0.0)
-    del n
+) -> _PairTables:
+    """The turn's per-initiator (n, n) tables of the challenge calculation with h = k = i."""
+    risk_est = est_r(r[:, None], r[None, :], adjust)  # (i, n)
+    util_of_n_at_i = util(dist.T, risk_est)  # dist.T[i, n] = d(ideal_n, pos_i)
+    util_of_n_at_n = util(np.diagonal(dist)[None, :], risk_est)
+    r_ii = np.diagonal(risk_est)[:, None]
+    util_of_i_at_j = util(dist, r_ii)  # U^i(i, j) = u(d_ij, R^i_i)
+    util_of_i_at_i = np.diagonal(util_of_i_at_j)[:, None]
+    # j's vote between i and j as i sees it: U^i(j, i) = util_of_n_at_i[i, j],
+    # U^i(j, j) = util_of_n_at_n[i, j]
+    vote_i = vote(rule, weight[:, None], util_of_i_at_i, util_of_i_at_j)
+    vote_j = vote(rule, weight[None, :], util_of_n_at_i, util_of_n_at_n)
+    coal_i, coal_j = _principal_coalitions(vote_i, vote_j)
     w = weight[None, :]
-    e = w * u_n_n - w
-    return {
-        "rr": rr,
-        "u_n_i": u_n_i,
-        "u_n_n": u_n_n,
-        "u_own": u_own,
-        "a": a,
-        "b": b,
-        "w1": w * (1.0 - rr),
-        "w2": w * rr,
-        "x": w * u_n_n - w * u_n_i,
-        "e": e,
-        "e_any": bool(np.any(e != 0.0)),
-    }
+    self_gap = w * util_of_n_at_n - w
+    return _PairTables(
+        risk_est=risk_est,
+        util_of_n_at_i=util_of_n_at_i,
+        util_of_n_at_n=util_of_n_at_n,
+        util_of_i_at_j=util_of_i_at_j,
+        coal_i=coal_i,
+        coal_j=coal_j,
+        w_one_minus_r=w * (1.0 - risk_est),
+        w_r=w * risk_est,
+        loss_at_i=w * util_of_n_at_n - w * util_of_n_at_i,
+        self_gap=self_gap,
+        any_self_gap=bool(np.any(self_gap != 0.0)),
+    )
 
 
 _BUF = threading.local()
@@ -472,38 +601,38 @@ def _buffers(size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def _semicommit_prop(
     rows: tuple[np.ndarray, ...],
     d: np.ndarray,
-    a: np.ndarray,
-    b_coal: np.ndarray,
+    coal_i: np.ndarray,
+    coal_j: np.ndarray,
 ) -> np.ndarray:
     """Third parties' votes ``vt`` (b, c, m) under the proportional rule and SemiCommit.
 
     With ``X = w(u_nn - u_ni)`` (n's loss if i's position wins) and
     ``h = w(u_nn - u_nj) = (w u_nn - w) + d (w(1 - r) + d w r)`` (n's loss at j; d = d(n, j),
     r = i's estimate of n's R), the little-contest vote is ``v = h - X``,
-    ``p_in = (a + max(v, 0)) / (a + b + |v|)`` and ``vt = p_in (X + h) - h``, a convex
-    combination of X and -h. ``rows`` = the initiators' (b, 1, m) rows of ``w(1 - r)``,
-    ``w r``, X and, with accommodation, ``w u_nn - w``.
+    ``p_in = (a + max(v, 0)) / (a + b + |v|)`` (``a``, ``b`` = ``coal_i``, ``coal_j``) and
+    ``vt = p_in (X + h) - h``, a convex combination of X and -h. ``rows`` = the initiators'
+    (b, 1, m) rows of ``w(1 - r)``, ``w r``, X and, with accommodation, ``w u_nn - w``.
     ``d`` is overwritten; works in per-thread scratch arrays.
     """
-    w1, w2, x = rows[:3]
+    w_one_minus_r, w_r, loss_at_i = rows[:3]
     _, t2, t3 = _buffers(d.size)
-    h = t2.reshape(d.shape)
+    loss_at_j = t2.reshape(d.shape)
     tmp = t3.reshape(d.shape)
-    np.multiply(d, w2, out=h)
-    h += w1
-    h *= d
+    np.multiply(d, w_r, out=loss_at_j)
+    loss_at_j += w_one_minus_r
+    loss_at_j *= d
     if len(rows) > 3:  # accommodation: u_nn < 1
-        h += rows[3]
-    v = np.subtract(h, x, out=d)
+        loss_at_j += rows[3]
+    v = np.subtract(loss_at_j, loss_at_i, out=d)
     np.abs(v, out=tmp)
     v += tmp  # 2 max(v, 0)
-    v += (2.0 * a)[:, :, None]
-    tmp += (a + b_coal)[:, :, None]
+    v += (2.0 * coal_i)[:, :, None]
+    tmp += (coal_i + coal_j)[:, :, None]
     v /= tmp  # 2 p_in
-    np.add(h, x, out=tmp)
+    np.add(loss_at_j, loss_at_i, out=tmp)
     tmp *= v
     tmp *= 0.5
-    tmp -= h  # vt
+    tmp -= loss_at_j  # vt
     return tmp
 
 
@@ -512,82 +641,97 @@ def _contest_block(
     tgt: np.ndarray,
     dist_t: np.ndarray,
     weight: np.ndarray,
-    tab: dict[str, Any],
+    tables: _PairTables,
     rule: str,
     commit: str,
     c0: int,
     c1: int,
+    order: _StageOrder | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Third-party sums ``(sum vt, sum |vt|)`` as i sees them, for a block of initiators
     ``ini`` (b,) and their targets ``tgt`` (b, c), over third parties ``c0:c1`` of each
-    initiator's order (``tab["perm"]``; natural order when absent).
+    initiator's ``order`` (natural order when None).
 
     Same quantities as :func:`contest` with h = i (principals excluded).
     """
     bsz, c = tgt.shape
     n = dist_t.shape[0]
     m = c1 - c0
-    a = tab["a"][ini[:, None], tgt]  # (b, c)
-    b_coal = tab["b"][ini[:, None], tgt]
-    perm = tab.get("perm")
-    if perm is None:
+    coal_i = tables.coal_i[ini[:, None], tgt]  # (b, c)
+    coal_j = tables.coal_j[ini[:, None], tgt]
+    if order is None:
         cols = None
-        pi = ini[:, None]  # position of the principals among the third parties
-        pj = tgt
+        at_i = ini[:, None]  # place of the principals among the third parties
+        at_j = tgt
     else:
-        cols = None if "stage_d" in tab else perm[ini, c0:c1]  # (b, m)
-        pi = tab["pos_of"][ini, ini][:, None] - c0
-        pj = tab["pos_of"][ini[:, None], tgt] - c0
+        cols = None if order.stage_dist is not None else order.third_parties[ini, c0:c1]
+        at_i = order.rank[ini, ini][:, None] - c0
+        at_j = order.rank[ini[:, None], tgt] - c0
     if rule == "Proportional" and commit == "SemiCommit":
         buf = _buffers(bsz * c * m)[0].reshape(bsz, c, m)
-        if perm is None:
+        if order is None:
             d = np.take(dist_t, tgt, axis=0, out=buf)
-            rw: tuple[np.ndarray, ...] = (tab["w1"][ini], tab["w2"][ini], tab["x"][ini])
-            if tab["e_any"]:
-                rw = (*rw, tab["e"][ini])
-        elif "stage_d" in tab:
-            d = np.take(tab["stage_d"][(c0, c1)], tgt, axis=0, out=buf)
-            rw = (tab["pw1"][ini, c0:c1], tab["pw2"][ini, c0:c1], tab["px"][ini, c0:c1])
+            rows: tuple[np.ndarray, ...] = (
+                tables.w_one_minus_r[ini],
+                tables.w_r[ini],
+                tables.loss_at_i[ini],
+            )
+            if tables.any_self_gap:
+                rows = (*rows, tables.self_gap[ini])
         else:
-            assert cols is not None
-            flat = tgt[:, :, None] * n + cols[:, None, :]
-            d = np.take(dist_t.ravel(), flat, out=buf)
-            rw = (tab["pw1"][ini, c0:c1], tab["pw2"][ini, c0:c1], tab["px"][ini, c0:c1])
-        y = _semicommit_prop(tuple(x[:, None] for x in rw), d, a, b_coal)
+            if order.stage_dist is not None:
+                d = np.take(order.stage_dist[(c0, c1)], tgt, axis=0, out=buf)
+            else:
+                assert cols is not None
+                flat = tgt[:, :, None] * n + cols[:, None, :]
+                d = np.take(dist_t.ravel(), flat, out=buf)
+            rows = (
+                order.w_one_minus_r[ini, c0:c1],
+                order.w_r[ini, c0:c1],
+                order.loss_at_i[ini, c0:c1],
+            )
+        third_votes = _semicommit_prop(tuple(x[:, None] for x in rows), d, coal_i, coal_j)
     else:
         d = dist_t[tgt]  # (b, c, n): d(ideal_n, pos_j)
-        rr = tab["rr"][ini][:, None, :]  # (b, 1, n)
-        u_n_i = tab["u_n_i"][ini][:, None, :]
-        u_n_n = tab["u_n_n"][ini][:, None, :]
+        risk_est = tables.risk_est[ini][:, None, :]  # (b, 1, n)
+        util_of_n_at_i = tables.util_of_n_at_i[ini][:, None, :]
+        util_of_n_at_n = tables.util_of_n_at_n[ini][:, None, :]
         w = weight[None, None, :]
-        u_n_j = util(d, rr)
-        v = vote(rule, w, u_n_i, u_n_j)
-        p_i_wins = (a[:, :, None] + np.maximum(v, 0.0)) / (
-            a[:, :, None] + b_coal[:, :, None] + np.abs(v)
+        util_of_n_at_j = util(d, risk_est)
+        little_vote = vote(rule, w, util_of_n_at_i, util_of_n_at_j)
+        p_i_wins = _little_contest(coal_i[:, :, None], coal_j[:, :, None], little_vote)
+        join_i, join_j = third_party_utilities(
+            commit, p_i_wins, util_of_n_at_i, util_of_n_at_j, util_of_n_at_n
         )
-        uki, ukj = third_party_utilities(commit, p_i_wins, u_n_i, u_n_j, u_n_n)
-        y = vote(rule, w, uki, ukj)
-    # principals are not third parties
-    bi = np.arange(bsz)[:, None]
-    ok_i = (pi >= 0) & (pi < m)
+        third_votes = vote(rule, w, join_i, join_j)
+    _drop_principals(third_votes, at_i, at_j, m)
+    tot = third_votes.sum(axis=2)
+    np.abs(third_votes, out=third_votes)
+    ab = third_votes.sum(axis=2)
+    return tot, ab
+
+
+def _drop_principals(third_votes: np.ndarray, at_i: np.ndarray, at_j: np.ndarray, m: int) -> None:
+    """Zero the votes (b, c, m) of the principals, who are not third parties: initiator
+    ``at_i`` (b, 1) and target ``at_j`` (b, c) are their places among the m columns (those
+    outside ``0:m`` are in another column range)."""
+    bsz = third_votes.shape[0]
+    block_row = np.arange(bsz)[:, None]
+    ok_i = (at_i >= 0) & (at_i < m)
     if ok_i.any():
         sel = np.flatnonzero(ok_i[:, 0])
-        y[sel, :, pi[sel, 0]] = 0.0
-    ok_j = (pj >= 0) & (pj < m)
+        third_votes[sel, :, at_i[sel, 0]] = 0.0
+    ok_j = (at_j >= 0) & (at_j < m)
     if ok_j.any():
         r_, c_ = np.nonzero(ok_j)
-        y[bi[r_, 0], c_, pj[r_, c_]] = 0.0
-    tot = y.sum(axis=2)
-    np.abs(y, out=y)
-    ab = y.sum(axis=2)
-    return tot, ab
+        third_votes[block_row[r_, 0], c_, at_j[r_, c_]] = 0.0
 
 
 def _evaluate_pairs(
     cand: np.ndarray,
     dist_t: np.ndarray,
     weight: np.ndarray,
-    tab: dict[str, Any],
+    tables: _PairTables,
     rule: str,
     commit: str,
     out_t: np.ndarray,
@@ -596,9 +740,10 @@ def _evaluate_pairs(
     c1: int | None = None,
     block: int = 1 << 16,
     threads: int | None = None,
+    order: _StageOrder | None = None,
 ) -> None:
-    """Third-party sums over columns ``c0:c1`` for every True entry of ``cand`` (n, n),
-    added to ``out_t`` (sum vt) and ``out_ab`` (sum |vt|).
+    """Third-party sums over columns ``c0:c1`` (of ``order``) for every True entry of
+    ``cand`` (n, n), added to ``out_t`` (sum vt) and ``out_ab`` (sum |vt|).
 
     Initiators are sorted by their number of candidate targets and cut into blocks of about
     ``block`` (pair, third party) elements; each block is one :func:`_contest_block` call on
@@ -609,42 +754,29 @@ def _evaluate_pairs(
     n = dist_t.shape[0]
     c1 = n if c1 is None else c1
     width = c1 - c0
-    cnt = cand.sum(axis=1)
-    act = np.flatnonzero(cnt)
-    if act.size == 0 or width <= 0:
+    n_targets = cand.sum(axis=1)
+    active = np.flatnonzero(n_targets)
+    if active.size == 0 or width <= 0:
         return
-    order = act[np.argsort(cnt[act], kind="stable")]
-    cs = cnt[order]
+    inits = active[np.argsort(n_targets[active], kind="stable")]
+    counts = n_targets[inits]
     # each initiator's targets in j order, laid end to end in initiator order
-    _, flat_j = np.nonzero(cand[order])
-    first = np.concatenate([[0], np.cumsum(cs)[:-1]])
-    jobs = []
-    i0 = 0
-    m = order.size
-    while i0 < m:
-        # grow the block while (initiators x longest list x width) stays within the budget
-        cmax = int(cs[i0])
-        per = max(1, block // max(1, cmax * width))
-        i1 = min(m, i0 + per)
-        cmax = int(cs[i1 - 1])
-        while i1 - i0 > 1 and (i1 - i0) * cmax * width > block:
-            i1 -= 1
-            cmax = int(cs[i1 - 1])
-        jobs.append((i0, i1, cmax))
-        i0 = i1
+    _, flat_j = np.nonzero(cand[inits])
+    first = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    jobs = _blocks(counts, width, block)
 
     def run(job: tuple[int, int, int]) -> None:
-        j0, j1, cm = job
-        ini = order[j0:j1]
-        valid = np.arange(cm)[None, :] < cs[j0:j1, None]
-        idx = first[j0:j1, None] + np.minimum(np.arange(cm)[None, :], cs[j0:j1, None] - 1)
-        tg = flat_j[idx]  # padding repeats the row's last target
-        tot, ab = _contest_block(ini, tg, dist_t, weight, tab, rule, commit, c0, c1)
-        rr = ini[:, None].repeat(cm, 1)[valid]
-        out_t[rr, tg[valid]] += tot[valid]
-        out_ab[rr, tg[valid]] += ab[valid]
+        j0, j1, longest = job
+        ini = inits[j0:j1]
+        valid = np.arange(longest)[None, :] < counts[j0:j1, None]
+        idx = first[j0:j1, None] + np.minimum(np.arange(longest)[None, :], counts[j0:j1, None] - 1)
+        targets = flat_j[idx]  # padding repeats the row's last target
+        tot, ab = _contest_block(ini, targets, dist_t, weight, tables, rule, commit, c0, c1, order)
+        init_of_pair = ini[:, None].repeat(longest, 1)[valid]
+        out_t[init_of_pair, targets[valid]] += tot[valid]
+        out_ab[init_of_pair, targets[valid]] += ab[valid]
 
-    work = int((cs.astype(np.int64) * width).sum())
+    work = int((counts.astype(np.int64) * width).sum())
     nthreads = threads if threads is not None else _n_threads()
     if nthreads > 1 and work > 4 * block and len(jobs) > 1:
         from concurrent.futures import ThreadPoolExecutor
@@ -656,7 +788,27 @@ def _evaluate_pairs(
             run(job)
 
 
-def _all_pairs_semicommit(dist_t: np.ndarray, tab: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+def _blocks(counts: np.ndarray, width: int, block: int) -> list[tuple[int, int, int]]:
+    """Cut initiators with ``counts`` (ascending) targets each into blocks ``(first, stop,
+    longest list)`` of at most about ``block`` (pair, third party) elements."""
+    jobs = []
+    i0 = 0
+    m = counts.size
+    while i0 < m:
+        # grow the block while (initiators x longest list x width) stays within the budget
+        longest = int(counts[i0])
+        per = max(1, block // max(1, longest * width))
+        i1 = min(m, i0 + per)
+        longest = int(counts[i1 - 1])
+        while i1 - i0 > 1 and (i1 - i0) * longest * width > block:
+            i1 -= 1
+            longest = int(counts[i1 - 1])
+        jobs.append((i0, i1, longest))
+        i0 = i1
+    return jobs
+
+
+def _all_pairs_semicommit(dist_t: np.ndarray, tables: _PairTables) -> tuple[np.ndarray, np.ndarray]:
     """Third-party sums ``(sum vt, sum |vt|)`` (i, j) of every pair, proportional rule and
     SemiCommit, for small n (one (n, n, n) array).
 
@@ -669,14 +821,18 @@ def _all_pairs_semicommit(dist_t: np.ndarray, tab: dict[str, Any]) -> tuple[np.n
     n = dist_t.shape[0]
     d = _buffers(n * n * n)[0].reshape(n, n, n)
     np.copyto(d, dist_t[:, None, :])  # d[j, i, t] = d(ideal_t, pos_j)
-    keys = ("w1", "w2", "x", "e") if tab["e_any"] else ("w1", "w2", "x")
-    y = _semicommit_prop(tuple(tab[k][None] for k in keys), d, tab["a"].T, tab["b"].T)
+    rows: tuple[np.ndarray, ...] = (tables.w_one_minus_r, tables.w_r, tables.loss_at_i)
+    if tables.any_self_gap:
+        rows = (*rows, tables.self_gap)
+    third_votes = _semicommit_prop(
+        tuple(x[None] for x in rows), d, tables.coal_i.T, tables.coal_j.T
+    )
     ar = np.arange(n)
-    y[:, ar, ar] = 0.0  # principals are not third parties: t = i
-    y[ar, :, ar] = 0.0  # t = j
-    tot = y.sum(axis=2)
-    np.abs(y, out=y)
-    ab = y.sum(axis=2)
+    third_votes[:, ar, ar] = 0.0  # principals are not third parties: t = i
+    third_votes[ar, :, ar] = 0.0  # t = j
+    tot = third_votes.sum(axis=2)
+    np.abs(third_votes, out=third_votes)
+    ab = third_votes.sum(axis=2)
     return tot.T, ab.T
 
 
@@ -693,18 +849,84 @@ def challenge_gain(p: Any, s_j: Any, u_ki: Any, u_kj: Any) -> Any:
     """i's expected gain from challenging j (§1.5 step 9), the one formula of every path.
 
     ``EU = (1 - S_j) 2 U_ii + S_j (P 2 U_ii + (1 - P) 2 U_ij)`` minus the status quo
-    ``U_ii + U_ij``; ``p`` = i's estimate of P(i beats j), ``s_j`` = j's salience sum.
+    ``U_ii + U_ij``; ``p`` = i's estimate of P(i beats j), ``s_j`` = j's salience sum,
+    ``u_ki``, ``u_kj`` = i's utilities of i's and of j's positions.
     """
     eu_chlg = (1.0 - s_j) * (2.0 * u_ki) + s_j * (p * 2.0 * u_ki + (1.0 - p) * 2.0 * u_kj)
     return eu_chlg - (u_ki + u_kj)
 
 
-def _p_from_sums(a: Any, b: Any, tot: Any, ab: Any) -> Any:
-    """P(i beats j) from the principals' coalitions ``a``, ``b`` and the third parties'
-    ``sum vt`` (``tot``) and ``sum |vt|`` (``ab``): positive parts ``(ab ± tot) / 2``."""
-    ci = a + 0.5 * (ab + tot)
-    cj = b + 0.5 * (ab - tot)
-    return ci / (ci + cj)
+def _p_from_sums(coal_i: Any, coal_j: Any, sum_votes: Any, sum_abs: Any) -> Any:
+    """P(i beats j) from the principals' coalitions and the third parties' ``sum vt``
+    (``sum_votes``) and ``sum |vt|`` (``sum_abs``): positive parts ``(sum_abs ± sum_votes) / 2``."""
+    strength_i = coal_i + 0.5 * (sum_abs + sum_votes)
+    strength_j = coal_j + 0.5 * (sum_abs - sum_votes)
+    return strength_i / (strength_i + strength_j)
+
+
+@dataclass(frozen=True, eq=False)
+class _GainBounds:
+    """Bounds on every pair's gain from challenging, from P = 0 and P = 1 (O(n^2)).
+
+    The gain ``D (1 - 2 S_j (1 - P))`` is linear in P, so its values at the two ends bound
+    it (:func:`_gain_bounds`).
+
+    Attributes
+    ----------
+    util_of_i_at_i : (n, 1) float
+        ``U^i(i, i)``.
+    two_s : (1, n) float
+        ``2 S_j``, twice each target's salience sum.
+    gain_at_p1 : (n, n) float
+        ``D = U^i(i, i) - U^i(i, j)``: the gain at P = 1.
+    upper : (n, n) float
+        The larger of the gains at P = 0 and P = 1 (``-inf`` on the diagonal).
+    floor : (n,) float
+        What a pair's gain must reach to matter: the best lower bound of its row (at least
+        ``MIN_SIG_EDU``), less ``PRUNE_SLACK``.
+    alive : (n, n) bool
+        Pairs whose upper bound reaches their row's floor.
+    """
+
+    util_of_i_at_i: np.ndarray
+    two_s: np.ndarray
+    gain_at_p1: np.ndarray
+    upper: np.ndarray
+    floor: np.ndarray
+    alive: np.ndarray
+
+
+@dataclass(eq=False)
+class _Search:
+    """The running state of one turn's pruned challenge search (mutable).
+
+    Attributes
+    ----------
+    gain : (n, n) float
+        Exact gains of the pairs evaluated so far (``-inf`` elsewhere).
+    sum_votes, sum_abs : (n, n) float
+        Each pair's third-party ``sum vt`` and ``sum |vt|`` over the column ranges summed
+        so far.
+    level : (n, n) int8
+        How many column ranges (stages) of each pair have been summed.
+    done : (n, n) bool
+        Pairs whose gain is exact.
+    """
+
+    dist_t: np.ndarray
+    weight: np.ndarray
+    sal_sum: np.ndarray
+    tables: _PairTables
+    order: _StageOrder | None
+    rule: str
+    commit: str
+    edges: list[int]
+    bounds: _GainBounds
+    gain: np.ndarray
+    sum_votes: np.ndarray
+    sum_abs: np.ndarray
+    level: np.ndarray
+    done: np.ndarray
 
 
 def best_challenges(
@@ -728,163 +950,306 @@ def best_challenges(
     best Δ is not above 1e-5.
 
     Only what the decision needs is computed; pruned pairs provably cannot be the argmax, so
-    the targets are those of the exhaustive search:
+    the targets are those of the exhaustive search.
 
-    1. Δ at P = 0 and P = 1 bounds every pair at O(n^2) cost.
-    2. The exact P (an O(n) sum over third parties) is computed first for each initiator's
+    Steps
+    -----
+    1. The turn's per-initiator tables (:func:`_pair_tables`). Δ at P = 0 and P = 1 bounds
+       every pair at O(n^2) cost (:func:`_gain_bounds`).
+    2. Small n, proportional rule and SemiCommit: every live pair's exact P in one array
+       (:func:`_all_pairs_gains`); done.
+    3. Otherwise the third parties are summed in stages (:func:`_stage_order`): the
+       ``sample`` shares (1/8, then 1/3) of the heaviest voters first (``GLOBAL_ORDER``;
+       otherwise each initiator's largest ``X_n``), then the rest.
+    4. The exact P (an O(n) sum over third parties) is computed first for each initiator's
        ``first`` most promising targets, ranked by Δ with the principals-only estimate
-       ``P0 = a / (a + b)``.
-    3. Pairs whose bound reaches the best exact gain so far are then summed over their third
-       parties in stages: the ``sample`` shares (1/8, then 1/3) of the heaviest voters
-       first (``GLOBAL_ORDER``; otherwise each initiator's largest ``X_n``). With
-       ``X_n = w_n (u_nn - u_ni)``, every third-party vote is a convex
-       combination of X_n and ``-h_n`` (``h_n >= 0`` without accommodation), so the third
-       parties not yet summed can add at most ``sum_rest max(X_n, 0)`` to i's coalition and
-       nothing to j's: an upper bound on P and on Δ after each stage. Pairs whose bound still
-       reaches the best are summed over the rest, the better-ranked ones (above their
-       initiator's mean bound) first. Every pair that is decided is summed in the same
-       stages, so its P does not depend on when it was evaluated.
+       ``P0 = a / (a + b)`` (:func:`_exact_first`; below ``small`` elements, every live pair
+       at once instead, and done).
+    5. Pairs whose bound reaches the best exact gain so far are summed stage by stage
+       (:func:`_staged_bounds`). With ``X_n = w_n (u_nn - u_ni)``, every third-party vote is
+       a convex combination of X_n and ``-h_n`` (``h_n >= 0`` without accommodation), so the
+       third parties not yet summed can add at most ``sum_rest max(X_n, 0)`` to i's
+       coalition and nothing to j's: an upper bound on P and on Δ after each stage.
+    6. Pairs whose bound still reaches the best are summed over the rest, the better-ranked
+       ones (above their initiator's mean bound) first (:func:`_exact_rest`). Every pair
+       that is decided is summed in the same stages, so its P does not depend on when it
+       was evaluated.
+    7. Each initiator's target from its row of gains (:func:`_decide`).
 
     ``exhaustive=True`` evaluates every pair with the reference :func:`contest` instead (slow;
-    the tests compare the two).
+    the tests compare the two; :func:`_exhaustive_gains`).
     """
-    n = dist.shape[0]
-    gain = np.full((n, n), -np.inf)
+    decide_args = (dist, r, weight, sal_sum, rule, commit, adjust)
     if exhaustive:
-        hi, ji = np.nonzero(~np.eye(n, dtype=bool))
-        rows = max(1, 4_000_000 // max(1, n))
-        for a0 in range(0, hi.size, rows):
-            h, j = hi[a0 : a0 + rows], ji[a0 : a0 + rows]
-            p, u_ki, u_kj = contest(h, h, j, dist, r, weight, rule, commit, adjust)
-            gain[h, j] = challenge_gain(p, sal_sum[j], u_ki, u_kj)
-        return _decide(gain, dist, r, weight, sal_sum, rule, commit, adjust)
-
-    tab: dict[str, Any] = _pair_tables(dist, r, weight, rule, adjust)
+        return _decide(_exhaustive_gains(*decide_args), *decide_args)
+    n = dist.shape[0]
+    tables = _pair_tables(dist, r, weight, rule, adjust)
     dist_t = np.ascontiguousarray(dist.T)
-    u_own = tab["u_own"]
-    u_ki = np.diagonal(u_own)[:, None]
-    two_s = 2.0 * sal_sum[None, :]
-    dd = u_ki - u_own
-    dd_p0 = dd * (1.0 - two_s)  # the gain at P = 0 (dd itself is the gain at P = 1)
-    ub = np.maximum(dd, dd_p0)
-    np.fill_diagonal(ub, -np.inf)
-    slack = PRUNE_SLACK
-    lb = np.minimum(dd, dd_p0)
-    np.fill_diagonal(lb, -np.inf)
-    floor = np.maximum(lb.max(axis=1), MIN_SIG_EDU) - slack
-    alive = ub >= floor[:, None]
+    bounds = _gain_bounds(tables, sal_sum)
     if n**3 <= small and rule == "Proportional" and commit == "SemiCommit":
         # a few hundred thousand elements at most: every pair in one array, no pruning rounds
-        tot, ab = _all_pairs_semicommit(dist_t, tab)
-        p = _p_from_sums(tab["a"], tab["b"], tot, ab)
-        gain = np.where(alive, challenge_gain(p, sal_sum[None, :], u_ki, u_own), -np.inf)
-        return _decide(gain, dist, r, weight, sal_sum, rule, commit, adjust, tab)
+        gain = _all_pairs_gains(dist_t, tables, bounds, sal_sum)
+        return _decide(gain, *decide_args, tables)
+    search = _start_search(dist_t, weight, sal_sum, tables, bounds, rule, commit, small, sample)
+    if n**3 <= small:  # a few hundred thousand elements: one pass beats pruning rounds
+        _evaluate_exact(search, bounds.alive)
+    else:
+        est = _exact_first(search, first)
+        bound_staged, est = _staged_bounds(search, est)
+        _exact_rest(search, bound_staged, est)
+    return _decide(search.gain, *decide_args, tables)
+
+
+def _start_search(
+    dist_t: np.ndarray,
+    weight: np.ndarray,
+    sal_sum: np.ndarray,
+    tables: _PairTables,
+    bounds: _GainBounds,
+    rule: str,
+    commit: str,
+    small: int,
+    sample: tuple[float, ...],
+) -> _Search:
+    """A search with nothing summed yet: staged (step 3, :func:`_stage_order`) when the
+    proportional SemiCommit bound holds and n is not small, else in one column range."""
+    n = dist_t.shape[0]
     staged = (
         rule == "Proportional"
         and commit == "SemiCommit"
-        and not tab["e_any"]
+        and not tables.any_self_gap
         and n**3 > small
-        and bool((dd >= 0).all())
+        and bool((bounds.gain_at_p1 >= 0).all())
     )
     # third-party column ranges summed one after the other (each initiator's order)
     cuts = sorted({max(1, int(n * f)) for f in sample}) if staged else []
     cuts = [c for c in cuts if c < n]
     edges = [0, *cuts, n]
-    if staged:
-        if GLOBAL_ORDER:
-            # one order for every initiator (heaviest voters first): each stage's columns of
-            # the distance matrix are one contiguous copy, gathered by rows alone
-            g = np.argsort(-weight, kind="stable")
-            dt_perm = dist_t[:, g]
-            tab["stage_d"] = {
-                (a0, a1): np.ascontiguousarray(dt_perm[:, a0:a1])
-                for a0, a1 in itertools.pairwise(edges)
-            }
-            # every row is the same order: read-only broadcast views and column gathers
-            # instead of (n, n) index arrays (the same indices and values)
-            inv = np.empty_like(g)
-            inv[g] = np.arange(n)
-            tab["perm"] = np.broadcast_to(g, (n, n))
-            tab["pos_of"] = np.broadcast_to(inv, (n, n))
-            for key in ("w1", "w2", "x"):
-                tab["p" + key] = tab[key][:, g]
-        else:
-            perm = np.argpartition(-tab["x"], [c - 1 for c in cuts], axis=1)
-            tab["perm"] = np.ascontiguousarray(perm)  # largest X first, partitioned at the cuts
-            pos_of = np.empty_like(perm)
-            np.put_along_axis(pos_of, perm, np.arange(n)[None, :].repeat(n, 0), axis=1)
-            tab["pos_of"] = pos_of
-            for key in ("w1", "w2", "x"):
-                tab["p" + key] = np.take_along_axis(tab[key], perm, axis=1)
-        xpos = np.maximum(tab["px"], 0.0)
-        rest_x = [xpos[:, c:].sum(axis=1) for c in cuts]  # the most the rest can add to C_i
-    acc_t = np.zeros((n, n))
-    acc_ab = np.zeros((n, n))
-    level = np.zeros((n, n), dtype=np.int8)  # column ranges summed so far
-    done = np.zeros((n, n), dtype=bool)
-    a_tab, b_tab = tab["a"], tab["b"]
-    n_stage = len(edges) - 1
+    return _Search(
+        dist_t=dist_t,
+        weight=weight,
+        sal_sum=sal_sum,
+        tables=tables,
+        order=_stage_order(tables, dist_t, weight, cuts, edges) if staged else None,
+        rule=rule,
+        commit=commit,
+        edges=edges,
+        bounds=bounds,
+        gain=np.full((n, n), -np.inf),
+        sum_votes=np.zeros((n, n)),
+        sum_abs=np.zeros((n, n)),
+        level=np.zeros((n, n), dtype=np.int8),
+        done=np.zeros((n, n), dtype=bool),
+    )
 
-    def advance(mask: np.ndarray, upto: int) -> None:
-        for k in range(upto):
-            todo = mask & (level == k)
-            if todo.any():
-                _evaluate_pairs(
-                    todo, dist_t, weight, tab, rule, commit, acc_t, acc_ab, edges[k], edges[k + 1]
-                )
-                level[todo] = k + 1
 
-    def exact(mask: np.ndarray) -> None:
-        mask = mask & ~done
-        if not mask.any():
-            return
-        advance(mask, n_stage)
-        hi, ji = np.nonzero(mask)
-        tot = acc_t[hi, ji]
-        ab = acc_ab[hi, ji]
-        p = _p_from_sums(a_tab[hi, ji], b_tab[hi, ji], tot, ab)
-        gain[hi, ji] = challenge_gain(p, sal_sum[ji], u_ki[hi, 0], u_own[hi, ji])
-        done[mask] = True
+def _exhaustive_gains(
+    dist: np.ndarray,
+    r: np.ndarray,
+    weight: np.ndarray,
+    sal_sum: np.ndarray,
+    rule: str,
+    commit: str,
+    adjust: str,
+) -> np.ndarray:
+    """Every pair's gain by the reference :func:`contest` (``-inf`` on the diagonal)."""
+    n = dist.shape[0]
+    gain = np.full((n, n), -np.inf)
+    hi, ji = np.nonzero(~np.eye(n, dtype=bool))
+    rows = max(1, 4_000_000 // max(1, n))
+    for a0 in range(0, hi.size, rows):
+        h, j = hi[a0 : a0 + rows], ji[a0 : a0 + rows]
+        p, u_ki, u_kj = contest(h, h, j, dist, r, weight, rule, commit, adjust)
+        gain[h, j] = challenge_gain(p, sal_sum[j], u_ki, u_kj)
+    return gain
 
-    def best_now() -> np.ndarray:
-        return np.maximum(gain.max(axis=1) - slack, floor)
 
-    if n**3 <= small:  # a few hundred thousand elements: one pass beats pruning rounds
-        exact(alive)
+def _gain_bounds(tables: _PairTables, sal_sum: np.ndarray) -> _GainBounds:
+    """The gain of every pair at P = 0 and at P = 1, and what they prune (step 1)."""
+    util_of_i_at_j = tables.util_of_i_at_j
+    util_of_i_at_i = np.diagonal(util_of_i_at_j)[:, None]
+    two_s = 2.0 * sal_sum[None, :]
+    gain_at_p1 = util_of_i_at_i - util_of_i_at_j
+    gain_at_p0 = gain_at_p1 * (1.0 - two_s)
+    upper = np.maximum(gain_at_p1, gain_at_p0)
+    np.fill_diagonal(upper, -np.inf)
+    lower = np.minimum(gain_at_p1, gain_at_p0)
+    np.fill_diagonal(lower, -np.inf)
+    floor = np.maximum(lower.max(axis=1), MIN_SIG_EDU) - PRUNE_SLACK
+    return _GainBounds(
+        util_of_i_at_i=util_of_i_at_i,
+        two_s=two_s,
+        gain_at_p1=gain_at_p1,
+        upper=upper,
+        floor=floor,
+        alive=upper >= floor[:, None],
+    )
+
+
+def _all_pairs_gains(
+    dist_t: np.ndarray, tables: _PairTables, bounds: _GainBounds, sal_sum: np.ndarray
+) -> np.ndarray:
+    """Every live pair's exact gain from one (n, n, n) array (small n, step 2)."""
+    tot, ab = _all_pairs_semicommit(dist_t, tables)
+    p = _p_from_sums(tables.coal_i, tables.coal_j, tot, ab)
+    gain = challenge_gain(p, sal_sum[None, :], bounds.util_of_i_at_i, tables.util_of_i_at_j)
+    return np.where(bounds.alive, gain, -np.inf)
+
+
+def _stage_order(
+    tables: _PairTables, dist_t: np.ndarray, weight: np.ndarray, cuts: list[int], edges: list[int]
+) -> _StageOrder:
+    """The order in which each initiator sums its third parties, in stages cut at ``cuts``
+    (step 3), and the tables reordered by it."""
+    n = dist_t.shape[0]
+    stage_dist = None
+    if GLOBAL_ORDER:
+        # one order for every initiator (heaviest voters first): each stage's columns of
+        # the distance matrix are one contiguous copy, gathered by rows alone
+        g = np.argsort(-weight, kind="stable")
+        dt_perm = dist_t[:, g]
+        stage_dist = {
+            (a0, a1): np.ascontiguousarray(dt_perm[:, a0:a1])
+            for a0, a1 in itertools.pairwise(edges)
+        }
+        # every row is the same order: read-only broadcast views and column gathers
+        # instead of (n, n) index arrays (the same indices and values)
+        inv = np.empty_like(g)
+        inv[g] = np.arange(n)
+        third_parties = np.broadcast_to(g, (n, n))
+        rank = np.broadcast_to(inv, (n, n))
+        w_one_minus_r, w_r, loss_at_i = (
+            tables.w_one_minus_r[:, g],
+            tables.w_r[:, g],
+            tables.loss_at_i[:, g],
+        )
     else:
-        p0 = a_tab / (a_tab + b_tab)
-        est = np.where(alive, dd * (1.0 - two_s * (1.0 - p0)), -np.inf)
-        t = min(n - 1, first)
-        top = np.argpartition(-est, t - 1, axis=1)[:, :t]
-        m1 = np.zeros((n, n), dtype=bool)
-        np.put_along_axis(m1, top, True, axis=1)
-        exact(m1 & alive)
-        left = (ub >= best_now()[:, None]) & ~done & alive
-        bound_staged = ub
-        for k in range(n_stage - 1):
-            if not left.any():
-                break
-            # upper bound on P: the summed third parties plus the most the rest can add
-            advance(left, k + 1)
-            ci = a_tab + 0.5 * (acc_ab + acc_t) + rest_x[k][:, None]
-            cj = b_tab + 0.5 * (acc_ab - acc_t)
-            p_ub = np.minimum(ci / (ci + cj) * (1.0 + 1e-12), 1.0)
-            bound_staged = np.where(left, dd * (1.0 - two_s * (1.0 - p_ub)), bound_staged)
-            left &= bound_staged >= best_now()[:, None]
-            est = bound_staged
-        for rnd in range(2):
-            left = (bound_staged >= best_now()[:, None]) & ~done & alive
-            if rnd == 0:
-                # the better-ranked ones (above their initiator's mean) first
-                cnt = left.sum(axis=1)
-                if not (cnt > 1).any():
-                    continue
-                e2 = np.where(left, est, 0.0)
-                mean = e2.sum(axis=1) / np.maximum(cnt, 1)
-                left &= est >= mean[:, None]
-            if left.any():
-                exact(left)
-    return _decide(gain, dist, r, weight, sal_sum, rule, commit, adjust, tab)
+        perm = np.argpartition(-tables.loss_at_i, [c - 1 for c in cuts], axis=1)
+        third_parties = np.ascontiguousarray(perm)  # largest X first, partitioned at the cuts
+        rank = np.empty_like(perm)
+        np.put_along_axis(rank, perm, np.arange(n)[None, :].repeat(n, 0), axis=1)
+        w_one_minus_r, w_r, loss_at_i = (
+            np.take_along_axis(x, perm, axis=1)
+            for x in (tables.w_one_minus_r, tables.w_r, tables.loss_at_i)
+        )
+    gain_pos = np.maximum(loss_at_i, 0.0)
+    return _StageOrder(
+        third_parties=third_parties,
+        rank=rank,
+        w_one_minus_r=w_one_minus_r,
+        w_r=w_r,
+        loss_at_i=loss_at_i,
+        stage_dist=stage_dist,
+        rest_max=tuple(gain_pos[:, c:].sum(axis=1) for c in cuts),
+    )
+
+
+def _advance(search: _Search, mask: np.ndarray, upto: int) -> None:
+    """Sum the pairs of ``mask`` over the column ranges they lack, up to stage ``upto``."""
+    edges = search.edges
+    for k in range(upto):
+        todo = mask & (search.level == k)
+        if todo.any():
+            _evaluate_pairs(
+                todo,
+                search.dist_t,
+                search.weight,
+                search.tables,
+                search.rule,
+                search.commit,
+                search.sum_votes,
+                search.sum_abs,
+                edges[k],
+                edges[k + 1],
+                order=search.order,
+            )
+            search.level[todo] = k + 1
+
+
+def _evaluate_exact(search: _Search, mask: np.ndarray) -> None:
+    """The exact gain of every pair of ``mask`` not yet done (all stages summed)."""
+    mask = mask & ~search.done
+    if not mask.any():
+        return
+    _advance(search, mask, len(search.edges) - 1)
+    hi, ji = np.nonzero(mask)
+    tot = search.sum_votes[hi, ji]
+    ab = search.sum_abs[hi, ji]
+    tables = search.tables
+    p = _p_from_sums(tables.coal_i[hi, ji], tables.coal_j[hi, ji], tot, ab)
+    search.gain[hi, ji] = challenge_gain(
+        p,
+        search.sal_sum[ji],
+        search.bounds.util_of_i_at_i[hi, 0],
+        tables.util_of_i_at_j[hi, ji],
+    )
+    search.done[mask] = True
+
+
+def _best_now(search: _Search) -> np.ndarray:
+    """Each initiator's best exact gain so far less the slack, at least its floor."""
+    return np.maximum(search.gain.max(axis=1) - PRUNE_SLACK, search.bounds.floor)
+
+
+def _exact_first(search: _Search, first: int) -> np.ndarray:
+    """Exact gains of each initiator's ``first`` most promising targets (step 4); returns
+    every pair's estimate from the principals alone (``-inf`` for pruned pairs)."""
+    n = search.gain.shape[0]
+    bounds, tables = search.bounds, search.tables
+    p0 = tables.coal_i / (tables.coal_i + tables.coal_j)
+    est = np.where(bounds.alive, bounds.gain_at_p1 * (1.0 - bounds.two_s * (1.0 - p0)), -np.inf)
+    t = min(n - 1, first)
+    top = np.argpartition(-est, t - 1, axis=1)[:, :t]
+    most_promising = np.zeros((n, n), dtype=bool)
+    np.put_along_axis(most_promising, top, True, axis=1)
+    _evaluate_exact(search, most_promising & bounds.alive)
+    return est
+
+
+def _staged_bounds(search: _Search, est: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sum the pairs that can still win stage by stage, tightening their bounds (step 5).
+
+    Returns each pair's bound after the stages and the ranking estimate for step 6 (the
+    last bounds, or ``est`` when no stage was summed).
+    """
+    bounds, tables = search.bounds, search.tables
+    left = (bounds.upper >= _best_now(search)[:, None]) & ~search.done & bounds.alive
+    bound_staged = bounds.upper
+    rest_max = search.order.rest_max if search.order is not None else ()
+    for k in range(len(search.edges) - 2):
+        if not left.any():
+            break
+        # upper bound on P: the summed third parties plus the most the rest can add
+        _advance(search, left, k + 1)
+        strength_i = (
+            tables.coal_i + 0.5 * (search.sum_abs + search.sum_votes) + rest_max[k][:, None]
+        )
+        strength_j = tables.coal_j + 0.5 * (search.sum_abs - search.sum_votes)
+        p_ub = np.minimum(strength_i / (strength_i + strength_j) * (1.0 + 1e-12), 1.0)
+        bound_staged = np.where(
+            left, bounds.gain_at_p1 * (1.0 - bounds.two_s * (1.0 - p_ub)), bound_staged
+        )
+        left &= bound_staged >= _best_now(search)[:, None]
+        est = bound_staged
+    return bound_staged, est
+
+
+def _exact_rest(search: _Search, bound_staged: np.ndarray, est: np.ndarray) -> None:
+    """Exact gains of the pairs whose bound still reaches their initiator's best, in two
+    rounds: first those ranked above their initiator's mean ``est``, then the rest (step 6)."""
+    bounds = search.bounds
+    for rnd in range(2):
+        left = (bound_staged >= _best_now(search)[:, None]) & ~search.done & bounds.alive
+        if rnd == 0:
+            # the better-ranked ones (above their initiator's mean) first
+            cnt = left.sum(axis=1)
+            if not (cnt > 1).any():
+                continue
+            est_left = np.where(left, est, 0.0)
+            mean = est_left.sum(axis=1) / np.maximum(cnt, 1)
+            left &= est >= mean[:, None]
+        if left.any():
+            _evaluate_exact(search, left)
 
 
 def _decide(
@@ -896,7 +1261,7 @@ def _decide(
     rule: str,
     commit: str,
     adjust: str,
-    tab: dict[str, Any] | None = None,
+    tables: _PairTables | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each initiator's target from its row of gains, and that pair's P and gain.
 
@@ -906,7 +1271,7 @@ def _decide(
     is the lowest j within ``TIE_GAIN`` of the best of those (KTAB takes the first maximum).
     The same recomputed P goes to the bargain and the same gain is tested against 1e-5 (-1 =
     no challenge), so the paths agree whenever their own gains differ by less than the
-    windows (rounding: ~1e-15). ``tab`` (the fast path's :func:`_pair_tables`) only saves
+    windows (rounding: ~1e-15). ``tables`` (the fast path's :func:`_pair_tables`) only saves
     :func:`contest` some recomputation; its numbers are the same without it.
     """
     n = gain.shape[0]
@@ -915,29 +1280,29 @@ def _decide(
     live = np.isfinite(gmax) & (gmax > MIN_SIG_EDU - CLOSE_GAIN)
     near = (gain >= (gmax - CLOSE_GAIN)[:, None]) & live[:, None]
     hi, ji = np.nonzero(near)  # row-major: by initiator, targets ascending
-    jb = np.full(n, -1)
-    p_b = np.zeros(n)
-    g_b = np.full(n, -np.inf)
+    target = np.full(n, -1)
+    p_target = np.zeros(n)
+    gain_target = np.full(n, -np.inf)
     if hi.size == 0:
-        return jb, p_b, g_b
-    p = np.empty(hi.size)
+        return target, p_target, gain_target
+    p = np.empty(hi.size)  # per candidate pair
     g = np.empty(hi.size)
     # chunks of pairs whose (pairs, n) arrays stay in cache; a pair's numbers do not depend
     # on its chunk
     rows = max(1, 262_144 // max(1, n))
     for a0 in range(0, hi.size, rows):
         h, j = hi[a0 : a0 + rows], ji[a0 : a0 + rows]
-        pc, u_ki, u_kj = contest(h, h, j, dist, r, weight, rule, commit, adjust, tab)
+        pc, u_ki, u_kj = contest(h, h, j, dist, r, weight, rule, commit, adjust, tables)
         g[a0 : a0 + rows] = challenge_gain(pc, sal_sum[j], u_ki, u_kj)
         p[a0 : a0 + rows] = pc
     new_row = np.empty(hi.size, dtype=bool)
     new_row[0] = True
     np.not_equal(hi[1:], hi[:-1], out=new_row[1:])
     if new_row.all():  # one candidate per row (no near ties): it is the pick
-        jb[hi] = np.where(g > MIN_SIG_EDU, ji, -1)
-        p_b[hi] = p
-        g_b[hi] = g
-        return jb, p_b, g_b
+        target[hi] = np.where(g > MIN_SIG_EDU, ji, -1)
+        p_target[hi] = p
+        gain_target[hi] = g
+        return target, p_target, gain_target
     start = np.flatnonzero(new_row)
     who = hi[start]
     best = np.maximum.reduceat(g, start)
@@ -946,10 +1311,10 @@ def _decide(
         np.where(g >= best[k] - TIE_GAIN, np.arange(hi.size), hi.size), start
     )
     ok = g[pick] > MIN_SIG_EDU
-    jb[who] = np.where(ok, ji[pick], -1)
-    p_b[who] = p[pick]
-    g_b[who] = g[pick]
-    return jb, p_b, g_b
+    target[who] = np.where(ok, ji[pick], -1)
+    p_target[who] = p[pick]
+    gain_target[who] = g[pick]
+    return target, p_target, gain_target
 
 
 def interpolate(
@@ -959,16 +1324,16 @@ def interpolate(
 
     ``ti, tj, si, sj`` are (m, k); ``p`` (m,) is the estimated P(initiator wins).
     """
-    pi = p[:, None]
-    pj = 1.0 - pi
+    p_i = p[:, None]  # P(initiator wins)
+    p_j = 1.0 - p_i
     if rule == "S2P2":
-        wi, wj = si * si * pi * pi, sj * sj * pj * pj
+        wi, wj = si * si * p_i * p_i, sj * sj * p_j * p_j
     elif rule == "S1P1":
-        wi, wj = si * pi, sj * pj
+        wi, wj = si * p_i, sj * p_j
     elif rule == "S2PMax":
         # each moves toward the other by (P_other s_other^2)/(P_other s_other^2 + P_own s_own^2)
-        fi = (pj * sj * sj) / (pj * sj * sj + pi * si * si + BRGN_MIN_W)
-        fj = (pi * si * si) / (pi * si * si + pj * sj * sj + BRGN_MIN_W)
+        fi = (p_j * sj * sj) / (p_j * sj * sj + p_i * si * si + BRGN_MIN_W)
+        fj = (p_i * si * si) / (p_i * si * si + p_j * sj * sj + BRGN_MIN_W)
         bi = ti + fi * (tj - ti)
         bj = tj + fj * (ti - tj)
         return np.round(bi, 4), np.round(bj, 4)

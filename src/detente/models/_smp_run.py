@@ -46,6 +46,47 @@ def _state_probs(
     return full[rep]
 
 
+@dataclass(frozen=True, eq=False)
+class _QueueLayout:
+    """Every queue's options laid end to end, each queue's status quo before its bargains.
+
+    Attributes
+    ----------
+    n_options : (nq,) int
+        Options per queue (its bargains + 1).
+    first_option : (nq,) int
+        Where each queue's status quo stands in the layout.
+    total : int
+        Options over all queues.
+    queue_of : (total,) int
+        The queue of each option.
+    local : (total,) int
+        Each option's index within its queue (0 = status quo, q = its q-th bargain).
+    option_id : (total,) int
+        Each option's global index: 0 = status quo (utility change 0), b + 1 = bargain b.
+    """
+
+    n_options: np.ndarray
+    first_option: np.ndarray
+    total: int
+    queue_of: np.ndarray
+    local: np.ndarray
+    option_id: np.ndarray
+
+
+def _queue_layout(which: np.ndarray, start: np.ndarray, size: np.ndarray) -> _QueueLayout:
+    """The options of queues ``size`` long starting at ``start`` in ``which`` (bargain ids)."""
+    nq = size.size
+    n_options = size + 1
+    first_option = start + np.arange(nq)  # each queue's status quo comes before its bargains
+    total = which.size + nq
+    queue_of = np.repeat(np.arange(nq), n_options)
+    local = np.arange(total) - first_option[queue_of]
+    option_id = np.zeros(total, dtype=np.int64)
+    option_id[np.arange(which.size) + np.repeat(np.arange(1, nq + 1), size)] = which + 1
+    return _QueueLayout(n_options, first_option, total, queue_of, local, option_id)
+
+
 def _queue_choice(
     delta: np.ndarray,
     which: np.ndarray,
@@ -58,85 +99,135 @@ def _queue_choice(
     """Conditional PCE over every queue at once; per queue the index of the chosen option
     (0 = status quo, q = the queue's q-th bargain).
 
-    All queues' options are laid end to end. When few pairs of options share a queue (the
-    usual case), the coalitions of just those pairs are summed over the voters, in
-    memory-bounded chunks, and each option's ``sum_b log V(a, b)`` is a weighted bincount.
-    Otherwise (a few very long queues), a bargain's coalitions against another do not depend
-    on the queue: one (bargains+1)^2 matrix of ``log V`` (the proportional rule's coalitions
-    as a cityblock distance in compiled code) serves every queue, and each queue's sums are
-    taken against its membership row.
+    Steps
+    -----
+    1. All queues' options are laid end to end (:func:`_queue_layout`).
+    2. Each option's ``sum_b log V(a, b)`` over the options of its queue. When few pairs of
+       options share a queue (the usual case), the coalitions of just those pairs are
+       summed over the voters, in memory-bounded chunks, and the sums are weighted
+       bincounts (:func:`_log_sums_by_pairs`). Otherwise (a few very long queues), a
+       bargain's coalitions against another do not depend on the queue: one
+       (bargains+1)^2 matrix of ``log V`` serves every queue, and each queue's sums are
+       taken against its membership row (:func:`_log_sums_by_matrix`).
+    3. Each queue's probabilities from its sums (:func:`_queue_probs`).
+    4. ``Deterministic``: the most probable option, close queues re-decided by the
+       reference election (:func:`_most_probable`); ``Stochastic``: one draw per queue
+       (:func:`_draw_options`).
     """
     nb = delta.shape[1]
-    nq = size.size
-    m = size + 1  # options per queue
-    o_start = start + np.arange(nq)  # each queue's status quo comes before its bargains
-    t_opt = which.size + nq
-    q_of = np.repeat(np.arange(nq), m)
-    local = np.arange(t_opt) - o_start[q_of]
-    # global option index: 0 = status quo (utility change 0), b + 1 = bargain b
-    gid = np.zeros(t_opt, dtype=np.int64)
-    gid[np.arange(which.size) + np.repeat(np.arange(1, nq + 1), size)] = which + 1
+    layout = _queue_layout(which, start, size)
     u = np.zeros((delta.shape[0], nb + 1))
     u[:, 1:] = delta
     rule, vpm = p["VotingRule"], p["VictoryProbModel"]
+    m = layout.n_options
     n_pairs = int((m * (m - 1) // 2).sum())  # unordered pairs of options within queues
     if rule != "Proportional" or 8 * n_pairs < (nb + 1) * nb // 2:
-        # few pairs share a queue: coalitions of those pairs only
-        reps = m[q_of] - local - 1  # later options of the same queue
-        rows = np.repeat(np.arange(t_opt), reps)
-        first = np.concatenate([[0], np.cumsum(reps)[:-1]])
-        cols = rows + 1 + (np.arange(rows.size) - first[rows])
-        xt = np.ascontiguousarray(u.T)  # (options, voters)
-        lv_ab = np.empty(rows.size)
-        lv_ba = np.empty(rows.size)
-        step = max(1, (1 << 20) // max(1, xt.shape[1]))
-        for c0 in range(0, rows.size, step):  # memory-bounded chunks of pairs
-            ga, gb = gid[rows[c0 : c0 + step]], gid[cols[c0 : c0 + step]]
-            v = _core.vote(rule, cap[None, :], xt[ga], xt[gb])
-            c_ab = _core.MIN_CLTN + np.maximum(v, 0.0).sum(axis=1)
-            if rule == "Proportional":
-                c_ba = _core.MIN_CLTN + np.maximum(-v, 0.0).sum(axis=1)
-            else:
-                c_ba = _core.MIN_CLTN + np.maximum(
-                    _core.vote(rule, cap[None, :], xt[gb], xt[ga]), 0.0
-                ).sum(axis=1)
-            lv_ab[c0 : c0 + step] = np.log(np.maximum(_core.vict_prob(vpm, c_ab, c_ba), 1e-300))
-            lv_ba[c0 : c0 + step] = np.log(np.maximum(_core.vict_prob(vpm, c_ba, c_ab), 1e-300))
-        srow = (
-            np.bincount(rows, lv_ab, minlength=t_opt)
-            + np.bincount(cols, lv_ba, minlength=t_opt)
-            + np.log(0.5)
-        )
+        log_sums = _log_sums_by_pairs(u, layout, cap, rule, vpm)
     else:
-        # a bargain has the same coalitions in whichever queue it stands: one matrix for all
-        c = _core.coalitions(u, cap, rule)
-        v = _core.vict_prob(vpm, c, c.T)
-        np.fill_diagonal(v, 0.5)
-        lv = np.log(np.maximum(v, 1e-300))
-        member = np.zeros((nq, nb + 1))
-        member[q_of, gid] = 1.0
-        # sum over the queue's options of log V(a, b), row by row (no BLAS threads: small)
-        srow = np.einsum("tb,tb->t", lv[gid], member[q_of])
-    smax = np.maximum.reduceat(srow, o_start)
-    e = np.exp(srow - smax[q_of])
-    pr = e / np.add.reduceat(e, o_start)[q_of]
+        log_sums = _log_sums_by_matrix(u, layout, size.size, cap, rule, vpm)
+    prob = _queue_probs(log_sums, layout)
     if p["StateTransitions"] == "Deterministic":
-        best = np.maximum.reduceat(pr, o_start)
-        choice = np.minimum.reduceat(np.where(pr == best[q_of], local, t_opt), o_start)
-        # queues whose runner-up is close: decided by the reference election (ties, rounding)
-        near = pr >= best[q_of] * (1.0 - _core.CLOSE_PROB)
-        close = np.flatnonzero(np.add.reduceat(near.astype(np.int64), o_start) > 1)
-        if close.size:
-            choice[close] = _close_queues(delta, which, start, size, close, cap, p)
-        return choice
-    # one draw per queue, queues ordered by size then owner
+        return _most_probable(prob, layout, delta, which, start, size, cap, p)
+    return _draw_options(prob, layout, size, rng)
+
+
+def _log_sums_by_pairs(
+    u: np.ndarray, layout: _QueueLayout, cap: np.ndarray, rule: str, vpm: str
+) -> np.ndarray:
+    """Each option's ``sum_b log V(a, b)`` over its queue, from the coalitions of just the
+    pairs of options that share a queue (``V(a, a) = 0.5``)."""
+    total, queue_of, local = layout.total, layout.queue_of, layout.local
+    option_id = layout.option_id
+    reps = layout.n_options[queue_of] - local - 1  # later options of the same queue
+    rows = np.repeat(np.arange(total), reps)
+    first = np.concatenate([[0], np.cumsum(reps)[:-1]])
+    cols = rows + 1 + (np.arange(rows.size) - first[rows])
+    xt = np.ascontiguousarray(u.T)  # (options, voters)
+    log_v_ab = np.empty(rows.size)
+    log_v_ba = np.empty(rows.size)
+    step = max(1, (1 << 20) // max(1, xt.shape[1]))
+    for c0 in range(0, rows.size, step):  # memory-bounded chunks of pairs
+        ga, gb = option_id[rows[c0 : c0 + step]], option_id[cols[c0 : c0 + step]]
+        v = _core.vote(rule, cap[None, :], xt[ga], xt[gb])
+        c_ab = _core.MIN_CLTN + np.maximum(v, 0.0).sum(axis=1)
+        if rule == "Proportional":
+            c_ba = _core.MIN_CLTN + np.maximum(-v, 0.0).sum(axis=1)
+        else:
+            c_ba = _core.MIN_CLTN + np.maximum(
+                _core.vote(rule, cap[None, :], xt[gb], xt[ga]), 0.0
+            ).sum(axis=1)
+        log_v_ab[c0 : c0 + step] = np.log(np.maximum(_core.vict_prob(vpm, c_ab, c_ba), 1e-300))
+        log_v_ba[c0 : c0 + step] = np.log(np.maximum(_core.vict_prob(vpm, c_ba, c_ab), 1e-300))
+    return (
+        np.bincount(rows, log_v_ab, minlength=total)
+        + np.bincount(cols, log_v_ba, minlength=total)
+        + np.log(0.5)
+    )
+
+
+def _log_sums_by_matrix(
+    u: np.ndarray, layout: _QueueLayout, nq: int, cap: np.ndarray, rule: str, vpm: str
+) -> np.ndarray:
+    """Each option's ``sum_b log V(a, b)`` over its queue, from one matrix of ``log V``
+    between all bargains (a bargain has the same coalitions in whichever queue it stands;
+    the proportional rule's coalitions as a cityblock distance in compiled code)."""
+    c = _core.coalitions(u, cap, rule)
+    v = _core.vict_prob(vpm, c, c.T)
+    np.fill_diagonal(v, 0.5)
+    log_v = np.log(np.maximum(v, 1e-300))
+    member = np.zeros((nq, u.shape[1]))
+    member[layout.queue_of, layout.option_id] = 1.0
+    # sum over the queue's options of log V(a, b), row by row (no BLAS threads: small)
+    return np.einsum("tb,tb->t", log_v[layout.option_id], member[layout.queue_of])
+
+
+def _queue_probs(log_sums: np.ndarray, layout: _QueueLayout) -> np.ndarray:
+    """Each option's probability within its queue: ``exp(log_sums)`` normalised per queue."""
+    first_option, queue_of = layout.first_option, layout.queue_of
+    smax = np.maximum.reduceat(log_sums, first_option)
+    e = np.exp(log_sums - smax[queue_of])
+    return e / np.add.reduceat(e, first_option)[queue_of]
+
+
+def _most_probable(
+    prob: np.ndarray,
+    layout: _QueueLayout,
+    delta: np.ndarray,
+    which: np.ndarray,
+    start: np.ndarray,
+    size: np.ndarray,
+    cap: np.ndarray,
+    p: dict[str, str],
+) -> np.ndarray:
+    """Per queue, its first most probable option; queues whose runner-up is within
+    ``CLOSE_PROB`` are decided by the reference election (:func:`_close_queues`)."""
+    first_option, queue_of = layout.first_option, layout.queue_of
+    best = np.maximum.reduceat(prob, first_option)
+    choice = np.minimum.reduceat(
+        np.where(prob == best[queue_of], layout.local, layout.total), first_option
+    )
+    # queues whose runner-up is close: decided by the reference election (ties, rounding)
+    near = prob >= best[queue_of] * (1.0 - _core.CLOSE_PROB)
+    close = np.flatnonzero(np.add.reduceat(near.astype(np.int64), first_option) > 1)
+    if close.size:
+        choice[close] = _close_queues(delta, which, start, size, close, cap, p)
+    return choice
+
+
+def _draw_options(
+    prob: np.ndarray, layout: _QueueLayout, size: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """Per queue, an option drawn by its probability: one draw per queue, the queues
+    ordered by size then owner."""
+    nq = size.size
+    first_option, queue_of = layout.first_option, layout.queue_of
     draw = np.empty(nq)
     draw[np.lexsort((np.arange(nq), size))] = rng.random(nq)
-    cdf = np.cumsum(pr)
-    cdf = cdf - np.concatenate([[0.0], cdf])[o_start][q_of]
-    tot = cdf[o_start + m - 1]
-    below = cdf <= (draw * tot)[q_of]
-    return np.minimum(np.add.reduceat(below.astype(int), o_start), size)
+    cdf = np.cumsum(prob)
+    cdf = cdf - np.concatenate([[0.0], cdf])[first_option][queue_of]
+    tot = cdf[first_option + layout.n_options - 1]
+    below = cdf <= (draw * tot)[queue_of]
+    return np.minimum(np.add.reduceat(below.astype(int), first_option), size)
 
 
 def _close_queues(
@@ -158,13 +249,13 @@ def _close_queues(
     """
     n = delta.shape[0]
     out = np.zeros(queues.size, dtype=np.int64)
-    sz = size[queues]
-    for s in np.unique(sz):  # per distinct queue size, not per actor
-        at = np.flatnonzero(sz == s)
-        ent = which[start[queues[at]][:, None] + np.arange(s)[None, :]]  # (nq, s)
+    sizes = size[queues]
+    for s in np.unique(sizes):  # per distinct queue size, not per actor
+        at = np.flatnonzero(sizes == s)
+        bargain_ids = which[start[queues[at]][:, None] + np.arange(s)[None, :]]  # (nq, s)
         step = max(1, budget // ((s + 1) * (s + 1) * n))
         for c0 in range(0, at.size, step):
-            e = ent[c0 : c0 + step]
+            e = bargain_ids[c0 : c0 + step]
             u = np.zeros((e.shape[0], n, s + 1))
             u[:, :, 1:] = np.transpose(delta[:, e], (1, 0, 2))
             if (s + 1) * (s + 1) * n > budget:  # one long queue: row-chunked coalitions
@@ -203,69 +294,132 @@ def _resolve(
     """Each actor's queue (its status quo, then every bargain it is party to, in initiator
     order) is put to a PCE among all actors; the owner takes its part of the chosen bargain.
 
-    ``own[a, n]``: a's utility of n's position with a's own R.
+    ``own[a, n]``: a's utility of n's position with a's own R. ``bi``, ``bj``: the
+    initiator's and the receiver's bargained positions.
     Returns new positions and, per actor, the index of the bargain taken (-1 = status quo).
+
+    Steps
+    -----
+    1. Every bargain's utility change to every actor (:func:`_bargain_deltas`).
+    2. The queues: their owners, and the bargains of each (:func:`_queues`).
+    3. The chosen option of each queue: with the ``Conditional`` PCE (and not
+       ``reference``) every queue at once (:func:`_queue_choice`); otherwise one batched
+       PCE per distinct queue size (:func:`_choose_by_size`).
+    4. Each owner takes its part of the bargain chosen (:func:`_take_part`).
     """
     nb = init.size
     new_pos = pos.copy()
     taken = np.full(n, -1)
     if nb == 0:
         return new_pos, taken
-    # utility change to every actor a of bargain b, relative to the status quo (x N)
-    d_b = _core.distance(ideal, np.concatenate([bi, bj]), sal)  # (n, 2 nb)
-    u_b = _core.util(d_b, r[:, None])
-    # each party's change apart, so a bargain that leaves a party where it is adds exactly 0
-    # and equal bargains have exactly equal columns
-    delta = ((u_b[:, :nb] - own[:, init]) + (u_b[:, nb:] - own[:, rcvr])) / n  # (n, nb)
-    owner = np.concatenate([init, rcvr])
-    which = np.concatenate([np.arange(nb), np.arange(nb)])
-    order = np.lexsort((which, owner))
-    owner, which = owner[order], which[order]
-    # the queues: owners in order, where each starts in the sorted list, how long it is
-    counts = np.bincount(owner, minlength=n)
-    owners = np.flatnonzero(counts)
-    size = counts[owners]
-    start = np.cumsum(size) - size
+    delta = _bargain_deltas(n, init, rcvr, bi, bj, ideal, sal, own, r)
+    owners, which, start, size = _queues(n, init, rcvr)
     if p["PCEModel"] == "Conditional" and not reference:
         m_all = _queue_choice(delta, which, start, size, cap, p, rng)
         go = m_all > 0
         bargain = which[start[go] + m_all[go] - 1]
-        who = owners[go]
-        is_init = init[bargain] == who
-        new_pos[who] = np.where(is_init[:, None], bi[bargain], bj[bargain])
-        taken[who] = bargain
+        _take_part(new_pos, taken, owners[go], bargain, init, bi, bj)
         return new_pos, taken
     for s in np.unique(size):  # per distinct queue size, not per actor
-        sel = np.flatnonzero(size == s)
-        q_own = owners[sel]  # (nq,)
-        ent = which[(start[sel][:, None] + np.arange(s)[None, :])]  # (nq, s) bargain ids
-        u = np.zeros((sel.size, n, s + 1))
-        u[:, :, 1:] = np.transpose(delta[:, ent], (1, 0, 2))
-        pr = _core.pce(
-            u,
-            np.broadcast_to(cap, (sel.size, n)),
-            p["VotingRule"],
-            p["VictoryProbModel"],
-            p["PCEModel"],
-        )
-        if p["StateTransitions"] == "Deterministic":
-            m = np.argmax(pr, axis=1)
-            top = pr.max(axis=1, keepdims=True)
-            close = np.flatnonzero((pr >= top * (1.0 - _core.CLOSE_PROB)).sum(axis=1) > 1)
-            if close.size:
-                m[close] = _close_queues(delta, which, start, size, sel[close], cap, p)
-        else:
-            cdf = np.cumsum(pr, axis=1)
-            x = rng.random(sel.size)[:, None] * cdf[:, -1:]
-            m = np.minimum((cdf <= x).sum(axis=1), s)
-        go = m > 0
-        bsel = ent[np.arange(sel.size), np.maximum(m - 1, 0)]
-        who = q_own[go]
-        bargain = bsel[go]
-        is_init = init[bargain] == who
-        new_pos[who] = np.where(is_init[:, None], bi[bargain], bj[bargain])
-        taken[who] = bargain
+        who, bargain = _choose_by_size(int(s), delta, which, start, size, owners, cap, p, rng)
+        _take_part(new_pos, taken, who, bargain, init, bi, bj)
     return new_pos, taken
+
+
+def _bargain_deltas(
+    n: int,
+    init: np.ndarray,
+    rcvr: np.ndarray,
+    bi: np.ndarray,
+    bj: np.ndarray,
+    ideal: np.ndarray,
+    sal: np.ndarray,
+    own: np.ndarray,
+    r: np.ndarray,
+) -> np.ndarray:
+    """(n, bargains): each bargain's utility change to every actor, relative to the status
+    quo, divided by n (the mean over positions, with the two bargained ones substituted)."""
+    nb = init.size
+    d_b = _core.distance(ideal, np.concatenate([bi, bj]), sal)  # (n, 2 nb)
+    u_b = _core.util(d_b, r[:, None])
+    # each party's change apart, so a bargain that leaves a party where it is adds exactly 0
+    # and equal bargains have exactly equal columns
+    return ((u_b[:, :nb] - own[:, init]) + (u_b[:, nb:] - own[:, rcvr])) / n  # (n, nb)
+
+
+def _queues(
+    n: int, init: np.ndarray, rcvr: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The queues: their owners (ascending), every queue's bargain ids laid end to end in
+    ``which`` (each queue's in initiator order), where each queue starts and how long it is."""
+    nb = init.size
+    owner = np.concatenate([init, rcvr])
+    which = np.concatenate([np.arange(nb), np.arange(nb)])
+    order = np.lexsort((which, owner))
+    owner, which = owner[order], which[order]
+    counts = np.bincount(owner, minlength=n)
+    owners = np.flatnonzero(counts)
+    size = counts[owners]
+    start = np.cumsum(size) - size
+    return owners, which, start, size
+
+
+def _choose_by_size(
+    s: int,
+    delta: np.ndarray,
+    which: np.ndarray,
+    start: np.ndarray,
+    size: np.ndarray,
+    owners: np.ndarray,
+    cap: np.ndarray,
+    p: dict[str, str],
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The queues ``s`` bargains long, in one batched PCE: the owners that take a bargain,
+    and the bargain each takes (``Deterministic``: the most probable, close queues by
+    :func:`_close_queues`; ``Stochastic``: one draw per queue)."""
+    n = delta.shape[0]
+    sel = np.flatnonzero(size == s)
+    queue_owner = owners[sel]  # (nq,)
+    bargain_ids = which[(start[sel][:, None] + np.arange(s)[None, :])]  # (nq, s) bargain ids
+    u = np.zeros((sel.size, n, s + 1))
+    u[:, :, 1:] = np.transpose(delta[:, bargain_ids], (1, 0, 2))
+    prob = _core.pce(
+        u,
+        np.broadcast_to(cap, (sel.size, n)),
+        p["VotingRule"],
+        p["VictoryProbModel"],
+        p["PCEModel"],
+    )
+    if p["StateTransitions"] == "Deterministic":
+        m = np.argmax(prob, axis=1)
+        top = prob.max(axis=1, keepdims=True)
+        close = np.flatnonzero((prob >= top * (1.0 - _core.CLOSE_PROB)).sum(axis=1) > 1)
+        if close.size:
+            m[close] = _close_queues(delta, which, start, size, sel[close], cap, p)
+    else:
+        cdf = np.cumsum(prob, axis=1)
+        x = rng.random(sel.size)[:, None] * cdf[:, -1:]
+        m = np.minimum((cdf <= x).sum(axis=1), s)
+    go = m > 0
+    chosen = bargain_ids[np.arange(sel.size), np.maximum(m - 1, 0)]
+    return queue_owner[go], chosen[go]
+
+
+def _take_part(
+    new_pos: np.ndarray,
+    taken: np.ndarray,
+    who: np.ndarray,
+    bargain: np.ndarray,
+    init: np.ndarray,
+    bi: np.ndarray,
+    bj: np.ndarray,
+) -> None:
+    """Each of ``who`` takes its part of its ``bargain`` (the initiator's or the
+    receiver's position), recorded in ``taken``."""
+    is_init = init[bargain] == who
+    new_pos[who] = np.where(is_init[:, None], bi[bargain], bj[bargain])
+    taken[who] = bargain
 
 
 def _risk_attitudes(
@@ -289,12 +443,12 @@ def _risk_attitudes(
     return _core.big_r(p_rn, p["BigRRange"])
 
 
-def _movement(tr: SmpTrace, d01: float | None) -> tuple[float, float]:
+def _movement(tr: SmpTrace, first_step: float | None) -> tuple[float, float]:
     """This turn's summed Euclidean movement over the first turn's (+1e-4), and that base."""
     step = float(np.sqrt(((tr.positions[-1] - tr.positions[-2]) ** 2).sum(axis=1)).sum())
-    if d01 is None:
-        d01 = step + 1e-4
-    return step / d01, d01
+    if first_step is None:
+        first_step = step + 1e-4
+    return step / first_step, first_step
 
 
 def _bargains(
@@ -334,18 +488,26 @@ def _bargains(
     p_r, _, _ = _core.contest(
         rcv, ini, rcv, dist, r, weight, p["VotingRule"], p["ThirdPartyCommit"], p["BigRAdjust"]
     )
-    ri, rj = _core.interpolate(pos[ini], pos[rcv], sal[ini], sal[rcv], p_r, p["InterVecBrgn"])
+    rcv_bi, rcv_bj = _core.interpolate(
+        pos[ini], pos[rcv], sal[ini], sal[rcv], p_r, p["InterVecBrgn"]
+    )
     if p["BargnModel"] == "PWCompInterp":
         wi, wj = weight[ini][:, None], weight[rcv][:, None]
-        bi = np.round((wi * bi + wj * ri) / (wi + wj), 4)
-        bj = np.round((wi * bj + wj * rj) / (wi + wj), 4)
+        bi = np.round((wi * bi + wj * rcv_bi) / (wi + wj), 4)
+        bj = np.round((wi * bj + wj * rcv_bj) / (wi + wj), 4)
         return best_j, ini, rcv, bi, bj
     # InitRcvrInterp: both proposals, the initiator's first
     m = ini.size
     order = np.arange(2 * m).reshape(2, m).T.ravel()
     ini2 = np.concatenate([ini, ini])[order]
     rcv2 = np.concatenate([rcv, rcv])[order]
-    return best_j, ini2, rcv2, np.concatenate([bi, ri])[order], np.concatenate([bj, rj])[order]
+    return (
+        best_j,
+        ini2,
+        rcv2,
+        np.concatenate([bi, rcv_bi])[order],
+        np.concatenate([bj, rcv_bj])[order],
+    )
 
 
 def run_smp(
@@ -380,7 +542,7 @@ def run_smp(
     weight = sal_sum * cap
     pos, ideal = pos0.copy(), pos0.copy()
     tr = SmpTrace()
-    d01 = None
+    first_step = None
     it = 0
     with task("smp: turns", total=max_turns) as advance:
         while True:
@@ -392,7 +554,7 @@ def run_smp(
             tr.prob.append(_state_probs(own, cap, pos, p))
             tr.risk.append(r)
             if it >= 1:
-                ratio, d01 = _movement(tr, d01)
+                ratio, first_step = _movement(tr, first_step)
                 tr.stop_ratio.append(ratio)
                 if it >= max_turns or (it >= min_turns and ratio < stop_tol):
                     break

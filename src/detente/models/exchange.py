@@ -100,21 +100,22 @@ def candidate_gains(
     -----
     1. NBS ``O = Σ w y / Σ w`` per issue from the voting positions ``y`` (weights
        ``w = c·s``); ``d = x − O`` says on which side of it each actor's own position ``x`` is.
-    2. Feasible: *i* and *j* strictly on opposite sides of ``O`` on both *p* and *q*
-       (``p ≠ q``), both present on both, *i* and *j* still free to supply on *p* and *q*
-       respectively and allowed to demand on *q* and *p*.
-    3. Exchange rate (Equal Gain). If the NBS moves by ``a`` on *q* (toward ``x_iq``) and by
-       ``b`` on *p* (toward ``x_jp``), the gains are ``g_i = a s_iq − b s_ip`` and
-       ``g_j = b s_jp − a s_jq``; equal gains need ``b = r a`` with
-       ``r = (s_iq + s_jq) / (s_ip + s_jp)``, and then
+    2. Feasible (:func:`_feasible`): *i* and *j* strictly on opposite sides of ``O`` on both
+       *p* and *q* (``p ≠ q``), both present on both, *i* and *j* still free to supply on *p*
+       and *q* respectively and allowed to demand on *q* and *p*.
+    3. Exchange rate (Equal Gain; :func:`_equal_gain_rate`, :func:`_equal_gain`). If the
+       NBS moves by ``a`` on *q* (toward ``x_iq``) and by ``b`` on *p* (toward ``x_jp``), the
+       gains are ``g_i = a s_iq − b s_ip`` and ``g_j = b s_jp − a s_jq``; equal gains need
+       ``b = r a`` with ``r = (s_iq + s_jq) / (s_ip + s_jp)``, and then
        ``g = a (s_iq s_jp − s_ip s_jq) / (s_ip + s_jp)``, positive exactly when
        ``s_ip / s_iq < s_jp / s_jq`` (i cares relatively less about p).
-    4. Size: ``a`` is the largest value allowed by four limits — *j* moves at most all the way
-       to ``x_iq`` (``a ≤ w_jq |x_iq − y_jq| / S_q``); *i* moves at most all the way to ``x_jp``
-       (``r a ≤ w_ip |x_jp − y_ip| / S_p``); the NBS of *q* does not pass ``x_iq``
-       (``a ≤ |x_iq − O_q|``) and that of *p* does not pass ``x_jp`` (``r a ≤ |x_jp − O_p|``).
-       Taking the first two limits in turn is the description's "j moves fully to i's position;
-       if i's implied move exceeds its gap, the roles are reversed".
+    4. Size (:func:`_exchange_size`): ``a`` is the largest value allowed by four limits —
+       *j* moves at most all the way to ``x_iq`` (``a ≤ w_jq |x_iq − y_jq| / S_q``); *i* moves
+       at most all the way to ``x_jp`` (``r a ≤ w_ip |x_jp − y_ip| / S_p``); the NBS of *q*
+       does not pass ``x_iq`` (``a ≤ |x_iq − O_q|``) and that of *p* does not pass ``x_jp``
+       (``r a ≤ |x_jp − O_p|``). Taking the first two limits in turn is the description's
+       "j moves fully to i's position; if i's implied move exceeds its gap, the roles are
+       reversed".
 
     Parameters
     ----------
@@ -141,17 +142,44 @@ def candidate_gains(
     object-oriented model of policy networks. In B. Bueno de Mesquita & F. N. Stokman (eds.),
     *European Community Decision Making*, Yale UP, 105–127.
     """
-    k = x.shape[1]
     S = np.where(present, w, 0.0).sum(axis=0)
     nbs = _nbs(y, w, present)
     d = x - nbs
+    feasible = _feasible(d, present, free_supply, may_demand)
+    ok, r = _equal_gain_rate(s, feasible)
+    a, lim_i, lim_j = _exchange_size(x, y, w, d, S, ok, r)
+    b = r * a
+    gain = _equal_gain(a, s, ok)
+    frac_j = np.divide(a, lim_j, out=np.zeros_like(a), where=(lim_j > 0) & ok)
+    frac_i = np.divide(b, lim_i, out=np.zeros_like(b), where=(lim_i > 0) & ok)
+    return {
+        "gain": gain,
+        "a": a,
+        "b": b,
+        "frac_i": np.minimum(frac_i, 1.0),
+        "frac_j": np.minimum(frac_j, 1.0),
+        "nbs": nbs,
+    }
+
+
+def _feasible(
+    d: FloatArray, present: BoolArray, free_supply: BoolArray, may_demand: BoolArray
+) -> BoolArray:
+    """(i, j, p, q): i and j strictly on opposite sides of the NBS (``d = x - O``) on both
+    p and q (p ≠ q), i free to supply on p and j on q, i may demand on q and j on p (step 2)."""
+    k = d.shape[1]
     side = np.where(present & (np.abs(d) > _SIDE_TOL), np.sign(d), 0.0)
     opp = side[:, None, :] * side[None, :, :] < 0  # (i, j, issue)
     feasible = opp[:, :, :, None] & opp[:, :, None, :]
     feasible &= ~np.eye(k, dtype=bool)[None, None]
     feasible &= free_supply[:, None, :, None] & free_supply[None, :, None, :]
     feasible &= may_demand[:, None, None, :] & may_demand[None, :, :, None]
+    return feasible
 
+
+def _equal_gain_rate(s: FloatArray, feasible: BoolArray) -> tuple[BoolArray, FloatArray]:
+    """The feasible exchanges in which both gain, and their rate
+    ``r = (s_iq + s_jq) / (s_ip + s_jp)`` (0 elsewhere; step 3)."""
     sip = s[:, None, :, None]
     siq = s[:, None, None, :]
     sjp = s[None, :, :, None]
@@ -159,6 +187,20 @@ def candidate_gains(
     den = sip + sjp
     ok = feasible & (den > 0) & (siq * sjp - sip * sjq > 0)
     r = np.divide(siq + sjq, den, out=np.zeros(ok.shape), where=ok)
+    return ok, r
+
+
+def _exchange_size(
+    x: FloatArray,
+    y: FloatArray,
+    w: FloatArray,
+    d: FloatArray,
+    S: FloatArray,
+    ok: BoolArray,
+    r: FloatArray,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """The NBS move ``a`` on q of each exchange, the largest the four limits allow (step 4),
+    and j's and i's full moves ``lim_j`` (on q) and ``lim_i`` (on p) in NBS units."""
     Sp = S[None, None, :, None]
     Sq = S[None, None, None, :]
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -176,19 +218,17 @@ def candidate_gains(
         cap_q = np.abs(d)[:, None, None, :]  # |x_iq − O_q|
         cap_p = np.abs(d)[None, :, :, None]  # |x_jp − O_p|
         a = np.minimum(np.minimum(lim_j, cap_q), np.where(ok, np.minimum(lim_i, cap_p) / r, 0.0))
-    a = np.where(ok, a, 0.0)
-    b = r * a
-    gain = np.where(ok, a * (siq * sjp - sip * sjq) / np.where(ok, den, 1.0), 0.0)
-    frac_j = np.divide(a, lim_j, out=np.zeros_like(a), where=(lim_j > 0) & ok)
-    frac_i = np.divide(b, lim_i, out=np.zeros_like(b), where=(lim_i > 0) & ok)
-    return {
-        "gain": gain,
-        "a": a,
-        "b": b,
-        "frac_i": np.minimum(frac_i, 1.0),
-        "frac_j": np.minimum(frac_j, 1.0),
-        "nbs": nbs,
-    }
+    return np.where(ok, a, 0.0), lim_i, lim_j
+
+
+def _equal_gain(a: FloatArray, s: FloatArray, ok: BoolArray) -> FloatArray:
+    """Each exchange's gain to both actors, ``a (s_iq s_jp − s_ip s_jq) / (s_ip + s_jp)``."""
+    sip = s[:, None, :, None]
+    siq = s[:, None, None, :]
+    sjp = s[None, :, :, None]
+    sjq = s[None, :, None, :]
+    den = sip + sjp
+    return np.where(ok, a * (siq * sjp - sip * sjq) / np.where(ok, den, 1.0), 0.0)
 
 
 def simulate(
@@ -203,8 +243,9 @@ def simulate(
 
     Steps
     -----
-    1. Unit scale; weights ``w = c·s`` (0 for absent actors); voting positions ``y = x``.
-    2. Within a round, repeat: compute every candidate exchange with :func:`candidate_gains`;
+    1. Unit scale; weights ``w = c·s`` (0 for absent actors); voting positions ``y = x``
+       (:func:`_unit_inputs`).
+    2. Within a round (:func:`_exchange_round`), repeat: compute every candidate exchange with :func:`candidate_gains`;
        realise the one with the highest gain (ties: the first in actor, actor, issue, issue
        order); move the two voting positions; the NBS of the two issues moves accordingly. The
        supplier's (actor, issue) slot is then used up for the round (an actor moves its voting
@@ -214,7 +255,8 @@ def simulate(
     3. End of round: ``x ← (1 − λ) x + λ y`` with ``λ = salience_weight·(1 − s) + fixed_weight``
        (an actor moves its own position further toward its voting position on issues it cares
        little about).
-    4. Rounds stop early once a round realises no exchange (later rounds would repeat it).
+    4. Rounds stop early once a round realises no exchange (later rounds would repeat it;
+       :func:`_simulation_result` pads them).
 
     Returns
     -------
@@ -238,55 +280,90 @@ def simulate(
         }
     )
     rounds = int(rounds)
-
-    present = np.asarray(arrays.present, bool)
-    x = np.where(present, arrays.unit_positions(), 0.0)
-    s = np.where(present, np.clip(arrays.salience, 0.0, None), 0.0)
-    w = np.where(present, np.clip(arrays.capability, 0.0, None)[:, None] * s, 0.0)
-    lam = np.where(present, float(salience_weight) * (1.0 - s) + float(fixed_weight), 0.0)
-    n, k = x.shape
-    span = arrays.span
-
+    present, x, s, w, lam = _unit_inputs(arrays, salience_weight, fixed_weight)
     hist = [x.copy()]
     voting: list[FloatArray] = []
     exchanges: list[dict[str, Any]] = []
     for t in range(rounds):
-        y = x.copy()
-        supplied = np.zeros((n, k), bool)
-        demanded = np.zeros((n, k), bool)
-        done = 0
-        while True:
-            c = candidate_gains(
-                x, y, s, w, present, present & ~supplied & ~demanded, present & ~supplied
-            )
-            g = c["gain"]
-            best = int(np.argmax(g))
-            if g.flat[best] <= _GAIN_TOL:
-                break
-            i, j, p, q = np.unravel_index(best, g.shape)
-            y[i, p] += c["frac_i"][i, j, p, q] * (x[j, p] - y[i, p])
-            y[j, q] += c["frac_j"][i, j, p, q] * (x[i, q] - y[j, q])
-            supplied[i, p] = supplied[j, q] = True
-            demanded[i, q] = demanded[j, p] = True
-            done += 1
-            exchanges.append(
-                {
-                    "round": t + 1,
-                    "i": arrays.actor_ids[i],
-                    "j": arrays.actor_ids[j],
-                    "p": arrays.issue_ids[p],
-                    "q": arrays.issue_ids[q],
-                    "gain": float(g.flat[best]),
-                    "shift_p": float(np.sign(x[j, p] - x[i, p]) * c["b"][i, j, p, q] * span[p]),
-                    "shift_q": float(np.sign(x[i, q] - x[j, q]) * c["a"][i, j, p, q] * span[q]),
-                }
-            )
+        y, done = _exchange_round(arrays, t + 1, x, s, w, present, exchanges)
         voting.append(y)
         if done == 0:
             break
         x = np.where(present, (1.0 - lam) * x + lam * y, 0.0)
         hist.append(x.copy())
-    # pad: rounds after one without exchanges repeat it
+    return _simulation_result(arrays, rounds, hist, voting, exchanges, w, present)
+
+
+def _unit_inputs(
+    arrays: ScenarioArrays, salience_weight: float, fixed_weight: float
+) -> tuple[BoolArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Presence, unit-scale positions, saliences and weights ``c·s`` (0 where absent), and
+    each actor's end-of-round step ``λ`` (step 1)."""
+    present = np.asarray(arrays.present, bool)
+    x = np.where(present, arrays.unit_positions(), 0.0)
+    s = np.where(present, np.clip(arrays.salience, 0.0, None), 0.0)
+    w = np.where(present, np.clip(arrays.capability, 0.0, None)[:, None] * s, 0.0)
+    lam = np.where(present, float(salience_weight) * (1.0 - s) + float(fixed_weight), 0.0)
+    return present, x, s, w, lam
+
+
+def _exchange_round(
+    arrays: ScenarioArrays,
+    round_no: int,
+    x: FloatArray,
+    s: FloatArray,
+    w: FloatArray,
+    present: BoolArray,
+    exchanges: list[dict[str, Any]],
+) -> tuple[FloatArray, int]:
+    """One round's exchanges, best first, until none gains (step 2); each is appended to
+    ``exchanges``. Returns the round's voting positions and how many exchanges it made."""
+    n, k = x.shape
+    span = arrays.span
+    y = x.copy()
+    supplied = np.zeros((n, k), bool)
+    demanded = np.zeros((n, k), bool)
+    done = 0
+    while True:
+        c = candidate_gains(
+            x, y, s, w, present, present & ~supplied & ~demanded, present & ~supplied
+        )
+        g = c["gain"]
+        best = int(np.argmax(g))
+        if g.flat[best] <= _GAIN_TOL:
+            return y, done
+        i, j, p, q = np.unravel_index(best, g.shape)
+        y[i, p] += c["frac_i"][i, j, p, q] * (x[j, p] - y[i, p])
+        y[j, q] += c["frac_j"][i, j, p, q] * (x[i, q] - y[j, q])
+        supplied[i, p] = supplied[j, q] = True
+        demanded[i, q] = demanded[j, p] = True
+        done += 1
+        exchanges.append(
+            {
+                "round": round_no,
+                "i": arrays.actor_ids[i],
+                "j": arrays.actor_ids[j],
+                "p": arrays.issue_ids[p],
+                "q": arrays.issue_ids[q],
+                "gain": float(g.flat[best]),
+                "shift_p": float(np.sign(x[j, p] - x[i, p]) * c["b"][i, j, p, q] * span[p]),
+                "shift_q": float(np.sign(x[i, q] - x[j, q]) * c["a"][i, j, p, q] * span[q]),
+            }
+        )
+
+
+def _simulation_result(
+    arrays: ScenarioArrays,
+    rounds: int,
+    hist: list[FloatArray],
+    voting: list[FloatArray],
+    exchanges: list[dict[str, Any]],
+    w: FloatArray,
+    present: BoolArray,
+) -> dict[str, Any]:
+    """The rounds in issue units, padded to ``rounds`` (rounds after one without exchanges
+    repeat it), with the NBS of each start position."""
+    n, k = present.shape
     while len(hist) < rounds + 1:
         hist.append(hist[-1].copy())
     while len(voting) < rounds:
