@@ -473,3 +473,40 @@ def test_ktab_csv_with_a_multi_line_description_reads_back(tmp_path):
     assert back.description == "line one\nline two, with a comma"
     assert [a.id for a in back.actors] == ["A", "B"]
     assert [(p.position, p.salience) for p in back.positions] == [(30.0, 50.0), (70.0, 80.0)]
+
+
+# --------------------------------------------------------------------------- unreadable CSV
+# A cell longer than the csv module's field limit (131072 characters) is a csv.Error: every
+# CSV-like reader reports it at the line its record starts on (here line 2 of 3).
+_HUGE = '"' + "x" * 200_000 + '"'
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt", "text", "allowed"),
+    [
+        ("d.tsv", "deu", DEU.split("\n")[0] + "\n" + _HUGE + "\t1\n1\t1.1\n", "tab-separated"),
+        ("k.csv", "ktab-csv", "T,desc,2,1,\n" + _HUGE + ",x\nA1,First,10,20,30,\n", "comma"),
+        ("d.csv", "decide-csv", "'#A'\t'A1'\t'First'\t''\n" + _HUGE + "\t1\n", "separated by"),
+    ],
+)
+def test_a_cell_too_long_for_csv_is_located_at_its_record(tmp_path, name, fmt, text, allowed):
+    f = tmp_path / name
+    f.write_text(text)
+    with pytest.raises(ScenarioError) as info:
+        load(f, format=fmt)
+    err = info.value
+    assert (err.path, err.line) == (str(f), 2)
+    assert "field larger than field limit" in err.message and allowed in (err.allowed or "")
+
+
+def test_a_cell_too_long_in_a_tidy_table_is_located_at_its_record(tmp_path):
+    folder = tmp_path / "t"
+    save(_small(), folder, format="tidy-csv")
+    actors = folder / "actors.csv"
+    actors.write_text(actors.read_text(encoding="utf-8") + _HUGE + ",1\n", encoding="utf-8")
+    n_lines = actors.read_text(encoding="utf-8").count("\n")
+    with pytest.raises(ScenarioError) as info:
+        load(folder)
+    err = info.value
+    assert (err.path, err.line) == (str(actors), n_lines)
+    assert "field larger than field limit" in err.message
