@@ -260,7 +260,7 @@ def _check(model: str, names: tuple[str, ...], params: Mapping[str, Any]) -> dic
     Raises
     ------
     ModelParamError
-        ``field="<model>.<parameter>"``, the value and what is allowed.
+        ``field="<model>.<option>"``, the value and what is allowed.
     """
     _params.known(model, params, names)
     for key, val in params.items():
