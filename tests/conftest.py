@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,3 +17,43 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"../shared/data not found: expected the reference data at {SHARED_DATA}")
     return SHARED_DATA
+
+
+#: A two-actor, one-issue scenario that every writer can hold (KTAB CSV needs every actor on
+#: every issue, on 0-100).
+_SMALL_YAML = """\
+name: small
+actors:
+  - {id: A, name: Alpha, capability: 2}
+  - {id: B, name: Beta, capability: 1}
+issues:
+  - {id: x, name: An issue}
+positions:
+  - {actor: A, issue: x, position: 30, salience: 50}
+  - {actor: B, issue: x, position: 70, salience: 80}
+"""
+
+
+@pytest.fixture
+def small_yaml() -> str:
+    """The YAML text of a small valid scenario (two actors on one issue) every writer holds."""
+    return _SMALL_YAML
+
+
+@pytest.fixture
+def two_actor_file(tmp_path: Path) -> Callable[[str], Path]:
+    """A maker of ``tmp_path/p.yaml``: a valid two-actor scenario whose ``model_params`` is the
+    YAML text given."""
+
+    def make(params: str) -> Path:
+        f = tmp_path / "p.yaml"
+        f.write_text(
+            "name: p\nactors: [{id: A, name: A, capability: 1}, {id: B, name: B, capability: 2}]\n"
+            "issues: [{id: x, name: x}]\n"
+            "positions: [{actor: A, issue: x, position: 10, salience: 50},"
+            " {actor: B, issue: x, position: 90, salience: 50}]\n"
+            f"model_params: {params}\n"
+        )
+        return f
+
+    return make

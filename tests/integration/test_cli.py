@@ -6,6 +6,7 @@ import io
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -162,19 +163,6 @@ def test_negative_seed_is_a_usage_error_not_a_traceback() -> None:
     assert r.exception is None or isinstance(r.exception, SystemExit)
 
 
-def _two_actor_file(tmp_path: Path, params: str) -> Path:
-    """A valid two-actor scenario whose ``model_params`` is the YAML text ``params``."""
-    f = tmp_path / "p.yaml"
-    f.write_text(
-        "name: p\nactors: [{id: A, name: A, capability: 1}, {id: B, name: B, capability: 2}]\n"
-        "issues: [{id: x, name: x}]\n"
-        "positions: [{actor: A, issue: x, position: 10, salience: 50},"
-        " {actor: B, issue: x, position: 90, salience: 50}]\n"
-        f"model_params: {params}\n"
-    )
-    return f
-
-
 # A bad value of a known option is refused by the model's own check_params (models branch);
 # the seed is checked by the CLI, before any model runs, with the message `validate` gives.
 
@@ -186,8 +174,10 @@ def _two_actor_file(tmp_path: Path, params: str) -> Path:
         ("{seed: -5}", ["model_params.seed = -5; allowed: an integer >= 0"]),
     ],
 )
-def test_bad_model_params_in_the_file_are_a_clean_error(tmp_path: Path, params, shown) -> None:
-    f = _two_actor_file(tmp_path, params)
+def test_bad_model_params_in_the_file_are_a_clean_error(
+    two_actor_file: Callable[[str], Path], params, shown
+) -> None:
+    f = two_actor_file(params)
     r = runner.invoke(app, ["forecast", str(f), "-m", "smp"])
     assert r.exit_code == 2, r.output
     assert r.exception is None or isinstance(r.exception, SystemExit)
@@ -214,9 +204,9 @@ def test_a_model_named_twice_runs_once() -> None:
     ],
 )  # fmt: skip
 def test_validate_checks_the_model_params_the_models_read(
-    tmp_path: Path, params: str, shown: list[str], code: int
+    two_actor_file: Callable[[str], Path], params: str, shown: list[str], code: int
 ) -> None:
-    f = _two_actor_file(tmp_path, params)
+    f = two_actor_file(params)
     r = runner.invoke(app, ["validate", str(f)])
     assert r.exit_code == code, r.output
     assert r.exception is None or isinstance(r.exception, SystemExit)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -141,18 +142,6 @@ def test_brackets_in_a_bad_file_name_are_printed_verbatim(tmp_path: Path) -> Non
 # --- D3. model_params checked by the registry before any model runs -----------------------
 
 
-def _two_actor_file(tmp_path: Path, params: str) -> Path:
-    f = tmp_path / "p.yaml"
-    f.write_text(
-        "name: p\nactors: [{id: A, name: A, capability: 1}, {id: B, name: B, capability: 2}]\n"
-        "issues: [{id: x, name: x}]\n"
-        "positions: [{actor: A, issue: x, position: 10, salience: 50},"
-        " {actor: B, issue: x, position: 90, salience: 50}]\n"
-        f"model_params: {params}\n"
-    )
-    return f
-
-
 @pytest.mark.parametrize("command", ["forecast", "validate"])
 @pytest.mark.parametrize(
     ("params", "shown"),
@@ -166,9 +155,9 @@ def _two_actor_file(tmp_path: Path, params: str) -> Path:
     ],
 )  # fmt: skip
 def test_unknown_model_params_are_refused_with_the_allowed_keys(
-    tmp_path: Path, command: str, params: str, shown: list[str]
+    two_actor_file: Callable[[str], Path], command: str, params: str, shown: list[str]
 ) -> None:
-    f = _two_actor_file(tmp_path, params)
+    f = two_actor_file(params)
     r = runner.invoke(
         app, [command, str(f)] + (["-m", "compromise"] if command == "forecast" else [])
     )
@@ -181,15 +170,15 @@ def test_unknown_model_params_are_refused_with_the_allowed_keys(
 
 
 @pytest.mark.parametrize("command", ["forecast", "validate"])
-def test_a_bad_option_value_is_refused(tmp_path: Path, command: str) -> None:
-    f = _two_actor_file(tmp_path, "{nash: {shape: cubic}}")
+def test_a_bad_option_value_is_refused(two_actor_file: Callable[[str], Path], command: str) -> None:
+    f = two_actor_file("{nash: {shape: cubic}}")
     r = runner.invoke(app, [command, str(f)])
     assert r.exit_code == 2, r.output
     assert "shape" in r.output and "'cubic'" in r.output and "quadratic" in r.output
 
 
 def test_model_params_are_checked_before_any_model_runs(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    two_actor_file: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import detente.models.registry as registry
 
@@ -198,11 +187,11 @@ def test_model_params_are_checked_before_any_model_runs(
     monkeypatch.setattr(
         registry, "run_by_group", lambda name, *a, **k: ran.append(name) or real(name, *a, **k)
     )
-    f = _two_actor_file(tmp_path, "{compromise: {}, nash: {shape: linear}, zz: {}}")
+    f = two_actor_file("{compromise: {}, nash: {shape: linear}, zz: {}}")
     r = runner.invoke(app, ["forecast", str(f), "-m", "compromise", "-m", "nash"])
     assert r.exit_code == 2 and "no model named 'zz'" in r.output
     assert ran == []
-    f = _two_actor_file(tmp_path, "{compromise: {}, nash: {shape: linear}, seed: 3}")
+    f = two_actor_file("{compromise: {}, nash: {shape: linear}, seed: 3}")
     r = runner.invoke(app, ["forecast", str(f), "-m", "compromise", "-m", "nash"])
     assert r.exit_code == 0, r.output
     assert ran == ["compromise", "nash"]

@@ -28,18 +28,6 @@ from detente.scenario.io import _common, load, save
 from detente.scenario.io.genius import GeniusFormatError
 from detente.scenario.schema import Scenario
 
-SMALL = """\
-name: small
-actors:
-  - {id: A, name: Alpha, capability: 2}
-  - {id: B, name: Beta, capability: 1}
-issues:
-  - {id: x, name: An issue}
-positions:
-  - {actor: A, issue: x, position: 30, salience: 50}
-  - {actor: B, issue: x, position: 70, salience: 80}
-"""
-
 KTAB_CSV = "T,desc,2,1,\nActor,Description,Power,P1,S1,\nA1,First,10,20,30,\nA2,Second,5,80,40,\n"
 
 
@@ -171,11 +159,11 @@ def test_genius_reservation_inside_0_1_is_read(tmp_path):
 
 # --------------------------------------------------------------------------- the size limit
 @pytest.mark.parametrize("value", ["inf", "nan", "-5", "0", "lots", "1e400"])
-def test_bad_max_file_mb_is_a_located_error(tmp_path, monkeypatch, value):
+def test_bad_max_file_mb_is_a_located_error(tmp_path, monkeypatch, value, small_yaml):
     """inf raised OverflowError; nan and text were ignored; a negative limit refused every
     file as "too large"."""
     f = tmp_path / "s.yaml"
-    f.write_text(SMALL)
+    f.write_text(small_yaml)
     monkeypatch.setenv("DETENTE_MAX_FILE_MB", value)
     with pytest.raises(ScenarioError) as info:
         load(f)
@@ -183,9 +171,9 @@ def test_bad_max_file_mb_is_a_located_error(tmp_path, monkeypatch, value):
     assert "megabytes" in (info.value.allowed or "")
 
 
-def test_a_good_max_file_mb_is_used(tmp_path, monkeypatch):
+def test_a_good_max_file_mb_is_used(tmp_path, monkeypatch, small_yaml):
     f = tmp_path / "s.yaml"
-    f.write_text(SMALL + "#" + "x" * 2_000_000 + "\n")
+    f.write_text(small_yaml + "#" + "x" * 2_000_000 + "\n")
     monkeypatch.setenv("DETENTE_MAX_FILE_MB", "3")
     assert load(f).name == "small"
     monkeypatch.setenv("DETENTE_MAX_FILE_MB", "1.5")
@@ -237,34 +225,34 @@ def test_tidy_scenario_field_named_twice_is_refused(tmp_path):
 
 
 # --------------------------------------------------------------------------- not regular files
-def test_dash_reads_standard_input_and_sniffs_the_format(monkeypatch):
+def test_dash_reads_standard_input_and_sniffs_the_format(monkeypatch, small_yaml):
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(KTAB_CSV.encode())))
     s = load("-")
     assert [a.id for a in s.actors] == ["A1", "A2"] and s.name == "T"
-    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(SMALL.encode())))
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(small_yaml.encode())))
     assert load("-", format="yaml").name == "small"
 
 
-def test_dash_has_the_byte_cap(monkeypatch):
+def test_dash_has_the_byte_cap(monkeypatch, small_yaml):
     monkeypatch.setenv("DETENTE_MAX_FILE_MB", "1")
-    big = SMALL.encode() + b"#" + b"x" * 2_000_000
+    big = small_yaml.encode() + b"#" + b"x" * 2_000_000
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(big)))
     with pytest.raises(ScenarioError) as info:
         load("-")
     assert info.value.path == "<stdin>" and "too large" in info.value.message
 
 
-def test_a_tidy_folder_cannot_come_from_standard_input(monkeypatch):
-    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(SMALL.encode())))
+def test_a_tidy_folder_cannot_come_from_standard_input(monkeypatch, small_yaml):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(small_yaml.encode())))
     with pytest.raises(ScenarioError, match="folder"):
         load("-", format="tidy-csv")
 
 
-def test_dev_stdin_is_read_once_not_emptied_by_the_format_check():
+def test_dev_stdin_is_read_once_not_emptied_by_the_format_check(small_yaml):
     """`/dev/stdin` was "the file is empty": the format check read the pipe first."""
     code = "from detente.scenario.io import load; print(load('/dev/stdin').name)"
     r = subprocess.run(
-        [sys.executable, "-c", code], input=SMALL, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", code], input=small_yaml, capture_output=True, text=True, timeout=60
     )
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "small"
@@ -290,13 +278,13 @@ def test_a_fifo_nobody_writes_to_is_refused_not_waited_on(tmp_path, monkeypatch)
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs")
-def test_a_fifo_with_a_writer_is_read(tmp_path):
+def test_a_fifo_with_a_writer_is_read(tmp_path, small_yaml):
     fifo = tmp_path / "in.yaml"
     os.mkfifo(fifo)
 
     def write() -> None:
         with open(fifo, "w", encoding="utf-8") as fh:
-            fh.write(SMALL)
+            fh.write(small_yaml)
 
     t = threading.Thread(target=write, daemon=True)
     t.start()
@@ -473,3 +461,40 @@ def test_ktab_csv_with_a_multi_line_description_reads_back(tmp_path):
     assert back.description == "line one\nline two, with a comma"
     assert [a.id for a in back.actors] == ["A", "B"]
     assert [(p.position, p.salience) for p in back.positions] == [(30.0, 50.0), (70.0, 80.0)]
+
+
+# --------------------------------------------------------------------------- unreadable CSV
+# A cell longer than the csv module's field limit (131072 characters) is a csv.Error: every
+# CSV-like reader reports it at the line its record starts on (here line 2 of 3).
+_HUGE = '"' + "x" * 200_000 + '"'
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt", "text", "allowed"),
+    [
+        ("d.tsv", "deu", DEU.split("\n")[0] + "\n" + _HUGE + "\t1\n1\t1.1\n", "tab-separated"),
+        ("k.csv", "ktab-csv", "T,desc,2,1,\n" + _HUGE + ",x\nA1,First,10,20,30,\n", "comma"),
+        ("d.csv", "decide-csv", "'#A'\t'A1'\t'First'\t''\n" + _HUGE + "\t1\n", "separated by"),
+    ],
+)
+def test_a_cell_too_long_for_csv_is_located_at_its_record(tmp_path, name, fmt, text, allowed):
+    f = tmp_path / name
+    f.write_text(text)
+    with pytest.raises(ScenarioError) as info:
+        load(f, format=fmt)
+    err = info.value
+    assert (err.path, err.line) == (str(f), 2)
+    assert "field larger than field limit" in err.message and allowed in (err.allowed or "")
+
+
+def test_a_cell_too_long_in_a_tidy_table_is_located_at_its_record(tmp_path):
+    folder = tmp_path / "t"
+    save(_small(), folder, format="tidy-csv")
+    actors = folder / "actors.csv"
+    actors.write_text(actors.read_text(encoding="utf-8") + _HUGE + ",1\n", encoding="utf-8")
+    n_lines = actors.read_text(encoding="utf-8").count("\n")
+    with pytest.raises(ScenarioError) as info:
+        load(folder)
+    err = info.value
+    assert (err.path, err.line) == (str(actors), n_lines)
+    assert "field larger than field limit" in err.message

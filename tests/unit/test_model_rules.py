@@ -120,6 +120,8 @@ def test_check_model_params_refuses_unknown_models_and_options() -> None:
         ({"smpp": {}}, "no model named 'smpp'"),
         ({"nash": {"shape": "cubic"}}, "nash.shape"),
         ({"eu": {"colour": 1}}, "model 'eu' has no option 'colour'"),
+        ({"fitted": {"colour": 1}}, "model 'fitted' has no option 'colour'"),
+        ({"compromise": {"colour": 1}}, "model 'compromise' has no option 'colour'"),
         ({"seed": -1}, "model_params.seed = -1"),
         ({"smp": 3}, "model_params.smp"),
     ]:

@@ -20,19 +20,6 @@ from detente.scenario.schema import Scenario
 _register_commands()
 runner = CliRunner()
 
-# A scenario every writer can hold (KTAB CSV needs every actor on every issue, on 0-100).
-SMALL = """\
-name: small
-actors:
-  - {id: A, name: Alpha, capability: 2}
-  - {id: B, name: Beta, capability: 1}
-issues:
-  - {id: x, name: An issue}
-positions:
-  - {actor: A, issue: x, position: 30, salience: 50}
-  - {actor: B, issue: x, position: 70, salience: 80}
-"""
-
 FILE_FORMATS = [
     ("s.yaml", "yaml"),
     ("s.json", "json"),
@@ -42,10 +29,10 @@ FILE_FORMATS = [
 
 
 @pytest.fixture
-def small(tmp_path: Path) -> Scenario:
+def small(tmp_path: Path, small_yaml: str) -> Scenario:
     f = tmp_path / "in" / "small.yaml"
     f.parent.mkdir()
-    f.write_text(SMALL)
+    f.write_text(small_yaml)
     return load(f)
 
 

@@ -7,7 +7,7 @@ the value and what is allowed; each returns the value as the model uses it.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from numbers import Integral, Real
 from typing import Any
 
@@ -15,7 +15,7 @@ import numpy as np
 
 from detente.scenario.errors import ModelParamError
 
-__all__ = ["boolean", "choice", "integer", "number"]
+__all__ = ["boolean", "choice", "integer", "known", "number"]
 
 
 def _refuse(model: str, key: str, value: Any, allowed: str, what: str = "") -> ModelParamError:
@@ -25,6 +25,25 @@ def _refuse(model: str, key: str, value: Any, allowed: str, what: str = "") -> M
         value=value,
         allowed=allowed,
     )
+
+
+def known(
+    model: str, params: Mapping[str, Any], names: Iterable[str], *, path: str | None = None
+) -> None:
+    """Refuse the first key of ``params`` that is not among ``names``, naming those allowed.
+
+    ``path`` names the file the options came from, when known.
+    """
+    options = tuple(names)
+    for key, value in params.items():
+        if key not in options:
+            raise ModelParamError(
+                f"model {model!r} has no option {key!r}",
+                path=path,
+                field=f"{model}.{key}",
+                value=value,
+                allowed=", ".join(options) or "no options",
+            )
 
 
 def choice(model: str, key: str, value: Any, allowed: Iterable[str]) -> str:

@@ -58,7 +58,6 @@ from detente.models.median import weighted_median
 from detente.models.registry import register
 from detente.models.result import Forecast
 from detente.scenario.arrays import ScenarioArrays
-from detente.scenario.errors import ModelParamError
 from detente.typing import RNG
 
 if TYPE_CHECKING:
@@ -121,14 +120,8 @@ def _check_options(opts: Mapping[str, Any], model: str = "eu") -> dict[str, Any]
     ModelParamError
         ``field="eu.<option>"``, the value and what is allowed.
     """
+    _params.known(model, opts, DEFAULTS)
     for key, val in opts.items():
-        if key not in DEFAULTS:
-            raise ModelParamError(
-                f"model {model!r} has no option {key!r}",
-                field=f"{model}.{key}",
-                value=val,
-                allowed=", ".join(DEFAULTS),
-            )
         if key in _CHOICES:
             _params.choice(model, key, val, _CHOICES[key])
         elif key in ("q", "t"):

@@ -26,7 +26,6 @@ from detente.models.procedural import issue_labels
 from detente.models.registry import register
 from detente.models.result import Forecast
 from detente.scenario.arrays import ScenarioArrays
-from detente.scenario.errors import ModelParamError
 from detente.typing import RNG
 
 __all__ = [
@@ -261,16 +260,10 @@ def _check(model: str, names: tuple[str, ...], params: Mapping[str, Any]) -> dic
     Raises
     ------
     ModelParamError
-        ``field="<model>.<parameter>"``, the value and what is allowed.
+        ``field="<model>.<option>"``, the value and what is allowed.
     """
+    _params.known(model, params, names)
     for key, val in params.items():
-        if key not in names:
-            raise ModelParamError(
-                f"model {model!r} has no parameter {key!r}",
-                field=f"{model}.{key}",
-                value=val,
-                allowed=", ".join(names),
-            )
         if key == "gamma":
             _params.number(model, key, val, lo=0.0, lo_open=True)
         elif key in ("shrink", "pull_unan"):

@@ -101,6 +101,7 @@ class ModelInfo:
         Unknown keys are refused with the allowed ones; then ``check_params`` (when the model
         declares one) checks values. ``path`` names the file the options came from.
         """
+        from detente.models import _params
         from detente.scenario.errors import ModelParamError
 
         if not isinstance(params, Mapping):
@@ -112,15 +113,7 @@ class ModelInfo:
                 allowed="a mapping of option names to values: "
                 + (", ".join(self.params) or "none"),
             )
-        unknown = [key for key in params if key not in self.params]
-        if unknown:
-            raise ModelParamError(
-                f"model {self.name!r} has no option {unknown[0]!r}",
-                path=path,
-                field=f"{self.name}.{unknown[0]}",
-                value=params[unknown[0]],
-                allowed=", ".join(self.params) if self.params else "no options",
-            )
+        _params.known(self.name, params, self.params, path=path)
         checked = dict(params)
         if self.check_params is not None:
             try:

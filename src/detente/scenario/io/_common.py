@@ -4,7 +4,9 @@ writes that never replace what they should write through."""
 
 from __future__ import annotations
 
+import csv
 import errno
+import io
 import math
 import os
 import re
@@ -13,7 +15,7 @@ import stat
 import sys
 import tempfile
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -29,6 +31,7 @@ __all__ = [
     "STDIN_NAME",
     "atomic_write_text",
     "build_scenario",
+    "csv_records",
     "current_umask",
     "decode_text",
     "is_stdin",
@@ -220,6 +223,46 @@ def read_text(path: str | Path, *, allow_empty: bool = False) -> str:
     """
     where: str | Path = STDIN_NAME if is_stdin(path) else Path(path)
     return decode_text(read_bytes(path), where, allow_empty=allow_empty)
+
+
+def csv_records(
+    text: str, path: str | Path, *, allowed: str, what: str = "CSV", **reader_kwargs: Any
+) -> Iterator[tuple[int, list[str]]]:
+    """Each record of the CSV ``text`` with the 1-based line it starts on.
+
+    A quoted cell may hold a newline, so a record may span lines; the line given is its first.
+    Records come one at a time, so a reader's own checks of an early record come before any
+    CSV error further down.
+
+    Parameters
+    ----------
+    text : str
+        The file's text.
+    path : str or Path
+        The file, named in errors.
+    allowed : str
+        What the file should hold, said in the error.
+    what : str
+        The kind of file, in the error's message ("not readable as <what>: ...").
+    **reader_kwargs
+        Passed to :func:`csv.reader` (``delimiter``, ``quotechar``, ``skipinitialspace``, ...).
+
+    Raises
+    ------
+    ScenarioError
+        The csv module's error (a cell over its size limit, ...), located at the line the
+        record being read starts on.
+    """
+    reader = csv.reader(io.StringIO(text), **reader_kwargs)
+    start = 1
+    try:
+        for row in reader:
+            yield start, row
+            start = reader.line_num + 1
+    except csv.Error as e:
+        raise ScenarioError(
+            f"not readable as {what}: {e}", path=path, line=start, allowed=allowed
+        ) from None
 
 
 def parse_number(

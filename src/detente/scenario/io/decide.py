@@ -55,6 +55,7 @@ from detente.scenario.errors import ScenarioError
 from detente.scenario.io._common import (
     atomic_write_text,
     build_scenario,
+    csv_records,
     parse_number,
     read_text,
     warn_dropped,
@@ -407,21 +408,16 @@ def _actors_out(
 
 def _records(text: str, sep: str, quote: str, path: Path) -> list[tuple[int, list[str]]]:
     """Every CSV record with the 1-based line it starts on."""
-    reader = csv.reader(io.StringIO(text), delimiter=sep, quotechar=quote, skipinitialspace=True)
-    out: list[tuple[int, list[str]]] = []
-    start = 1
-    try:
-        for row in reader:
-            out.append((start, row))
-            start = reader.line_num + 1
-    except csv.Error as e:
-        raise ScenarioError(
-            f"not readable as CSV: {e}",
-            path=path,
-            line=start,
+    return list(
+        csv_records(
+            text,
+            path,
             allowed=f"records of cells separated by {sep!r}, quoted with {quote}",
-        ) from None
-    return out
+            delimiter=sep,
+            quotechar=quote,
+            skipinitialspace=True,
+        )
+    )
 
 
 def _shown(table: dict[str, Any]) -> str:

@@ -21,14 +21,12 @@ Union: the DEU III dataset. *Journal of European Public Policy*. doi:10.34810/da
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from pathlib import Path
 from typing import Any
 
 from detente.scenario.errors import ScenarioError
-from detente.scenario.io._common import build_scenario, parse_number, read_text
+from detente.scenario.io._common import build_scenario, csv_records, parse_number, read_text
 from detente.scenario.schema import Scenario
 
 __all__ = ["ACTOR_NAMES", "read_deu", "valid_issue_ids"]
@@ -150,20 +148,16 @@ def read_deu(path: str | Path, *, capability: str = "gdp", text: str | None = No
 
 def _rows(p: Path, text: str) -> list[tuple[int, list[str]]]:
     """Every record with the line it starts on (a quoted cell may hold a newline)."""
-    reader = csv.reader(io.StringIO(text), delimiter="\t", quotechar='"')
-    rows: list[tuple[int, list[str]]] = []
-    start = 1
-    try:
-        for row in reader:
-            rows.append((start, row))
-            start = reader.line_num + 1
-    except csv.Error as e:
-        raise ScenarioError(
-            f"not readable as a table: {e}",
-            path=p,
-            line=reader.line_num + 1,
+    rows = list(
+        csv_records(
+            text,
+            p,
             allowed='tab-separated cells, quoted with " where they hold tabs or newlines',
-        ) from None
+            what="a table",
+            delimiter="\t",
+            quotechar='"',
+        )
+    )
     if not rows or not rows[0][1]:
         raise ScenarioError("no header row", path=p, line=1)
     return rows

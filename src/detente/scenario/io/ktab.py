@@ -29,8 +29,6 @@ the line, the field, the value found and what is allowed.
 
 from __future__ import annotations
 
-import csv
-import io
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -41,7 +39,7 @@ from xml.parsers import expat
 import numpy as np
 
 from detente.scenario.errors import ScenarioError
-from detente.scenario.io._common import parse_number, read_bytes, read_text
+from detente.scenario.io._common import csv_records, parse_number, read_bytes, read_text
 from detente.scenario.ktab_params import KTAB_PARAMETERS  # the one table (re-exported)
 
 __all__ = [
@@ -189,24 +187,18 @@ def _check_sal_rows(
 def _csv_rows(path: Path, text: str) -> list[tuple[int, list[str]]]:
     """The non-blank records, each with the line it starts on, cells trimmed of quotes and
     blanks, trailing empty cells dropped."""
-    reader = csv.reader(io.StringIO(text), skipinitialspace=True)
     rows: list[tuple[int, list[str]]] = []
-    start = 1
-    try:
-        for row in reader:
-            cells = [c.strip().strip('"').strip() for c in row]
-            while cells and cells[-1] == "":
-                cells.pop()
-            if cells:
-                rows.append((start, cells))
-            start = reader.line_num + 1
-    except csv.Error as e:
-        raise ScenarioError(
-            f"not readable as CSV: {e}",
-            path=path,
-            line=start,
-            allowed='comma-separated cells, quoted with " where they hold commas or newlines',
-        ) from None
+    for start, row in csv_records(
+        text,
+        path,
+        allowed='comma-separated cells, quoted with " where they hold commas or newlines',
+        skipinitialspace=True,
+    ):
+        cells = [c.strip().strip('"').strip() for c in row]
+        while cells and cells[-1] == "":
+            cells.pop()
+        if cells:
+            rows.append((start, cells))
     if len(rows) < 2:
         raise _fail(
             path,

@@ -46,6 +46,7 @@ from typing import Any
 from detente.scenario.errors import ScenarioError
 from detente.scenario.io._common import (
     build_scenario,
+    csv_records,
     current_umask,
     parse_number,
     read_text,
@@ -127,42 +128,30 @@ def _read_table(folder: Path, name: str) -> _Table | None:
             "(and optionally sources.csv, anchors.csv, accommodation.csv, scenario.csv)",
         )
     text = read_text(path)
-    reader = csv.reader(io.StringIO(text))
     header: list[str] | None = None
     rows: list[dict[str, str]] = []
     lines: list[int] = []
-    start = 1
-    try:
-        for cells in reader:
-            line, start = start, reader.line_num + 1
-            if not any(c.strip() for c in cells):
-                continue
-            if header is None:
-                header = _check_header(cells, name, path, line)
-                continue
-            if len(cells) > len(header):
-                extra = [c for c in cells[len(header) :] if c.strip()]
-                if extra:
-                    raise ScenarioError(
-                        f"{len(cells)} cells, the header has {len(header)}",
-                        path=path,
-                        line=line,
-                        field=f"column {len(header) + 1}",
-                        value=extra[0],
-                        allowed=f"at most {len(header)} cells, one per header column "
-                        "(quote cells that hold commas)",
-                    )
-            rows.append(
-                {h: c.strip() for h, c in zip(header, cells, strict=False) if c.strip() != ""}
-            )
-            lines.append(line)
-    except csv.Error as e:
-        raise ScenarioError(
-            f"not readable as CSV: {e}",
-            path=path,
-            line=start,
-            allowed='comma-separated cells, quoted with " where they hold commas or newlines',
-        ) from None
+    allowed = 'comma-separated cells, quoted with " where they hold commas or newlines'
+    for line, cells in csv_records(text, path, allowed=allowed):
+        if not any(c.strip() for c in cells):
+            continue
+        if header is None:
+            header = _check_header(cells, name, path, line)
+            continue
+        if len(cells) > len(header):
+            extra = [c for c in cells[len(header) :] if c.strip()]
+            if extra:
+                raise ScenarioError(
+                    f"{len(cells)} cells, the header has {len(header)}",
+                    path=path,
+                    line=line,
+                    field=f"column {len(header) + 1}",
+                    value=extra[0],
+                    allowed=f"at most {len(header)} cells, one per header column "
+                    "(quote cells that hold commas)",
+                )
+        rows.append({h: c.strip() for h, c in zip(header, cells, strict=False) if c.strip() != ""})
+        lines.append(line)
     if header is None:
         raise ScenarioError("no header row", path=path, line=1, allowed=", ".join(COLUMNS[name]))
     return _Table(name, path, rows, lines, header)
