@@ -53,6 +53,7 @@ def _check_params(params: Mapping[str, Any], model: str = "smp") -> dict[str, An
     ModelParamError
         ``field="smp.<name>"``, the value and the allowed ones.
     """
+    _params.known(model, params, [*KTAB_PARAMETERS, *RUN_OPTIONS])
     out = dict(params)
     for key, val in params.items():
         if key in KTAB_PARAMETERS:
@@ -63,13 +64,6 @@ def _check_params(params: Mapping[str, Any], model: str = "smp") -> dict[str, An
             _params.integer(model, key, val, lo=0)
         elif key == "exhaustive":
             _params.boolean(model, key, val)
-        else:
-            raise ModelParamError(
-                f"model {model!r} has no option {key!r}",
-                field=f"{model}.{key}",
-                value=val,
-                allowed=", ".join([*KTAB_PARAMETERS, *RUN_OPTIONS]),
-            )
     return out
 
 
