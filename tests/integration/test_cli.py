@@ -211,18 +211,3 @@ def test_validate_checks_the_model_params_the_models_read(
     assert r.exit_code == code, r.output
     assert r.exception is None or isinstance(r.exception, SystemExit)
     assert all(x in r.output for x in shown)
-
-
-def test_no_function_of_the_cli_is_over_80_lines() -> None:
-    import ast
-
-    import detente.cli
-
-    long = []
-    for path in sorted(Path(detente.cli.__file__).parent.glob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                assert node.end_lineno is not None
-                if node.end_lineno - node.lineno + 1 > 80:
-                    long.append(f"{path.name}:{node.lineno} {node.name}")
-    assert long == []

@@ -48,3 +48,24 @@ def test_no_work_at_import() -> None:
     )
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert p.returncode == 0 and p.stdout.strip() == "", p.stdout + p.stderr
+
+
+#: Longest function (lines from ``def`` to its end, docstring included) without a reason.
+MAX_FUNCTION_LINES = 80
+
+
+def test_no_long_function_without_a_reason() -> None:
+    """Long functions are split into named steps; one that stays long says why on its
+    ``def`` line (``def f(  # long: ...``)."""
+    import ast
+
+    long = []
+    for path in sorted((ROOT / "src" / "detente").rglob("*.py")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for node in ast.walk(ast.parse("\n".join(lines))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                assert node.end_lineno is not None
+                size = node.end_lineno - node.lineno + 1
+                if size > MAX_FUNCTION_LINES and "# long:" not in lines[node.lineno - 1]:
+                    long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({size})")
+    assert long == []

@@ -1063,7 +1063,7 @@ def _compromise_reference(
     return forecast, ref
 
 
-def analyze(
+def analyze(  # long: the docstring documents every step and option; the body is ~40 lines
     source: Any,
     *,
     actors: Any = None,
