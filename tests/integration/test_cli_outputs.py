@@ -253,3 +253,26 @@ def test_convert_to_decide_warns_that_vetoes_are_dropped(tmp_path: Path) -> None
     assert any(line.startswith("warning:") and "veto" in line for line in r.stderr.splitlines()), (
         r.stderr
     )
+
+
+@pytest.mark.parametrize("command", ["forecast", "convert"])
+def test_an_output_onto_the_file_redirected_to_stdin_is_refused(
+    tmp_path: Path, command: str
+) -> None:
+    import subprocess
+    import sys
+
+    f = _scenario(tmp_path)
+    before = f.read_bytes()
+    args = ["-", "-m", "compromise", "-o", str(f)] if command == "forecast" else ["-", str(f)]
+    with f.open("rb") as stdin:
+        p = subprocess.run(
+            [sys.executable, "-m", "detente", command, *args],
+            stdin=stdin,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert p.returncode == 2, p.stderr
+    assert "is read on standard input" in p.stderr and "Traceback" not in p.stderr
+    assert f.read_bytes() == before

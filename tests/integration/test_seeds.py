@@ -59,6 +59,31 @@ def test_the_same_seed_gives_the_same_bytes_in_two_processes(tmp_path: Path) -> 
     assert other != one, "another seed draws other bargains"
 
 
+def test_a_models_draws_do_not_depend_on_the_other_models_named(tmp_path: Path) -> None:
+    import io
+
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from detente.cli.app import _register_commands, app
+
+    _register_commands()
+    f = str(_scenario(tmp_path))
+
+    def smp_rows(*models: str) -> pd.DataFrame:
+        args = ["forecast", f, "--seed", "5", "-f", "csv"]
+        for m in models:
+            args += ["-m", m]
+        r = CliRunner().invoke(app, args)
+        assert r.exit_code == 0, r.output
+        df = pd.read_csv(io.StringIO(r.stdout))
+        return df[df.model == "smp"].reset_index(drop=True)
+
+    alone = smp_rows("smp")
+    for others in (("compromise", "smp"), ("smp", "eu"), ("median", "nash", "smp")):
+        pd.testing.assert_frame_equal(smp_rows(*others), alone, check_exact=True)
+
+
 def _arrays(k: int = 2, groups: bool = False) -> ScenarioArrays:
     rng = np.random.default_rng(11)
     n = 9

@@ -119,8 +119,8 @@ def check_output(
     output); a ``figure`` needs one of :data:`FIGURE_SUFFIXES`; it must not be one of the
     command's ``inputs`` (the same file by device and inode, so that links and other
     spellings of the path are caught), lie inside an input folder, or (``folder``) hold an
-    input — unless ``force`` (``None``: the command has no ``--force``). Inputs may be shipped example names or ``-`` (stdin, never
-    an output). Other write errors (a read-only folder, a full disk) surface from the write
+    input — unless ``force`` (``None``: the command has no ``--force``). Inputs may be shipped example names or ``-`` (standard input: refused when it is
+    redirected from the output file itself). Other write errors (a read-only folder, a full disk) surface from the write
     itself through :func:`errors`.
     """
     if path is None:
@@ -139,13 +139,30 @@ def check_output(
         return
     for given in inputs:
         inp = input_path(str(given))
-        clash = None if inp is None else _overlap(path, inp, folder=folder)
+        if inp is None:  # standard input: the file behind it, when it is one
+            clash = _stdin_overlap(path)
+        else:
+            clash = _overlap(path, inp, folder=folder)
         if clash is not None:
             also = "" if force is None else " or --force"
             fail(
                 f"{flag} {path}: {clash} {given}; writing it would destroy an input; "
                 f"allowed: another {'path' if folder else 'file name'}{also}"
             )
+
+
+def _stdin_overlap(output: Path) -> str | None:
+    """How ``output`` would overwrite the file redirected to standard input; ``None`` if not."""
+    import os
+    import stat
+
+    try:
+        st = os.fstat(0)
+    except OSError:
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        return None
+    return "is read on standard input as" if _file_key(output) == (st.st_dev, st.st_ino) else None
 
 
 def _file_key(path: Path) -> tuple[int, int] | None:
@@ -361,20 +378,19 @@ def _run_models(
 ) -> list[Forecast]:
     """Each model's forecast, with progress drawn for long runs.
 
-    With ``--seed``, one child stream per model (``SeedSequence(seed).spawn``), so that a
-    model's draws do not depend on which others ran; without it, ``None``, so that a seed the
-    file sets (``model_params.seed``, KTAB's ``prngSeed``) applies.
+    With ``--seed``, each model its own stream keyed by its name
+    (:func:`~detente.models.registry.model_stream`), so that a model's draws do not depend on
+    which others ran or in what order; without it, ``None``, so that a seed the file sets
+    (``model_params.seed``, KTAB's ``prngSeed``) applies.
     """
-    import numpy as np
 
     from detente.cli.progress import reporting
+    from detente.models.registry import model_stream
     from detente.scenario.errors import ScenarioError
 
-    streams: list[np.random.SeedSequence | None] = (
-        [None] * len(names)
-        if seed is None
-        else list(np.random.SeedSequence(seed).spawn(len(names)))
-    )
+    streams: list[np.random.SeedSequence | None] = [
+        None if seed is None else model_stream(seed, n) for n in names
+    ]
     with reporting():
         try:
             return [_run_one(n, arrays, s) for n, s in zip(names, streams, strict=True)]

@@ -23,6 +23,7 @@ __all__ = [
     "check_model_params",
     "get_model",
     "list_models",
+    "model_stream",
     "register",
     "require_positions",
     "run_by_group",
@@ -321,6 +322,20 @@ def _seed_sequence(rng: RNG) -> np.random.SeedSequence:
     if isinstance(rng, np.random.Generator):
         return np.random.SeedSequence(int(rng.integers(2**63)))
     return np.random.SeedSequence(rng)
+
+
+def model_stream(seed: int, name: str) -> np.random.SeedSequence:
+    """The random stream of model ``name`` under ``seed``.
+
+    A child of ``SeedSequence(seed)`` keyed by the model's name (CRC-32 of its UTF-8 bytes
+    as the spawn key), so that one seed gives each model the same draws whichever other
+    models run with it and in whatever order.
+    """
+    import zlib
+
+    import numpy as np
+
+    return np.random.SeedSequence(seed, spawn_key=(zlib.crc32(name.encode("utf-8")),))
 
 
 def spawn_streams(rng: RNG, n: int) -> list[np.random.Generator]:
