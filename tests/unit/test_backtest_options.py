@@ -89,3 +89,39 @@ def test_the_backtest_reports_each_model_and_each_fold(shared_data: Path, tmp_pa
         run_backtest(f, ["fitted-lite"], n_boot=10, n_folds=3)
     assert events.count(("advance", "backtest: models")) == 2
     assert events.count(("advance", "fitted: cross-validation folds")) == 3
+
+
+def test_the_bootstrap_runs_once_however_often_the_table_is_read(
+    shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import detente.backtest.runner as runner
+
+    res = run_backtest(_table(shared_data, tmp_path, gdp=False), ["compromise"], n_boot=50)
+    calls = []
+    real = runner.bootstrap_metric
+    monkeypatch.setattr(
+        runner, "bootstrap_metric", lambda *a, **k: calls.append(1) or real(*a, **k)
+    )
+    first = res.to_df()
+    n = len(calls)
+    assert n > 0
+    res.summary()
+    res.to_dict()
+    second = res.to_df()
+    assert len(calls) == n  # summary, to_dict and to_df again reuse the first bootstrap
+    first.iloc[0, 2] = -1  # the table handed out is a copy
+    assert second.equals(res.to_df())
+
+
+def test_a_bootstrap_too_big_for_the_memory_is_refused_before_running(
+    shared_data: Path,
+) -> None:
+    from typer.testing import CliRunner
+
+    from detente.cli.app import _register_commands, app
+
+    _register_commands()
+    dev = str(shared_data / "deu3" / "deu3-dev.tsv")
+    r = CliRunner().invoke(app, ["backtest", "run", dev, "-m", "compromise", "--boot", str(10**20)])
+    assert r.exit_code == 2, r.output
+    assert "bootstrap of" in r.stderr and "--boot" in r.stderr and "Traceback" not in r.output

@@ -127,14 +127,15 @@ def run_cmd(
     with errors(oom_hint=_OOM):
         try:
             data = _load_table(file)
-            _check_cost(data, model, folds, file)
+            _check_cost(data, model, folds, boot, file)
             with reporting():
                 res = run_backtest(
                     data, model, capability=capability, n_boot=boot, seed=seed, n_folds=folds
                 )
+                text = res.summary()  # the bootstrap runs here, once (to_df caches it)
         except ValueError as e:
             fail(str(e))
-        typer.echo(res.summary())
+        typer.echo(text)
         if csv is not None:
             atomic_write_text(csv, res.to_df().to_csv(index=False))
             typer.echo(f"wrote {csv}")
@@ -150,18 +151,20 @@ def _load_table(file: str) -> DeuData:
     return load_deu(_read_path(file))
 
 
-def _check_cost(data: DeuData, model: list[str] | None, folds: int, file: str) -> None:
-    """Refuse a model run too big for the memory; say how long a long backtest will take.
+def _check_cost(data: DeuData, model: list[str] | None, folds: int, boot: int, file: str) -> None:
+    """Refuse a run too big for the memory (a model, or the bootstrap); say how long a long
+    backtest will take.
 
     A fitted model runs once per fold and once on all the data.
     """
-    from detente.backtest.runner import default_models
+    from detente.backtest.runner import bootstrap_cost, default_models
     from detente.cli._run import announce, model_cost
     from detente.models import get_model
     from detente.resources import check
 
     names = list(dict.fromkeys(["compromise", *(model or default_models())]))
-    seconds = 0.0
+    proposals = len(set(data.arrays.meta.get("issue_groups") or ())) or data.arrays.n_issues
+    seconds = check(bootstrap_cost(boot, proposals, len(names)), path=display_path(file)).seconds
     for n in names:
         cost = check(model_cost(n, data.arrays, {}), path=display_path(file))
         seconds += cost.seconds * ((folds + 1) if get_model(n).fittable else 1)
