@@ -290,3 +290,18 @@ def test_a_big_scenario_file_is_announced_before_it_is_read(tmp_path: Path) -> N
     small.write_text(text)
     r = runner.invoke(app, ["forecast", str(small), "-m", "compromise", "-f", "csv"])
     assert r.exit_code == 0 and r.stderr == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "shown"),
+    [
+        (["--grid", "10000"], "would need about"),
+        (["--grid", str(10**20)], "--grid 100000000000000000000: out of range"),
+        (["--actors", "RUS,,UKR"], "an empty actor id"),
+    ],
+)
+def test_analyze_refuses_without_a_time_line_or_a_bare_message(args: list[str], shown: str) -> None:
+    r = runner.invoke(app, ["analyze", "miami", *args])
+    assert r.exit_code == 2, r.output
+    err = r.stderr.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error:") and shown in err[0], r.stderr

@@ -114,6 +114,11 @@ def analyze(
         _save_plot(res, plot, who)
 
 
+#: Largest --grid: points per continuous issue (the memory check refuses far smaller grids on
+#: most scenarios; this bound keeps the estimate itself from overflowing).
+MAX_GRID = 1_000_000
+
+
 def _check_options(
     loss: str, walkaway: str, objective: str, grid: int, actors: str | None
 ) -> list[str] | None:
@@ -126,15 +131,17 @@ def _check_options(
         fail(f"--walkaway {walkaway!r} unknown; allowed: limits, utility")
     if objective not in ("balanced", "sum"):
         fail(f"--split {objective!r} unknown; allowed: balanced, sum")
-    if grid < 2:
-        fail(f"--grid {grid} too small; allowed: an integer >= 2")
+    if not 2 <= grid <= MAX_GRID:
+        fail(f"--grid {grid}: out of range; allowed: an integer from 2 to {MAX_GRID:,}")
     if actors is None:
         return None
-    who = [a.strip() for a in actors.split(",") if a.strip()]
-    if not who:
+    who = [a.strip() for a in actors.split(",")]
+    if not any(who):
         fail(
             f"--actors {actors!r}: no actor id given; allowed: comma-separated actor ids, or 'all'"
         )
+    if not all(who):
+        fail(f"--actors {actors!r}: an empty actor id; allowed: comma-separated actor ids")
     twice = [a for n, a in enumerate(who) if a in who[:n]]
     if twice:
         fail(f"--actors {actors!r}: {twice[0]} is named twice; allowed: distinct actor ids")
@@ -196,9 +203,9 @@ def _announce(source: Path | ScenarioArrays, who: list[str] | None, grid: int) -
     analysis itself."""
     from detente.bargaining import estimate_cost
     from detente.cli._run import ANNOUNCE_SECONDS
-    from detente.resources import format_seconds
+    from detente.resources import check, format_seconds
 
-    cost = estimate_cost(source, actors=who, grid=grid)
+    cost = check(estimate_cost(source, actors=who, grid=grid))  # refused: no time line
     if cost.seconds > ANNOUNCE_SECONDS:
         typer.echo(f"{cost.what}: {format_seconds(cost.seconds)}", err=True)
 
