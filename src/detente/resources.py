@@ -41,14 +41,6 @@ class Cost:
     seconds: float
     hint: str = ""
 
-    def __add__(self, other: Cost) -> Cost:
-        return Cost(
-            what=f"{self.what}; {other.what}",
-            bytes=max(self.bytes, other.bytes),
-            seconds=self.seconds + other.seconds,
-            hint=self.hint or other.hint,
-        )
-
 
 def available_memory() -> float:
     """Bytes of memory this process may still use.

@@ -83,12 +83,12 @@ def test_a_short_forecast_says_nothing(tmp_path: Path, monkeypatch: pytest.Monke
 
 
 def test_a_grouped_table_is_estimated_group_by_group(shared_data: Path) -> None:
-    from detente.cli._run import model_cost
+    from detente.models.registry import group_cost
     from detente.scenario.io import load
 
     arrays = load(shared_data / "deu3" / "deu3-dev.tsv").to_arrays()
     groups = arrays.meta["issue_groups"]
-    cost = model_cost("compromise", arrays, {})
+    cost = group_cost("compromise", arrays, {})
     # the static default: 64 B and 1e-7 s per (actor present in the group, issue) cell
     sizes = {}
     for j, g in enumerate(groups):

@@ -510,32 +510,24 @@ def _check_options(
 def backtest_cost(d: DeuData, names: list[str], capability: str, n_folds: int) -> Cost:
     """Estimated peak memory and time of forecasting every issue of ``d`` with ``names``.
 
-    Each model runs proposal by proposal, so the peak memory is that of the largest proposal
-    and the time the sum over proposals (:meth:`~detente.models.registry.ModelInfo.
-    estimate_cost`); a fitted model costs ``n_folds + 1`` fits of about 6000 forecasts each.
+    Each model runs proposal by proposal (:func:`~detente.models.registry.group_cost`); a
+    fitted model costs ``n_folds + 1`` fits of about 6000 forecasts each.
     """
     from detente.models import get_model
+    from detente.models.registry import group_cost
     from detente.resources import Cost
 
-    a = d.arrays
-    sizes = []
-    for prop in _proposals(d):
-        idx = np.flatnonzero(d.proposal == prop)
-        sizes.append((int(a.present[:, idx].any(axis=1).sum()), idx.size))
-    total = Cost(
+    peak, seconds = 0.0, 0.0
+    for name in names:
+        c = group_cost(name, d.arrays, {})
+        peak = max(peak, c.bytes)
+        seconds += c.seconds * (6000.0 * (n_folds + 1) if get_model(name).fittable else 1.0)
+    return Cost(
         what=f"backtest of {len(names)} models on {d.n_issues} issues",
-        bytes=0.0,
-        seconds=0.0,
+        bytes=peak,
+        seconds=seconds,
         hint="score fewer models (-m), or leave out the costly ones (smp, eu)",
     )
-    for name in names:
-        info = get_model(name)
-        for n, k in sizes:
-            c = info.estimate_cost(n, k, {})
-            repeat = 6000.0 * (n_folds + 1) if info.fittable else 1.0
-            total = Cost(total.what, max(total.bytes, c.bytes), total.seconds + repeat * c.seconds,
-                         total.hint)  # fmt: skip
-    return total
 
 
 def _forecast_all(

@@ -53,15 +53,17 @@ def emit_forecasts(
         table = hist if hist is not None else fc
         write_text(table.to_csv(index=False), output)
     elif fmt == "json":
+        from detente.results import jsonable
+
         payload: dict[str, Any] = {
             "scenario": scenario.name,
             "as_of": None if scenario.as_of is None else scenario.as_of.isoformat(),
-            "forecasts": _records(fc),
+            "forecasts": jsonable(fc.to_dict(orient="records")),
             "rounds": {r.model: r.n_rounds for r in results},
         }
         if hist is not None:
-            payload["history"] = _records(hist)
-        text = json.dumps(payload, indent=2, allow_nan=False, default=_json_default) + "\n"
+            payload["history"] = jsonable(hist.to_dict(orient="records"))
+        text = json.dumps(payload, indent=2, allow_nan=False) + "\n"
         write_text(text, output)
     else:
         _print_table(scenario, results, hist, output)
@@ -92,23 +94,6 @@ def _history_frame(res: Forecast, arrays: ScenarioArrays) -> pd.DataFrame:
             history=np.asarray(arrays.position)[None],
         )
     return res.history_df()
-
-
-def _json_default(o: object) -> object:
-    import numpy as np
-
-    if isinstance(o, np.generic):
-        return o.item()
-    raise TypeError(type(o).__name__)
-
-
-def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    import numpy as np
-
-    out = df.astype(object).where(df.notna(), None).to_dict(orient="records")
-    return [
-        {str(k): (v.item() if isinstance(v, np.generic) else v) for k, v in r.items()} for r in out
-    ]
 
 
 def _nearest_anchor(issue: Issue, value: float) -> str:

@@ -10,46 +10,12 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from detente.resources import Cost
     from detente.scenario.arrays import ScenarioArrays
 
-__all__ = ["announce", "check_costs", "model_cost"]
+__all__ = ["announce", "check_costs"]
 
 #: Summed estimate (seconds) above which a command says how long it expects to take.
 ANNOUNCE_SECONDS = 10.0
-
-
-def model_cost(name: str, arrays: ScenarioArrays, params: Mapping[str, Any]) -> Cost:
-    """Estimated cost of running model ``name`` on ``arrays`` as the commands run it.
-
-    A table of separate negotiations (``meta["issue_groups"]``, the DEU proposals) runs
-    group by group (:func:`~detente.models.registry.run_by_group`): the time is the sum over
-    the groups, the memory that of the largest group.
-    """
-    import numpy as np
-
-    from detente.models import get_model
-    from detente.resources import Cost
-
-    info = get_model(name)
-    groups = tuple(arrays.meta.get("issue_groups") or ())
-    if len(set(groups)) <= 1 or len(groups) != arrays.n_issues:
-        return info.estimate_cost(arrays.n_actors, arrays.n_issues, params)
-    order: dict[object, list[int]] = {}
-    for j, g in enumerate(groups):
-        order.setdefault(g, []).append(j)
-    present = np.asarray(arrays.present)
-    costs = [
-        info.estimate_cost(int(present[:, idx].any(axis=1).sum()), len(idx), params)
-        for idx in order.values()
-    ]
-    worst = max(costs, key=lambda c: c.bytes)
-    return Cost(
-        what=f"{worst.what} (the largest of {len(costs)} groups of issues)",
-        bytes=worst.bytes,
-        seconds=sum(c.seconds for c in costs),
-        hint=worst.hint,
-    )
 
 
 def check_costs(
@@ -67,11 +33,12 @@ def check_costs(
         From :func:`detente.resources.check`, naming the model, the sizes and the option
         that makes the run smaller.
     """
+    from detente.models.registry import group_cost
     from detente.resources import check
 
     total = 0.0
     for name in names:
-        cost = check(model_cost(name, arrays, params.get(name, {})), path=path)
+        cost = check(group_cost(name, arrays, params.get(name, {})), path=path)
         total += cost.seconds
     return total
 

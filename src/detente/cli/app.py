@@ -220,8 +220,7 @@ def load_scenario(path: str, input_format: str | None = None) -> Scenario:
 
     p = input_path(path)
     if p is not None and p.is_file() and p.stat().st_size > _ANNOUNCE_READ_BYTES:
-        # Reading and checking a big scenario takes seconds (about 0.2 s per MB of JSON
-        # here); say so rather than sit silent.
+        # Reading and checking a big scenario takes seconds: say so rather than sit silent.
         typer.echo(f"reading {p.name} ({format_bytes(p.stat().st_size)})", err=True)
     return load(STDIN if p is None else p, format=input_format)
 

@@ -127,7 +127,7 @@ def run_cmd(
     with errors(oom_hint=_OOM):
         try:
             data = _load_table(file)
-            _check_cost(data, model, folds, boot, file)
+            _check_cost(data, model, folds, boot, file, capability)
             with reporting():
                 res = run_backtest(
                     data, model, capability=capability, n_boot=boot, seed=seed, n_folds=folds
@@ -151,24 +151,27 @@ def _load_table(file: str) -> DeuData:
     return load_deu(_read_path(file))
 
 
-def _check_cost(data: DeuData, model: list[str] | None, folds: int, boot: int, file: str) -> None:
-    """Refuse a run too big for the memory (a model, or the bootstrap); say how long a long
-    backtest will take.
-
-    A fitted model runs once per fold and once on all the data.
-    """
-    from detente.backtest.runner import bootstrap_cost, default_models
-    from detente.cli._run import announce, model_cost
-    from detente.models import get_model
+def _check_cost(
+    data: DeuData, model: list[str] | None, folds: int, boot: int, file: str, capability: str
+) -> None:
+    """Refuse a backtest too big for the memory (the forecasts or the bootstrap) before any
+    work; say how long a long one will take."""
+    from detente.backtest.runner import backtest_cost, bootstrap_cost, default_models
+    from detente.cli._run import announce
     from detente.resources import check
 
     names = list(dict.fromkeys(["compromise", *(model or default_models())]))
     proposals = len(set(data.arrays.meta.get("issue_groups") or ())) or data.arrays.n_issues
-    seconds = check(bootstrap_cost(boot, proposals, len(names)), path=display_path(file)).seconds
-    for n in names:
-        cost = check(model_cost(n, data.arrays, {}), path=display_path(file))
-        seconds += cost.seconds * ((folds + 1) if get_model(n).fittable else 1)
-    line = announce(seconds, data.arrays.n_actors, data.arrays.n_issues, names, verb="scoring")
+    where = display_path(file)
+    run = check(backtest_cost(data, names, capability, folds), path=where)
+    boot_cost = check(bootstrap_cost(boot, proposals, len(names)), path=where)
+    line = announce(
+        run.seconds + boot_cost.seconds,
+        data.arrays.n_actors,
+        data.arrays.n_issues,
+        names,
+        verb="scoring",
+    )
     if line is not None:
         typer.echo(line, err=True)
 

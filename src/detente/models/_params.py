@@ -98,3 +98,14 @@ def number(
             span = f"a number in {left}{lo:g}, {hi:g}{right}"
         raise _refuse(model, key, value, span)
     return float(value)
+
+
+def seed(value: Any) -> int | None:
+    """A scenario file's ``model_params.seed``: ``None`` or a whole number >= 0."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < 0:
+        raise ModelParamError(
+            f"model_params.seed = {value!r}", field="seed", allowed="an integer >= 0"
+        )
+    return int(value)

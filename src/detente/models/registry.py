@@ -17,11 +17,13 @@ if TYPE_CHECKING:
 
     from detente.models.result import Forecast
     from detente.resources import Cost
+    from detente.scenario.arrays import ScenarioArrays
 
 __all__ = [
     "ModelInfo",
     "check_model_params",
     "get_model",
+    "group_cost",
     "list_models",
     "model_stream",
     "register",
@@ -256,16 +258,17 @@ def check_model_params(
         A key that is neither a model nor ``seed``, a model's options that are not a
         mapping, a bad ``seed``, or what the model refuses; located at ``path``.
     """
+    from detente.models import _params
     from detente.scenario.errors import ModelParamError
 
     known = [m.name for m in list_models()]
     checked: dict[str, dict[str, Any]] = {}
     for key, value in model_params.items():
         if key == "seed":
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ModelParamError(
-                    f"model_params.seed = {value!r}", path=path, allowed="an integer >= 0"
-                )
+            try:
+                _params.seed(value)
+            except ModelParamError as e:
+                raise e.located(path) from None
             continue
         if key not in known:
             raise ModelParamError(
@@ -343,6 +346,38 @@ def spawn_streams(rng: RNG, n: int) -> list[np.random.Generator]:
     import numpy as np
 
     return [np.random.default_rng(s) for s in _seed_sequence(rng).spawn(n)]
+
+
+def group_cost(name: str, arrays: ScenarioArrays, params: Mapping[str, Any]) -> Cost:
+    """Estimated cost of :func:`run_by_group` of model ``name`` on ``arrays``.
+
+    A table of separate negotiations (``meta["issue_groups"]``, the DEU proposals) runs
+    group by group on the actors present in each: the time is the sum over the groups, the
+    memory that of the largest group (:meth:`ModelInfo.estimate_cost` for each).
+    """
+    import numpy as np
+
+    from detente.resources import Cost
+
+    info = get_model(name)
+    groups = tuple(arrays.meta.get("issue_groups") or ())
+    if len(set(groups)) <= 1 or len(groups) != arrays.n_issues:
+        return info.estimate_cost(arrays.n_actors, arrays.n_issues, params)
+    order: dict[object, list[int]] = {}
+    for j, g in enumerate(groups):
+        order.setdefault(g, []).append(j)
+    present = np.asarray(arrays.present)
+    costs = [
+        info.estimate_cost(int(present[:, idx].any(axis=1).sum()), len(idx), params)
+        for idx in order.values()
+    ]
+    worst = max(costs, key=lambda c: c.bytes)
+    return Cost(
+        what=f"{worst.what} (the largest of {len(costs)} groups of issues)",
+        bytes=worst.bytes,
+        seconds=sum(c.seconds for c in costs),
+        hint=worst.hint,
+    )
 
 
 def run_by_group(name: str, arrays: Any, *, rng: RNG = None, **params: Any) -> Forecast:

@@ -73,17 +73,6 @@ def _ktab_params(params: Mapping[str, Any]) -> dict[str, str]:
     return {**DEFAULTS, **checked}
 
 
-def _check_seed(seed: Any) -> int | None:
-    """A scenario file's ``model_params.seed``: ``None`` or a whole number >= 0."""
-    if seed is None:
-        return None
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ModelParamError(
-            f"model_params.seed = {seed!r}", field="seed", allowed="an integer >= 0"
-        )
-    return int(seed)
-
-
 def _file_message(model: str, options: Any, e: ModelParamError) -> ModelParamError:
     """``e`` (from the registry) reworded as ``model_params.<model>: <option> = <value>``."""
     option = (e.field or "").partition(".")[2]
@@ -112,7 +101,7 @@ def _file_params(meta: dict[str, Any]) -> tuple[dict[str, Any], int | None]:
         params = meta.get("ktab_parameters")
     if seed is None:
         seed = meta.get("seed")
-    return (dict(params) if isinstance(params, dict) else {}), _check_seed(seed)
+    return (dict(params) if isinstance(params, dict) else {}), _params.seed(seed)
 
 
 def effective_power(capability: Any, salience: Any) -> Any:
