@@ -55,7 +55,9 @@ def test_more_folds_than_proposals_is_refused(
 
 def test_folds_do_not_matter_without_a_fitted_model(shared_data: Path, tmp_path: Path) -> None:
     f = _table(shared_data, tmp_path, gdp=True, rows=20)
-    run_backtest(f, ["median"], n_boot=10, n_folds=100000)
+    many = run_backtest(f, ["median"], n_boot=10, n_folds=100000)
+    usual = run_backtest(f, ["median"], n_boot=10)
+    assert many.issues.equals(usual.issues) and many.to_df().equals(usual.to_df())
 
 
 def test_a_backtest_that_cannot_fit_in_memory_is_refused_before_running(

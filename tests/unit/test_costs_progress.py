@@ -71,5 +71,15 @@ def test_smp_reports_each_turn_and_eu_each_chunk() -> None:
     assert [e for e, *_ in rec.events].count("start") == [e for e, *_ in rec.events].count("finish")
 
 
-def test_nothing_listens_by_default() -> None:
-    run_model("smp", _arrays())  # no reporter installed: the no-op path
+def test_progress_is_a_no_op_by_default_and_never_changes_the_numbers() -> None:
+    from detente.progress import _REPORTER, task
+
+    assert _REPORTER.get() is None
+    with task("anything", total=3) as advance:
+        assert advance() is None  # nobody listens
+    quiet = run_model("smp", _arrays())
+    with use_reporter(_Recorder()):
+        heard = run_model("smp", _arrays())
+    assert quiet.history is not None and heard.history is not None
+    np.testing.assert_array_equal(quiet.history, heard.history)
+    np.testing.assert_array_equal(quiet.forecast, heard.forecast)
