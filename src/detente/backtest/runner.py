@@ -134,8 +134,8 @@ def predict_deu(
 
 
 #: Seconds per (bootstrap draw x proposal x model) of the metrics table, and bytes per
-#: (draw x proposal) at its peak (the draw and count matrices): measured on deu3-dev (95
-#: proposals, 2 models) at 2,000 and 20,000 draws, 0.76-0.95 microseconds.
+#: (draw x proposal) at its peak (the draw and count matrices: four int64 arrays of that size).
+#: The time constant is a one-off calibration on deu3-dev, rounded up.
 _BOOT_SECONDS = 1e-6
 _BOOT_BYTES = 32.0
 
