@@ -1,4 +1,6 @@
-"""Simulated negotiation processes (mediated rounds, strategies, time-varying BATNAs,
-sequencing). Planned: see DESIGN.md §1; nothing is public here yet."""
+"""Talks as a process: protocols, strategies and the world around the table over time.
+
+Submodules are imported where used (no work at import).
+"""
 
 __all__: list[str] = []

@@ -59,6 +59,10 @@ class ScenarioArrays:
     accommodation : (n, n) float or None
         KTAB's "ideal adjustment" matrix: row i says how far i moves toward j's ideal;
         ``None`` means the identity (no accommodation).
+    veto_scope : (n, k) bool or None
+        The issues each actor's veto covers: a veto on named issues only (the EU's unanimity on
+        sanctions) binds there and nowhere else. ``None`` means every veto covers the whole
+        package (``veto_scope[i, :] == veto[i]``).
     """
 
     actor_ids: tuple[str, ...]
@@ -73,6 +77,7 @@ class ScenarioArrays:
     lo: FloatArray
     hi: FloatArray
     accommodation: FloatArray | None = None
+    veto_scope: BoolArray | None = None
     meta: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -82,6 +87,8 @@ class ScenarioArrays:
             object.__setattr__(self, name, _frozen(getattr(self, name), np.bool_))
         if self.accommodation is not None:
             object.__setattr__(self, "accommodation", _frozen(self.accommodation, np.float64))
+        if self.veto_scope is not None:
+            object.__setattr__(self, "veto_scope", _frozen(self.veto_scope, np.bool_))
         n, k = len(self.actor_ids), len(self.issue_ids)
         expect = {
             "capability": (n,),
@@ -98,6 +105,8 @@ class ScenarioArrays:
             got = getattr(self, name).shape
             if got[-len(shape) :] != shape:
                 raise ValueError(f"ScenarioArrays.{name} has shape {got}, expected (..., {shape})")
+        if self.veto_scope is not None and self.veto_scope.shape != (n, k):
+            raise ValueError(f"veto_scope has shape {self.veto_scope.shape}, expected ({n}, {k})")
         if self.accommodation is not None and self.accommodation.shape[-2:] != (n, n):
             raise ValueError(
                 f"accommodation has shape {self.accommodation.shape}, expected ({n}, {n})"
@@ -131,6 +140,17 @@ class ScenarioArrays:
         return self.to_unit(self.position)
 
     # ---------------------------------------------------------------- helpers
+    def vetoes(self) -> BoolArray:
+        """``(n, k)``: where each actor's veto binds (``veto_scope``, or ``veto`` on every issue)."""
+        if self.veto_scope is not None:
+            return self.veto_scope
+        return np.broadcast_to(self.veto[:, None], (self.n_actors, self.n_issues))
+
+    @property
+    def n_draws(self) -> int | None:
+        """The length of the leading draw axis, or ``None`` for a single scenario."""
+        return int(self.capability.shape[0]) if self.capability.ndim == 2 else None
+
     def weights(self) -> FloatArray:
         """Capability × salience, ``(n, k)``; zero where the actor is absent."""
         w = self.capability[..., :, None] * self.salience
@@ -141,6 +161,7 @@ class ScenarioArrays:
         ai = np.arange(self.n_actors) if actors is None else np.arange(self.n_actors)[actors]
         ii = np.arange(self.n_issues) if issues is None else np.arange(self.n_issues)[issues]
         acc = None if self.accommodation is None else self.accommodation[np.ix_(ai, ai)]
+        scope = None if self.veto_scope is None else self.veto_scope[np.ix_(ai, ii)]
         meta = dict(self.meta)
         # Per-issue and per-actor tuples in meta follow the selection.
         for key, size, sel in (
@@ -165,6 +186,7 @@ class ScenarioArrays:
             lo=self.lo[ii],
             hi=self.hi[ii],
             accommodation=acc,
+            veto_scope=scope,
             meta=meta,
         )
 

@@ -13,12 +13,27 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
+from pydantic import Field, StrictBool, field_validator, model_validator
 
+from detente.scenario._types import (
+    Basis,
+    Id,
+    NonNeg,
+    Number,
+    Role,
+    SchemaProblem,
+    Strict,
+    Text,
+)
+from detente.scenario._types import ref_error as _ref_error
 from detente.scenario.arrays import ScenarioArrays
+from detente.scenario.process_spec import ProcessSpec, check_process
+from detente.scenario.uncertainty_spec import UncertaintySpec, WhatIf, check_uncertainty
+
+_Strict = Strict
 
 __all__ = [
     "Accommodation",
@@ -32,26 +47,6 @@ __all__ = [
     "Scenario",
     "Source",
 ]
-
-Id = Annotated[
-    str,
-    Field(strict=True, min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.:\-]+$"),
-]
-#: Largest magnitude of a number in a scenario. Far beyond any real scale (a GDP in dollars is
-#: ~1e13), and small enough that the models' products (capability x salience x position,
-#: squared in places) stay finite in float64: 1e308 would overflow them to inf.
-MAX_MAGNITUDE = 1e15
-Number = Annotated[
-    float, Field(strict=True, allow_inf_nan=False, ge=-MAX_MAGNITUDE, le=MAX_MAGNITUDE)
-]
-NonNeg = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0, le=MAX_MAGNITUDE)]
-Text = Annotated[str, Field(strict=True, max_length=10_000)]
-Basis = Literal["documented", "judgement"]
-Role = Literal["party", "mediator", "guarantor", "observer"]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
 class Source(_Strict):
@@ -104,6 +99,7 @@ class Actor(_Strict):
     capability_sources: list[Id] = Field(default_factory=list)
     role: Role = "party"
     veto: StrictBool = False
+    veto_issues: list[Id] = Field(default_factory=list)
     veto_basis: Text = ""
     notes: Text = ""
 
@@ -170,6 +166,9 @@ class Scenario(_Strict):
     sources: list[Source] = Field(default_factory=list)
     accommodation: list[Accommodation] = Field(default_factory=list)
     model_params: dict[str, Any] = Field(default_factory=dict)
+    uncertainty: UncertaintySpec | None = None
+    what_ifs: list[WhatIf] = Field(default_factory=list)
+    process: ProcessSpec | None = None
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:
@@ -237,7 +236,23 @@ class Scenario(_Strict):
             for fld in ("actor", "toward"):
                 if getattr(acc, fld) not in actors:
                     raise _ref_error(("accommodation", n, fld), getattr(acc, fld), "actor", actors)
+        self._check_veto_issues(set(issues))
+        check_uncertainty(self)
+        check_process(self)
         return self
+
+    def _check_veto_issues(self, issues: set[str]) -> None:
+        for n, a in enumerate(self.actors):
+            for m, iss in enumerate(a.veto_issues):
+                if iss not in issues:
+                    raise _ref_error(("actors", n, "veto_issues", m), iss, "issue", issues)
+            if a.veto_issues and not a.veto:
+                raise SchemaProblem(
+                    ("actors", n, "veto_issues"),
+                    "veto_issues names the issues an actor's veto covers, but veto is false",
+                    a.veto_issues,
+                    "set 'veto: true' with 'veto_issues', or drop 'veto_issues'",
+                )
 
     # ---------------------------------------------------------------- lookups
     def actor(self, actor_id: str) -> Actor:
@@ -276,6 +291,13 @@ class Scenario(_Strict):
             sal[a, j] = p.salience / 100.0
             if p.reservation is not None:
                 res[a, j] = p.reservation
+        scope = None
+        if any(act.veto_issues for act in self.actors):
+            scope = np.zeros((n, k), dtype=bool)
+            for act in self.actors:
+                if act.veto:
+                    cols = [iidx[i] for i in act.veto_issues] if act.veto_issues else slice(None)
+                    scope[aidx[act.id], cols] = True
         acc = None
         if self.accommodation:
             acc = np.eye(n)
@@ -296,6 +318,7 @@ class Scenario(_Strict):
             lo=np.array([i.scale.lo for i in self.issues]),
             hi=np.array([i.scale.hi for i in self.issues]),
             accommodation=acc,
+            veto_scope=scope,
             meta={
                 "scenario": self.name,
                 "model_params": dict(self.model_params),
@@ -326,28 +349,9 @@ class Scenario(_Strict):
         return rows
 
 
-class SchemaProblem(ValueError):
-    """A cross-field problem found by :class:`Scenario`'s validator, with its location."""
-
-    def __init__(self, loc: tuple[Any, ...], message: str, value: Any, allowed: str) -> None:
-        self.loc = loc
-        self.message = message
-        self.value = value
-        self.allowed = allowed
-        super().__init__(message)
-
-
 def _unique(what: str, ids: list[str]) -> None:
     seen: set[str] = set()
     for n, i in enumerate(ids):
         if i in seen:
             raise SchemaProblem((what, n, "id"), "duplicate id", i, "ids unique within " + what)
         seen.add(i)
-
-
-def _ref_error(loc: tuple[Any, ...], value: str, kind: str, known: set[str]) -> SchemaProblem:
-    names = sorted(known)
-    shown = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
-    return SchemaProblem(
-        loc, f"unknown {kind}", value, f"one of the {kind} ids: {shown or '(none)'}"
-    )

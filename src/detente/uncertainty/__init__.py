@@ -1,5 +1,7 @@
-"""The uncertainty engine (draws of the inputs, ensembles on the leading draw axis of
-ScenarioArrays, SALib sensitivity, executors). Planned: see DESIGN.md §1; nothing is public
-here yet."""
+"""Uncertainty: draws of a scenario's inputs, ensembles, sensitivity analysis and executors.
+
+Submodules are imported where used (no work at import): :mod:`~detente.uncertainty.executors`
+runs chunks of draws in-process, in a process pool or on Dask.
+"""
 
 __all__: list[str] = []

@@ -1,0 +1,279 @@
+"""Run one computation over chunks of draws: in-process, in a local process pool, or on Dask.
+
+The seam shared by ensembles (:mod:`detente.uncertainty.ensemble`), sensitivity analysis and
+simulations (:mod:`detente.process`). A computation over ``n`` draws (or runs) is cut into
+chunks of a fixed size that does not depend on the executor or the number of workers; chunk
+``c`` receives the ``c``-th child of ``SeedSequence(seed)`` (SPEC 7). Because the chunks, their
+seeds and the order in which their results are put back together never change, the results
+are identical bit for bit whichever executor ran them and with however many workers.
+
+Steps of :func:`map_chunks`:
+
+1. :func:`resolve_seed` turns the user's seed (or ``None``: fresh OS entropy) into a
+   ``SeedSequence`` whose entropy can be reported, so that any run can be repeated;
+2. :func:`plan_chunks` cuts ``0..n`` into chunks of ``chunk_size`` and spawns one seed each;
+3. :meth:`Executor.map` runs ``fn(chunk)`` for every chunk, reporting progress per chunk, and
+   returns the results in chunk order.
+
+``fn`` must be picklable for the ``process`` and ``dask`` executors: a module-level function,
+or :func:`functools.partial` of one over picklable arguments (arrays, dataclasses).
+
+Examples
+--------
+>>> from detente.uncertainty.executors import map_chunks
+>>> def total(chunk):
+...     return chunk.rng().random(chunk.size).sum()
+>>> parts = map_chunks(total, 10, seed=1, chunk_size=4)
+>>> len(parts)
+3
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar, get_args
+
+import numpy as np
+
+from detente.progress import task
+from detente.scenario.errors import ScenarioError
+from detente.typing import SeedLike
+
+__all__ = [
+    "DEFAULT_CHUNK",
+    "EXECUTORS",
+    "Chunk",
+    "Executor",
+    "ExecutorName",
+    "map_chunks",
+    "plan_chunks",
+    "resolve_seed",
+]
+
+T = TypeVar("T")
+ExecutorName = Literal["local", "process", "dask"]
+#: The executors by name, in the order the CLI lists them.
+EXECUTORS: tuple[str, ...] = get_args(ExecutorName)
+#: Draws per chunk unless the caller says otherwise. Fixed, never derived from the number of
+#: workers: the chunking (and so every chunk's random stream) must not depend on the executor.
+DEFAULT_CHUNK = 1024
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Draws ``start:stop`` of a computation, with their own random stream.
+
+    Attributes
+    ----------
+    index : int
+        The chunk's position (its results go back in this order).
+    start, stop : int
+        The draws (or runs) the chunk covers.
+    seed : numpy.random.SeedSequence
+        The chunk's own child of the computation's seed.
+    """
+
+    index: int
+    start: int
+    stop: int
+    seed: np.random.SeedSequence
+
+    @property
+    def size(self) -> int:
+        """The number of draws in the chunk."""
+        return self.stop - self.start
+
+    def rng(self) -> np.random.Generator:
+        """A fresh generator on the chunk's stream (the same numbers every time it is called)."""
+        return np.random.default_rng(self.seed)
+
+
+def resolve_seed(seed: SeedLike | None) -> np.random.SeedSequence:
+    """The computation's root ``SeedSequence``; ``None`` draws fresh entropy from the OS.
+
+    The returned sequence's ``entropy`` is the number to report so that a run made without a
+    seed can be repeated exactly (``--seed <entropy>``).
+    """
+    if isinstance(seed, np.random.SeedSequence):
+        return seed
+    if seed is not None and not isinstance(seed, (int, np.integer)):
+        seed = [int(s) for s in seed]
+    elif seed is not None and int(seed) < 0:
+        raise ScenarioError("a seed must be a whole number >= 0", field="seed", value=seed)
+    return np.random.SeedSequence(seed)
+
+
+def plan_chunks(n: int, seed: SeedLike | None, chunk_size: int = DEFAULT_CHUNK) -> list[Chunk]:
+    """Cut ``0..n`` into chunks of ``chunk_size`` (the last may be shorter), one seed each."""
+    if n < 0:
+        raise ScenarioError("the number of draws must be >= 0", field="draws", value=n)
+    if chunk_size < 1:
+        raise ScenarioError("a chunk needs at least one draw", field="chunk_size", value=chunk_size)
+    starts = list(range(0, n, chunk_size))
+    seeds = resolve_seed(seed).spawn(len(starts))
+    return [Chunk(c, s, min(s + chunk_size, n), seeds[c]) for c, s in enumerate(starts)]
+
+
+@dataclass(frozen=True)
+class Executor:
+    """Where chunks run.
+
+    Parameters
+    ----------
+    name : {"local", "process", "dask"}
+        ``local`` runs every chunk in this process (vectorised inside each chunk);
+        ``process`` uses a local pool of ``workers`` processes; ``dask`` uses a Dask
+        ``distributed`` cluster: the one at ``scheduler`` (``tcp://host:8786``) or, without
+        one, a ``LocalCluster`` of ``workers`` single-threaded processes started for the run.
+    workers : int, optional
+        Processes for ``process`` and a local Dask cluster; default: the machine's cores.
+    scheduler : str, optional
+        The address of a running Dask scheduler (``dask`` only).
+    """
+
+    name: ExecutorName = "local"
+    workers: int | None = None
+    scheduler: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.name not in EXECUTORS:
+            raise ScenarioError(
+                "unknown executor",
+                field="executor",
+                value=self.name,
+                allowed=", ".join(EXECUTORS),
+            )
+        if self.workers is not None and not 1 <= self.workers <= 4096:
+            raise ScenarioError(
+                "the number of workers must be between 1 and 4096",
+                field="workers",
+                value=self.workers,
+            )
+        if self.scheduler is not None and self.name != "dask":
+            raise ScenarioError(
+                "a scheduler address is for the dask executor only",
+                field="scheduler",
+                value=self.scheduler,
+                allowed="--executor dask --scheduler tcp://HOST:PORT",
+            )
+
+    @property
+    def n_workers(self) -> int:
+        """Workers the executor uses (1 for ``local``)."""
+        if self.name == "local":
+            return 1
+        return self.workers or os.cpu_count() or 1
+
+    def map(
+        self, fn: Callable[[Chunk], T], chunks: Sequence[Chunk], description: str = "draws"
+    ) -> list[T]:
+        """``[fn(c) for c in chunks]``, run where this executor runs things, in chunk order."""
+        total = sum(c.size for c in chunks)
+        with task(description, total=total) as advance:
+            if self.name == "local" or (len(chunks) <= 1 and self.scheduler is None):
+                return [_run_local(fn, c, advance) for c in chunks]
+            if self.name == "process":
+                return _run_pool(fn, chunks, self.n_workers, advance)
+            return _run_dask(fn, chunks, self, advance)
+
+
+def map_chunks(
+    fn: Callable[[Chunk], T],
+    n: int,
+    *,
+    seed: SeedLike | None,
+    chunk_size: int = DEFAULT_CHUNK,
+    executor: Executor | str = "local",
+    description: str = "draws",
+) -> list[T]:
+    """Run ``fn`` over ``n`` draws cut into chunks; the results in chunk order.
+
+    See the module docstring for the steps and the determinism guarantee.
+    """
+    ex = executor if isinstance(executor, Executor) else Executor(executor)  # type: ignore[arg-type]
+    return ex.map(fn, plan_chunks(n, seed, chunk_size), description)
+
+
+def _run_local(fn: Callable[[Chunk], T], chunk: Chunk, advance: Callable[..., None]) -> T:
+    out = fn(chunk)
+    advance(chunk.size)
+    return out
+
+
+def _run_pool(
+    fn: Callable[[Chunk], T],
+    chunks: Sequence[Chunk],
+    workers: int,
+    advance: Callable[..., None],
+) -> list[T]:
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(chunks)))
+    try:
+        futures = [pool.submit(fn, c) for c in chunks]
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for f in done:
+                f.result()  # raise a worker's error here, at once
+                advance(chunks[futures.index(f)].size)
+        return [f.result() for f in futures]
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _dask_client(ex: Executor) -> tuple[Any, Any]:
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as err:  # pragma: no cover - depends on the installation
+        raise ScenarioError(
+            "the dask executor needs Dask's distributed scheduler",
+            field="executor",
+            value="dask",
+            allowed="pip install 'detente[dask]', or --executor local|process",
+        ) from err
+    if ex.scheduler is not None:
+        try:
+            return Client(ex.scheduler, timeout="10s"), None
+        except OSError as err:
+            raise ScenarioError(
+                f"cannot reach the Dask scheduler ({err})",
+                field="scheduler",
+                value=ex.scheduler,
+                allowed="the address of a running scheduler, e.g. tcp://10.0.0.5:8786",
+            ) from err
+    cluster = LocalCluster(
+        n_workers=ex.n_workers,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        silence_logs=40,
+    )
+    return Client(cluster), cluster
+
+
+def _run_dask(
+    fn: Callable[[Chunk], T],
+    chunks: Sequence[Chunk],
+    ex: Executor,
+    advance: Callable[..., None],
+) -> list[T]:
+    from distributed import as_completed
+
+    client, cluster = _dask_client(ex)
+    futures = []
+    try:
+        futures = client.map(fn, list(chunks), pure=False)
+        index = {f.key: n for n, f in enumerate(futures)}
+        for f in as_completed(futures):
+            f.result()
+            advance(chunks[index[f.key]].size)
+        return [f.result() for f in futures]
+    finally:
+        if futures:
+            client.cancel(futures)
+        client.close()
+        if cluster is not None:
+            cluster.close()
