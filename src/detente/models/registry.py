@@ -7,7 +7,7 @@ this registry; a test checks that they agree.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from detente.typing import RNG
@@ -27,7 +27,9 @@ __all__ = [
     "list_models",
     "model_stream",
     "register",
+    "register_batch",
     "require_positions",
+    "run_batch",
     "run_by_group",
     "run_model",
     "spawn_streams",
@@ -72,6 +74,11 @@ class ModelInfo:
         keys, raising :class:`~detente.scenario.errors.ModelParamError`.
     cost : callable or None
         ``cost(n_actors, n_issues, params) -> Cost``: estimated peak memory and time.
+    batch : callable or None
+        ``batch(arrays, *, rng=None, **params) -> (m, k)``: the model's forecasts for ``m``
+        draws at once (arrays with a leading draw axis, see
+        :class:`detente.scenario.draws.InputDraws`), each row exactly what ``run`` gives on that
+        draw; registered with :func:`register_batch`. ``None``: :func:`run_batch` loops.
     """
 
     name: str
@@ -87,6 +94,7 @@ class ModelInfo:
     check_params: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None
     cost: Callable[[int, int, Mapping[str, Any]], Cost] | None = None
     draws_when: str = ""
+    batch: Callable[..., Any] | None = None
 
     @property
     def randomness(self) -> str:
@@ -287,6 +295,43 @@ def check_model_params(
             )
         checked[key] = get_model(key).validate_params(value, path=path)
     return checked
+
+
+def register_batch(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorator registering the draw-axis version of the model ``name`` (already registered)."""
+
+    def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
+        _REGISTRY[name] = replace(get_model(name), batch=fn)
+        return fn
+
+    return deco
+
+
+def run_batch(name: str, arrays: Any, *, rng: RNG = None, **params: Any) -> Any:
+    """Forecasts of model ``name`` for every draw of ``arrays``: ``(m, k)`` issue units.
+
+    ``arrays`` has a leading draw axis of length ``m``. Uses the model's registered batch
+    function when it has one, else runs the model draw by draw (stochastic models get one
+    child stream per draw, spawned from ``rng``). Row ``d`` is what :func:`run_model` gives on
+    draw ``d`` (with that draw's stream).
+    """
+    import numpy as np
+
+    from detente.scenario.draws import InputDraws
+
+    info = get_model(name)
+    info.validate_params(params)
+    if info.batch is not None:
+        return info.batch(arrays, rng=rng, **params)
+    draws = InputDraws(arrays)
+    m = draws.m
+    streams = _seed_sequence(rng).spawn(m) if info.stochastic else [None] * m
+    out = np.empty((m, arrays.n_issues))
+    for d in range(m):
+        one = draws.point(d)
+        require_positions(one)
+        out[d] = info.run(one, rng=streams[d], **params).forecast
+    return out
 
 
 def run_model(name: str, arrays: Any, *, rng: RNG = None, **params: Any) -> Forecast:
