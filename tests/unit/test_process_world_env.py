@@ -148,7 +148,9 @@ def test_realise_is_reproducible(tmp_path: Path) -> None:
 
 
 def test_shock_shift_moves_a_limit_from_its_date(tmp_path: Path) -> None:
-    extra = "  shocks:\n    - {id: s, date: '2026-01-02', effects: [{actor: B, issue: x, shift: 10}]}\n"
+    extra = (
+        "  shocks:\n    - {id: s, date: '2026-01-02', effects: [{actor: B, issue: x, shift: 10}]}\n"
+    )
     env = _env(tmp_path, extra).realise(np.random.default_rng(0))
     assert env.limits(1)[0][0, 1, 0] == 50.0
     assert env.limits(2)[0][0, 1, 0] == 40.0

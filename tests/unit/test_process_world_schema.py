@@ -113,9 +113,13 @@ def test_ratification_stage_naming_an_unknown_actor(tmp_path: Path) -> None:
 
 
 def test_unknown_issue_actor_driver_ids(tmp_path: Path) -> None:
-    walk = "  walkaways:\n    - {actor: A, issue: zz, sensitivities: [{driver: gain, per_unit: 1}]}\n"
+    walk = (
+        "  walkaways:\n    - {actor: A, issue: zz, sensitivities: [{driver: gain, per_unit: 1}]}\n"
+    )
     assert "unknown issue" in str(_error(tmp_path, walk))
-    walk = "  walkaways:\n    - {actor: A, issue: x, sensitivities: [{driver: nope, per_unit: 1}]}\n"
+    walk = (
+        "  walkaways:\n    - {actor: A, issue: x, sensitivities: [{driver: nope, per_unit: 1}]}\n"
+    )
     err = _error(tmp_path, walk)
     assert "unknown driver" in str(err) and "nope" in str(err) and "gain" in str(err)
     exp = "  expectations:\n    - {actor: Q, driver: gain, expected: 1}\n"
