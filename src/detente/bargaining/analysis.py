@@ -984,7 +984,9 @@ def _limit_openings(
     concessions: list[tuple[str, LimitConcession | None]] = [
         ("joint", limit_concessions(arrays, objective=objective))
     ]
-    for i in np.flatnonzero(veto):
+    lo, _ = signable_intervals(arrays)
+    has_limit = (veto_scope(arrays, veto) & ~np.isnan(lo)).any(axis=1)
+    for i in np.flatnonzero(veto & has_limit):  # a veto player without limits has none to move
         a = arrays.actor_ids[i]
         concessions.append((a, limit_concessions(arrays, allowed=[a], objective=objective)))
     joint = concessions[0][1]
