@@ -67,7 +67,7 @@ def test_miami_zone_empty_and_blocking_issues(miami_json):
 
 def test_miami_concessions_close_every_gap(miami_json):
     d = miami_json
-    _, veto, lim = _limits_from_scenario()
+    _, _veto, lim = _limits_from_scenario()
     whos = [c["who"] for c in d["concessions"]]
     # solo openings for the veto players with limits to move (the EU's veto, on sanctions and
     # the frozen assets, comes without reservation points)

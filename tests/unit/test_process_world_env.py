@@ -254,3 +254,27 @@ def test_ordering_conflicts_found(tmp_path: Path) -> None:
     (c,) = env.ordering_conflicts()
     assert c["cycle"] == ["ceasefire", "referendum", "withdrawal", "ceasefire"]
     assert c["actors"] == ["A", "B"] and sorted(c["demands"]) == ["law", "rus", "ukr"]
+
+
+def test_miami_process_block() -> None:
+    from detente.examples import load_example
+
+    sc = load_example("miami")
+    assert sc.process is not None
+    assert {d.id for d in sc.process.drivers} == {
+        "territory_gain",
+        "external_funding",
+        "oil_revenue",
+    }
+    assert {s.id for s in sc.process.shocks} == {"front_stalls", "aid_cut", "sanctions_bite"}
+    env = Environment(sc.to_arrays(), sc.process, 1000, 52, sc.process.start or dt.date.today())
+    env = env.realise(np.random.default_rng(0))
+    # territory_gain: the mean of September-November (447, 461, 701) from December on
+    assert env.driver(0, "territory_gain")[0] == pytest.approx((447 + 461 + 701) / 3)
+    # Russia's withdrawal-first demand, Ukraine's referendum-first demand and the binding
+    # referendum-needs-a-ceasefire rule exclude each other
+    (c,) = env.ordering_conflicts()
+    assert c["actors"] == ["RUS", "UKR"]
+    assert env.stage_names[0] == "ukr_referendum"
+    lo, hi = env.limits(26)
+    assert lo.shape == (1000, 5, 12) and np.isfinite(hi[:, 0, 0]).all()
