@@ -85,7 +85,11 @@ def test_miami_actors_roles_and_vetoes() -> None:
     s = load_example("miami")
     ids = {a.id for a in s.actors}
     assert {"RUS", "UKR", "USA"} <= ids and len(ids) >= 4
-    assert {a.id for a in s.actors if a.veto} == {"RUS", "UKR"}
+    # whole-package vetoes: the signatories; the EU's veto binds on sanctions and assets only
+    assert {a.id for a in s.actors if a.veto and not a.veto_issues} == {"RUS", "UKR"}
+    assert {a.id: a.veto_issues for a in s.actors if a.veto_issues} == {
+        "EU": ["sanctions_relief", "frozen_assets"]
+    }
     assert s.actor("USA").role == "mediator"
 
 

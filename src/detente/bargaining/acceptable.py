@@ -251,16 +251,22 @@ def signable_intervals(arrays: ScenarioArrays) -> tuple[FloatArray, FloatArray]:
     return lo, hi
 
 
-def within_limits(arrays: ScenarioArrays, x: Any, tol: float = 1e-9) -> NDArray[np.bool_]:
+def within_limits(
+    arrays: ScenarioArrays, x: Any, tol: float = 1e-9, scope: Any = None
+) -> NDArray[np.bool_]:
     """Whether each actor would sign packages ``x`` (``(..., k)`` issue units): ``(..., n)``.
 
     True iff, on every issue where the actor has a reservation point, the value lies in its
     signable interval (:func:`signable_intervals`), within ``tol`` × the scale's span.
+    ``scope`` (``(n, k)`` bool, optional): check each actor only on the issues it marks (a
+    veto on named issues, :func:`~detente.bargaining.rules.veto_scope`).
     """
     x = np.asarray(x, dtype=float)[..., None, :]
     lo, hi = signable_intervals(arrays)
     t = tol * arrays.span
     ok = np.where(np.isnan(lo), True, (x >= lo - t) & (x <= hi + t))
+    if scope is not None:
+        ok = ok | ~np.asarray(scope, bool)
     return np.asarray(ok.all(axis=-1), dtype=bool)
 
 
@@ -281,11 +287,14 @@ def limit_gaps(arrays: ScenarioArrays, veto: Any = None) -> list[dict[str, Any]]
     face each other: the one demanding at least ``lo``, the one conceding at most ``hi``),
     ``limits`` {actor: [lo, hi]}.
     """
+    from detente.bargaining.rules import veto_scope
+
     v = np.asarray(arrays.veto if veto is None else veto, bool)
+    scope = veto_scope(arrays, v)
     lo, hi = signable_intervals(arrays)
     out = []
     for j, iss in enumerate(arrays.issue_ids):
-        rows = [int(i) for i in np.flatnonzero(v) if not np.isnan(lo[i, j])]
+        rows = [int(i) for i in np.flatnonzero(v) if scope[i, j] and not np.isnan(lo[i, j])]
         if not rows:
             continue
         L = lo[rows, j]
@@ -389,10 +398,14 @@ def limit_concessions(
     if not gaps:
         return LimitConcession(who, [], {}, 0.0, objective)
     # variable layout: per blocked issue [x_j, z_j, t_1j, ..., t_hj]
+    from detente.bargaining.rules import veto_scope
+
+    scope = veto_scope(arrays, v)
     cols: list[tuple[int, list[int]]] = []
     for g in gaps:
         j = arrays.issue_ids.index(g["issue"])
-        cols.append((j, [int(i) for i in np.flatnonzero(v) if not np.isnan(lo[i, j])]))
+        rows = [int(i) for i in np.flatnonzero(v) if scope[i, j] and not np.isnan(lo[i, j])]
+        cols.append((j, rows))
     lp = _limit_lp(arrays, cols, lo, hi, allow)
     x_all = _solve_lexicographic(lp, objective)
     if x_all is None:

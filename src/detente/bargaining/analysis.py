@@ -42,6 +42,7 @@ from detente.bargaining.acceptable import (
 from detente.bargaining.domain import AdditiveDomain
 from detente.bargaining.frontier import Frontier, pareto_fold
 from detente.bargaining.packages import issuewise_reference, logrolls
+from detente.bargaining.rules import PackageRules, branch_options, veto_scope
 from detente.bargaining.solutions import SOLUTION_NAMES, bargaining_solutions
 from detente.bargaining.utility import domain_from_arrays, package_utility
 from detente.results import Result, jsonable
@@ -147,13 +148,17 @@ def _solve(
     sel: list[int],
     mask_fn: MaskFn,
     max_points: int | None,
+    pkg_mask: Any = None,
 ) -> _Solved:
-    """Frontier of ``dom`` over parties ``sel``, the candidates ``mask_fn(U_all)`` and the
-    four solutions among them. Solutions' utilities are reported for every party."""
+    """Frontier of ``dom`` over parties ``sel``, the candidates ``mask_fn(U_all)`` (and
+    ``pkg_mask(packages)`` when given) and the four solutions among them. Solutions'
+    utilities are reported for every party."""
     sub = dom.subset(sel)
     F = pareto_fold(sub, max_points=max_points)
     U = dom.utility(F.packages) if F.size else np.zeros((0, dom.n_parties))
     mask = mask_fn(U)
+    if pkg_mask is not None and F.size:
+        mask = mask & pkg_mask(F.packages)
     d = np.maximum(dom.reservation, dom.worst())[sel]
     ideal = dom.best()[sel]
     s = bargaining_solutions(F.utilities, d, ideal, mask if mask.any() else None)
@@ -175,15 +180,16 @@ def _solve(
 def _signable_options(
     arrays: ScenarioArrays, dom: AdditiveDomain, veto: BoolArray
 ) -> list[BoolArray]:
-    """Per issue, which of ``dom``'s options every veto player signs."""
+    """Per issue, which of ``dom``'s options every veto player signs (where its veto binds)."""
     lo, hi = signable_intervals(arrays)
+    scope = veto_scope(arrays, veto)
     keep = []
     for j in range(dom.n_issues):
         xv = np.asarray(dom.option_scale(j), float)
         tol = 1e-9 * float(arrays.span[j])
         ok = np.ones(xv.size, bool)
         for i in np.flatnonzero(veto):
-            if not np.isnan(lo[i, j]):
+            if scope[i, j] and not np.isnan(lo[i, j]):
                 ok &= (xv >= lo[i, j] - tol) & (xv <= hi[i, j] + tol)
         keep.append(ok)
     return keep
@@ -194,10 +200,20 @@ def _limit_zone(
     dom: AdditiveDomain,
     sel: list[int],
     max_points: int | None,
+    rules: PackageRules | None = None,
 ) -> Zone:
-    """The zone under hard limits: options every veto player signs, then the BATNA cut."""
+    """The zone under hard limits: options every veto player signs, then the BATNA cut.
+
+    With linked limits or declared contradictions (``rules``) the zone is the union of the
+    branches of :func:`~detente.bargaining.rules.branch_options`: the options kept per issue
+    are those of some branch, and frontier packages count only if admissible.
+    """
     veto = np.asarray(dom.veto, bool)
-    keep = _signable_options(arrays, dom, veto)
+    pkg_mask = None
+    if rules:
+        keep, pkg_mask = _rule_options(arrays, dom, veto, rules)
+    else:
+        keep = _signable_options(arrays, dom, veto)
     options = {
         iss: [dom.options[j][v] for v in np.flatnonzero(keep[j])]
         for j, iss in enumerate(dom.issue_ids)
@@ -210,7 +226,14 @@ def _limit_zone(
     def batna_ok(U: FloatArray) -> BoolArray:
         return np.asarray((U[:, vr] >= dom.reservation[vr] - 1e-12).all(axis=1), dtype=bool)
 
-    res = _solve(Z, sel, batna_ok, max_points)
+    zmask = None
+    if pkg_mask is not None:
+        zidx = Z.meta["option_index"]
+
+        def zmask(P: NDArray[np.intp]) -> BoolArray:
+            return pkg_mask(np.stack([zidx[j][P[:, j]] for j in range(Z.n_issues)], axis=1))
+
+    res = _solve(Z, sel, batna_ok, max_points, zmask)
     idx = Z.meta["option_index"]
     # report packages by their index in the full domain
     F = res.frontier
@@ -239,6 +262,27 @@ def _limit_zone(
         mask=res.mask,
         batna_openings=openings,
     )
+
+
+def _rule_options(
+    arrays: ScenarioArrays, dom: AdditiveDomain, veto: BoolArray, rules: PackageRules
+) -> tuple[list[BoolArray], Any]:
+    """Per issue, the options of some admissible branch; and a mask of admissible packages
+    (option indices of ``dom``)."""
+    scope = veto_scope(arrays, veto)
+    keep = [np.zeros(len(dom.options[j]), bool) for j in range(dom.n_issues)]
+    for masks in branch_options(arrays, dom, scope, rules):
+        for j, m in enumerate(masks):
+            keep[j] |= m
+
+    def admissible(P: NDArray[np.intp]) -> BoolArray:
+        x = np.stack(
+            [np.asarray(dom.option_scale(j), float)[P[:, j]] for j in range(dom.n_issues)],
+            axis=1,
+        )
+        return rules.admissible(arrays, x, scope)
+
+    return keep, admissible
 
 
 @dataclass(eq=False, repr=False)
@@ -880,12 +924,14 @@ class _Reading:
 
 
 def _reservation_points(arrays: ScenarioArrays, veto: BoolArray) -> list[dict[str, Any]]:
-    """Every veto player's reservation points, with its position and signable interval."""
+    """Every veto player's reservation points (where its veto binds), with its position and
+    signable interval."""
     lo, hi = signable_intervals(arrays)
+    scope = veto_scope(arrays, veto)
     out = []
     for i in np.flatnonzero(veto):
         for j in range(arrays.n_issues):
-            if not np.isnan(lo[i, j]):
+            if scope[i, j] and not np.isnan(lo[i, j]):
                 out.append(
                     {
                         "actor": arrays.actor_ids[i],
@@ -900,16 +946,25 @@ def _reservation_points(arrays: ScenarioArrays, veto: BoolArray) -> list[dict[st
 
 
 def _frontier_within_limits(
-    arrays: ScenarioArrays, domain: AdditiveDomain, F: Frontier, U_all: FloatArray
+    arrays: ScenarioArrays,
+    domain: AdditiveDomain,
+    F: Frontier,
+    U_all: FloatArray,
+    rules: PackageRules | None = None,
 ) -> BoolArray:
-    """Which frontier packages every veto player signs (limits and BATNA utilities)."""
+    """Which frontier packages every veto player signs (limits where its veto binds, linked
+    limits, declared contradictions, BATNA utilities)."""
     veto = np.asarray(domain.veto, bool)
+    scope = veto_scope(arrays, veto)
     if F.size:
         x = np.stack(
             [np.asarray(domain.option_scale(j))[F.packages[:, j]] for j in range(domain.n_issues)],
             axis=1,
         )
-        ok_lim = within_limits(arrays, x)[:, veto].all(axis=1)
+        if rules:
+            ok_lim = rules.admissible(arrays, x, scope)
+        else:
+            ok_lim = np.asarray(within_limits(arrays, x, scope=scope)[:, veto].all(axis=1))
     else:
         ok_lim = np.zeros(0, bool)
     vr = veto & np.isfinite(domain.reservation)
@@ -929,7 +984,9 @@ def _limit_openings(
     concessions: list[tuple[str, LimitConcession | None]] = [
         ("joint", limit_concessions(arrays, objective=objective))
     ]
-    for i in np.flatnonzero(veto):
+    lo, _ = signable_intervals(arrays)
+    has_limit = (veto_scope(arrays, veto) & ~np.isnan(lo)).any(axis=1)
+    for i in np.flatnonzero(veto & has_limit):  # a veto player without limits has none to move
         a = arrays.actor_ids[i]
         concessions.append((a, limit_concessions(arrays, allowed=[a], objective=objective)))
     joint = concessions[0][1]
@@ -951,6 +1008,7 @@ def _read_limits(
     base: _Solved,
     objective: str,
     domain_options: dict[str, Any],
+    rules: PackageRules | None = None,
 ) -> _Reading:
     """Hard limits: the gaps, the zone on the restricted domain, and what would open it."""
     veto = np.asarray(domain.veto, bool)
@@ -962,8 +1020,10 @@ def _read_limits(
             "no veto player has a reservation point: under hard limits every package is "
             "signable (give BATNA utilities, or use walkaway='utility' with a status quo)"
         )
-    zone = _limit_zone(arrays, domain, sel, mp)
-    in_zone = _frontier_within_limits(arrays, domain, base.frontier, base.utilities)
+    zone = _limit_zone(arrays, domain, sel, mp, rules)
+    in_zone = _frontier_within_limits(arrays, domain, base.frontier, base.utilities, rules)
+    if rules:
+        notes += [f"{n} (the zone respects it)" for n in rules.names]
     blocking = [g["issue"] for g in limits if g["blocked"]]
     concessions: list[tuple[str, LimitConcession | None]] = []
     opened = None
@@ -1039,9 +1099,9 @@ def _compromise_reference(
     best = int(np.argmax(gains))
     if mode == "limits":
         vr = veto & np.isfinite(domain.reservation)
-        signs = bool(within_limits(arrays, fc)[veto].all()) and bool(
-            (uc[vr] >= domain.reservation[vr]).all()
-        )
+        signs = bool(
+            within_limits(arrays, fc, scope=veto_scope(arrays, veto))[veto].all()
+        ) and bool((uc[vr] >= domain.reservation[vr]).all())
     else:
         signs = bool(acceptable_mask(uc, domain.reservation, veto))
     forecast = {
@@ -1076,6 +1136,7 @@ def analyze(  # long: the docstring documents every step and option; the body is
     max_points: int | str | None = "auto",
     top_logrolls: int = 10,
     objective: str = "balanced",
+    rules: PackageRules | None = None,
 ) -> BargainingAnalysis:
     """Acceptable sets, zone of agreement, frontier, solutions, concessions and logrolls.
 
@@ -1113,11 +1174,19 @@ def analyze(  # long: the docstring documents every step and option; the body is
        frontier); logrolls from it. GENIUS domains: logrolls from the issue-by-issue
        reference.
 
+    Per-issue vetoes, linked limits and declared contradictions (issue 13): a veto player's
+    limits constrain the zone only on the issues its veto covers (``veto_issues``); with
+    ``rules`` (:class:`~detente.bargaining.rules.PackageRules`; taken from the scenario's
+    ``process`` block when ``source`` is a :class:`~detente.scenario.schema.Scenario`) the
+    zone under hard limits is the union of the rules' branches and never holds a package a
+    linked limit forbids or the scenario declares infeasible.
+
     Raises
     ------
     TooCostlyError
         When the estimated memory exceeds what the machine can spare (step 0).
     """
+    source, rules = _scenario_rules(source, rules)
     if walkaway not in WALKAWAY_READINGS:
         raise ValueError(f"walkaway {walkaway!r} unknown; allowed: {', '.join(WALKAWAY_READINGS)}")
     domain_options: dict[str, Any] = {
@@ -1133,7 +1202,7 @@ def analyze(  # long: the docstring documents every step and option; the body is
     base = _solve(domain, sel, _everyone, mp)
     notes = _frontier_notes(domain, parties, base.frontier, mp)
     if arrays is not None and walkaway == "limits":
-        reading = _read_limits(arrays, domain, sel, mp, base, objective, domain_options)
+        reading = _read_limits(arrays, domain, sel, mp, base, objective, domain_options, rules)
     else:
         reading = _read_utility(domain, sel, mp, base)
     forecast, trades = _package_deals(
@@ -1160,6 +1229,16 @@ def analyze(  # long: the docstring documents every step and option; the body is
         notes=notes + reading.notes,
         issue_scales=_scales(arrays),
     )
+
+
+def _scenario_rules(source: Any, rules: PackageRules | None) -> tuple[Any, PackageRules | None]:
+    """A Scenario source becomes its arrays and (unless ``rules`` is given) its rules."""
+    from detente.scenario.schema import Scenario
+
+    if isinstance(source, Scenario):
+        arrays = source.to_arrays()
+        return arrays, (PackageRules.from_scenario(source, arrays) if rules is None else rules)
+    return source, rules
 
 
 def _scales(arrays: ScenarioArrays | None) -> tuple[tuple[float, float], ...] | None:

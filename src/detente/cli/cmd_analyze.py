@@ -185,6 +185,7 @@ def _run(
     """The analysis (progress on stderr past a second), after checking --actors against the
     scenario's actors."""
     from detente.bargaining import analyze as run_analysis
+    from detente.bargaining.rules import PackageRules
     from detente.cli.progress import reporting
 
     try:
@@ -192,7 +193,8 @@ def _run(
             _check_actors(who, scenario.to_arrays())
         _announce(source, who, options["grid"])
         with reporting():
-            return run_analysis(source, actors=who, **options)
+            rules = None if scenario is None else PackageRules.from_scenario(scenario)
+            return run_analysis(source, actors=who, rules=rules, **options)
     except ValueError as e:  # a GENIUS format error, or parties the analysis refuses
         fail(str(e))
 
