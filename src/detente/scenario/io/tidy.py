@@ -4,7 +4,7 @@ Files (UTF-8, comma-separated, one header row; blank rows are skipped; an empty 
 "not given", so the schema's default applies)::
 
     actors.csv        id, name, capability, role, veto, capability_basis, capability_sources,
-                      veto_basis, notes
+                      veto_basis, notes, veto_issues
     issues.csv        id, name, description, lo, hi, unit, lo_means, hi_means, status_quo,
                       status_quo_note, group, attributes
     positions.csv     actor, issue, position, salience, low, high, reservation, basis,
@@ -12,7 +12,8 @@ Files (UTF-8, comma-separated, one header row; blank rows are skipped; an empty 
     sources.csv       id, title, publisher, url, date                      (optional)
     anchors.csv       issue, value, label, sources                         (optional)
     accommodation.csv actor, toward, weight                                (optional)
-    scenario.csv      field, value  — rows name, description, as_of, model_params (optional)
+    scenario.csv      field, value  — rows name, description, as_of, model_params,
+                      uncertainty, what_ifs, process (optional)
 
 ``actors.csv``, ``issues.csv`` and ``positions.csv`` are required; in them ``id``, ``name``,
 ``capability`` / ``id``, ``name`` / ``actor``, ``issue``, ``position``, ``salience`` are the
@@ -20,7 +21,9 @@ required columns, the others may be left out. Saliences are on 0–100, position
 own units between ``lo`` and ``hi`` (default 0–100). ``low``/``high`` give a position's range
 (both or neither). Lists of source ids (``sources``, ``capability_sources``) are separated by
 ``;`` or ``,``. ``veto`` is ``true``/``false`` (``yes``/``no``, ``1``/``0`` also read).
-``attributes`` and ``model_params`` are JSON objects. The scale anchors (labelled documented
+``attributes``, ``model_params``, ``uncertainty`` and ``process`` are JSON objects and
+``what_ifs`` a JSON list of objects (the YAML blocks of the same names); ``veto_issues`` is a
+list of issue ids. The scale anchors (labelled documented
 options) are rows of ``anchors.csv`` rather than a cell, so that labels may hold any text.
 Without ``scenario.csv`` the scenario is named after the folder.
 
@@ -61,7 +64,7 @@ __all__ = ["COLUMNS", "read_tidy", "write_tidy"]
 COLUMNS: dict[str, tuple[str, ...]] = {
     "actors": (
         "id", "name", "capability", "role", "veto", "capability_basis", "capability_sources",
-        "veto_basis", "notes",
+        "veto_basis", "notes", "veto_issues",
     ),
     "issues": (
         "id", "name", "description", "lo", "hi", "unit", "lo_means", "hi_means", "status_quo",
@@ -93,8 +96,16 @@ _NUMBERS = {
     "anchors": ("value",),
     "accommodation": ("weight",),
 }
-_LISTS = {"actors": ("capability_sources",), "positions": ("sources",), "anchors": ("sources",)}
-_SCENARIO_FIELDS = ("name", "description", "as_of", "model_params")
+_LISTS = {
+    "actors": ("capability_sources", "veto_issues"),
+    "positions": ("sources",),
+    "anchors": ("sources",),
+}
+_SCENARIO_FIELDS = (
+    "name", "description", "as_of", "model_params", "uncertainty", "what_ifs", "process",
+)  # fmt: skip
+#: scenario.csv fields holding JSON: an object, or (``what_ifs``) a list of objects.
+_JSON_FIELDS = {"model_params": dict, "uncertainty": dict, "process": dict, "what_ifs": list}
 _TRUE = {"true", "yes", "1"}
 _FALSE = {"false", "no", "0"}
 
@@ -253,6 +264,20 @@ def _json_object(table: _Table, n: int, col: str, cell: str) -> dict[str, Any]:
     return v
 
 
+def _json_value(table: _Table, n: int, col: str, cell: str, kind: type) -> Any:
+    """A JSON object (``kind`` dict) or a JSON list of objects (``kind`` list)."""
+    if kind is dict:
+        return _json_object(table, n, col, cell)
+    allowed = 'a JSON list of objects such as [{"id": "aid_doubles", "name": "..."}]'
+    try:
+        v = json.loads(cell, parse_constant=_no_constant)
+    except (ValueError, RecursionError) as e:
+        raise _err(table, n, col, f"not a JSON list ({e})", cell, allowed) from None
+    if not isinstance(v, list) or not all(isinstance(x, dict) for x in v):
+        raise _err(table, n, col, "not a JSON list of objects", cell, allowed)
+    return v
+
+
 def _no_constant(name: str) -> float:
     raise ValueError(f"{name} is not a finite number")
 
@@ -404,8 +429,8 @@ def _scenario_fields(scen_t: _Table | None) -> dict[str, Any]:
             )
         first[key] = n
         value: Any = row.get("value", "")
-        if key == "model_params":
-            value = _json_object(scen_t, n, "value", value)
+        if key in _JSON_FIELDS:
+            value = _json_value(scen_t, n, "value", value, _JSON_FIELDS[key])
         out[key] = value
     return out
 
@@ -449,7 +474,7 @@ def _relocate(
             rest = ["status_quo"]
         col = rest[0] if rest else None
         col = _FIELD_COLUMN.get(col, col) if col else None
-    elif head in ("name", "description", "as_of", "model_params"):
+    elif head in _SCENARIO_FIELDS:
         table = tables.get("scenario")
         if table is not None:
             for n, r in enumerate(table.rows):
@@ -572,6 +597,13 @@ def dump_tidy(scenario: Scenario) -> dict[str, str]:
                 "value": json.dumps(scenario.model_params, ensure_ascii=False),
             }
         )
+    for key in ("uncertainty", "what_ifs", "process"):
+        block = getattr(scenario, key)
+        if block:
+            dumped = scenario.model_dump(mode="json", include={key}, exclude_defaults=True)
+            meta.append(
+                {"field": key, "value": json.dumps(dumped.get(key, []), ensure_ascii=False)}
+            )
     out["scenario.csv"] = _table_text("scenario", meta)
     return out
 
