@@ -12,7 +12,8 @@ Files (UTF-8, comma-separated, one header row; blank rows are skipped; an empty 
     sources.csv       id, title, publisher, url, date                      (optional)
     anchors.csv       issue, value, label, sources                         (optional)
     accommodation.csv actor, toward, weight                                (optional)
-    scenario.csv      field, value  — rows name, description, as_of, model_params (optional)
+    scenario.csv      field, value  — rows name, description, as_of, model_params, uncertainty,
+                      what_ifs, process (optional; the last four as JSON)
 
 ``actors.csv``, ``issues.csv`` and ``positions.csv`` are required; in them ``id``, ``name``,
 ``capability`` / ``id``, ``name`` / ``actor``, ``issue``, ``position``, ``salience`` are the
@@ -94,7 +95,9 @@ _NUMBERS = {
     "accommodation": ("weight",),
 }
 _LISTS = {"actors": ("capability_sources",), "positions": ("sources",), "anchors": ("sources",)}
-_SCENARIO_FIELDS = ("name", "description", "as_of", "model_params")
+#: Optional scenario blocks held whole as JSON in scenario.csv (issues 12 and 13).
+_BLOCKS = ("uncertainty", "what_ifs", "process")
+_SCENARIO_FIELDS = ("name", "description", "as_of", "model_params", *_BLOCKS)
 _TRUE = {"true", "yes", "1"}
 _FALSE = {"false", "no", "0"}
 
@@ -253,6 +256,18 @@ def _json_object(table: _Table, n: int, col: str, cell: str) -> dict[str, Any]:
     return v
 
 
+def _json_value(table: _Table, n: int, cell: str, kind: type) -> Any:
+    """A scenario block written as JSON (an object, or a list for ``what_ifs``)."""
+    allowed = "a JSON " + ("list" if kind is list else "object") + " (the block as in YAML)"
+    try:
+        v = json.loads(cell, parse_constant=_no_constant)
+    except (ValueError, RecursionError) as e:
+        raise _err(table, n, "value", f"not JSON ({e})", cell, allowed) from None
+    if not isinstance(v, kind):
+        raise _err(table, n, "value", "not a JSON " + kind.__name__, cell, allowed)
+    return v
+
+
 def _no_constant(name: str) -> float:
     raise ValueError(f"{name} is not a finite number")
 
@@ -406,6 +421,8 @@ def _scenario_fields(scen_t: _Table | None) -> dict[str, Any]:
         value: Any = row.get("value", "")
         if key == "model_params":
             value = _json_object(scen_t, n, "value", value)
+        elif key in _BLOCKS:
+            value = _json_value(scen_t, n, value, list if key == "what_ifs" else dict)
         out[key] = value
     return out
 
@@ -449,7 +466,7 @@ def _relocate(
             rest = ["status_quo"]
         col = rest[0] if rest else None
         col = _FIELD_COLUMN.get(col, col) if col else None
-    elif head in ("name", "description", "as_of", "model_params"):
+    elif head in _SCENARIO_FIELDS:
         table = tables.get("scenario")
         if table is not None:
             for n, r in enumerate(table.rows):
@@ -572,6 +589,15 @@ def dump_tidy(scenario: Scenario) -> dict[str, str]:
                 "value": json.dumps(scenario.model_params, ensure_ascii=False),
             }
         )
+    for block in _BLOCKS:
+        val = getattr(scenario, block)
+        if val:
+            dumped = (
+                [w.model_dump(mode="json", exclude_defaults=True) for w in val]
+                if isinstance(val, list)
+                else val.model_dump(mode="json", exclude_defaults=True)
+            )
+            meta.append({"field": block, "value": json.dumps(dumped, ensure_ascii=False)})
     out["scenario.csv"] = _table_text("scenario", meta)
     return out
 
