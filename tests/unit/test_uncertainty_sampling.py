@@ -31,7 +31,9 @@ def test_triangular_uniform_beta_truncnorm_quantiles_by_hand() -> None:
     tn = Dist("truncnorm", 0.0, 10.0, {"mean": 5.0, "sd": 2.0})
     assert tn.ppf(np.array([0.5]))[0] == pytest.approx(5.0)
     # supports are kept exactly and a point support gives the point
-    both = ppf_columns([Dist("uniform", 1.0, 2.0), Dist("uniform", 3.0, 3.0)], np.array([[1.0, 0.3]]))
+    both = ppf_columns(
+        [Dist("uniform", 1.0, 2.0), Dist("uniform", 3.0, 3.0)], np.array([[1.0, 0.3]])
+    )
     assert both.tolist() == [[2.0, 3.0]]
 
 
@@ -145,12 +147,17 @@ def test_analyst_groups() -> None:
 def test_what_ifs_of_the_miami_example() -> None:
     s = load_example("miami")
     eu = apply_what_if(s, "eu_veto")
-    assert eu.actor("EU").veto and eu.actor("EU").veto_issues == ["sanctions_relief", "frozen_assets"]
+    assert eu.actor("EU").veto and eu.actor("EU").veto_issues == [
+        "sanctions_relief",
+        "frozen_assets",
+    ]
     assert eu.actor("EU").role == "party"
     assert eu.what_ifs == [] and "what-if" in eu.name
     arr = eu.to_arrays()
     e = arr.actor_ids.index("EU")
-    assert arr.vetoes()[e].tolist() == [i in ("sanctions_relief", "frozen_assets") for i in arr.issue_ids]
+    assert arr.vetoes()[e].tolist() == [
+        i in ("sanctions_relief", "frozen_assets") for i in arr.issue_ids
+    ]
     us = apply_what_if(s, "us_withdraws_guarantee")
     p = us.position_of("USA", "security_guarantees")
     assert p is not None and (p.position, p.salience) == (75.0, 25.0)
@@ -171,9 +178,15 @@ def test_driver_what_if_is_a_fixed_multiplier_in_the_draws() -> None:
     from detente.scenario.process_spec import Driver, ProcessSpec
 
     data = s.model_dump(mode="python")
-    data["process"] = ProcessSpec(start=dt.date(2025, 1, 1), drivers=[Driver(id="aid")]).model_dump()
+    data["process"] = ProcessSpec(
+        start=dt.date(2025, 1, 1), drivers=[Driver(id="aid")]
+    ).model_dump()
     data["what_ifs"] = [
-        {"id": "double", "name": "Aid doubles", "changes": [{"input": "driver", "driver": "aid", "scale": 2.0}]}
+        {
+            "id": "double",
+            "name": "Aid doubles",
+            "changes": [{"input": "driver", "driver": "aid", "scale": 2.0}],
+        }
     ]
     from detente.scenario.schema import Scenario
 

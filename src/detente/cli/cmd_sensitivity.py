@@ -11,7 +11,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from detente.cli.app import InputFormat, app, check_output, display_path, errors, fail, load_scenario
+from detente.cli.app import (
+    InputFormat,
+    app,
+    check_output,
+    display_path,
+    errors,
+    fail,
+    load_scenario,
+)
 
 if TYPE_CHECKING:
     from detente.uncertainty.sensitivity import SensitivityResult
@@ -65,7 +73,9 @@ def sensitivity_cmd(  # long: the command's options, each one declaration
     model: Annotated[
         list[str] | None,
         typer.Option(
-            "--model", "-m", help="Model whose forecasts are answers (repeatable). Default: compromise."
+            "--model",
+            "-m",
+            help="Model whose forecasts are answers (repeatable). Default: compromise.",
         ),
     ] = None,
     seed: Annotated[
@@ -140,12 +150,12 @@ def sensitivity_cmd(  # long: the command's options, each one declaration
     if answer is not None and plot is None:
         fail("--answer: needs --plot (the chart it chooses the answer for)")
     with errors(oom_hint="a smaller --n or --groups analyst"):
-        ex = Executor(executor.value, workers, scheduler)  # type: ignore[arg-type]
+        ex = Executor(executor.value, workers, scheduler)
         scenario = load_scenario(file, input_format)
         with reporting(), _located(file):
             res = sensitivity(
                 scenario,
-                method=method.value,  # type: ignore[arg-type]
+                method=method.value,
                 n=n or DEFAULT_N[method.value],
                 models=list(dict.fromkeys(model or ["compromise"])),
                 seed=seed,
@@ -159,7 +169,9 @@ def sensitivity_cmd(  # long: the command's options, each one declaration
     if plot is not None:
         with errors():
             _save_plot(res, plot, answer)
-    typer.echo(f"seed {res.seed} ({display_path(file)}): --seed {res.seed} repeats this run", err=True)
+    typer.echo(
+        f"seed {res.seed} ({display_path(file)}): --seed {res.seed} repeats this run", err=True
+    )
 
 
 @contextmanager

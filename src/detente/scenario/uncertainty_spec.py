@@ -46,8 +46,8 @@ if TYPE_CHECKING:
     from detente.scenario.schema import Scenario
 
 __all__ = [
-    "ChangeKind",
     "Change",
+    "ChangeKind",
     "CopulaName",
     "Correlation",
     "DistName",
@@ -360,7 +360,9 @@ def _check_support(scenario: Scenario, u: UncertainInput, loc: tuple[Any, ...]) 
     for fld in ("low", "high"):
         val = getattr(u, fld)
         if not lo <= val <= hi:
-            raise SchemaProblem((*loc, fld), f"the {u.input}'s support leaves its range", val, words)
+            raise SchemaProblem(
+                (*loc, fld), f"the {u.input}'s support leaves its range", val, words
+            )
     for fld in ("mode", "mean"):
         val = getattr(u, fld)
         if val is not None and not u.low <= val <= u.high:

@@ -51,9 +51,7 @@ class Dist:
 
     def ppf(self, u: Any) -> FloatArray:
         """The values at unit points ``u`` (any shape)."""
-        return ppf_columns([self], np.asarray(u, dtype=float).reshape(-1, 1)).reshape(
-            np.shape(u)
-        )
+        return ppf_columns([self], np.asarray(u, dtype=float).reshape(-1, 1)).reshape(np.shape(u))
 
     def frozen(self) -> Any:
         """The :mod:`scipy.stats` frozen distribution (``None`` when the support is a point)."""
@@ -93,7 +91,7 @@ def ppf_columns(dists: Sequence[Dist], unit: Any) -> FloatArray:
         if cols.size == 0:
             continue
         uc, lc, wc = u[:, cols], lo[cols], safe[cols]
-        par = {k: np.array([dists[c].params.get(k, np.nan) for c in cols]) for k in _KEYS}
+        par = {k: np.array([dists[int(c)].params.get(k, np.nan) for c in cols]) for k in _KEYS}
         if name == "triangular":
             out[:, cols] = stats.triang.ppf(uc, (par["mode"] - lc) / wc, loc=lc, scale=wc)
         elif name == "uniform":

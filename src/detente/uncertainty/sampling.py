@@ -93,7 +93,9 @@ class UncertainVar:
     label: str
 
 
-def _group_and_label(kind: str, actor: str | None, issue: str | None, ident: str | None) -> tuple[str, str]:
+def _group_and_label(
+    kind: str, actor: str | None, issue: str | None, ident: str | None
+) -> tuple[str, str]:
     if kind == "position":
         return f"positions on {issue}", f"{actor} position on {issue}"
     if kind == "salience":
@@ -185,7 +187,9 @@ class InputSpace:
         return [v.group if grouping == "analyst" else v.label for v in self.inputs]
 
     # ---------------------------------------------------------------- sampling
-    def sample(self, n: int, *, seed: SeedLike | None = None, method: Method = "sobol") -> FloatArray:
+    def sample(
+        self, n: int, *, seed: SeedLike | None = None, method: Method = "sobol"
+    ) -> FloatArray:
         """``n`` points of the unit cube with the stated correlations imposed: ``(n, d)``."""
         from detente.uncertainty.executors import resolve_seed
 
@@ -299,9 +303,7 @@ def _scenario_numbers(scenario: Scenario) -> list[tuple[Any, str]]:
     return out
 
 
-def _default(
-    scenario: Scenario, t: Any, basis: str, defaults: UncertaintyDefaults
-) -> UncertainVar:
+def _default(scenario: Scenario, t: Any, basis: str, defaults: UncertaintyDefaults) -> UncertainVar:
     """The default distribution of a scenario number, by its basis."""
     from detente.scenario.uncertainty_spec import scenario_value, support_bounds
     from detente.uncertainty.distributions import Dist
@@ -385,7 +387,9 @@ def _notes(
             f"{len(live) - n_file} the default for their basis"
         )
     if fixed:
-        notes.append(f"{len(fixed)} input(s) fixed at one value: " + ", ".join(v.key for v in fixed))
+        notes.append(
+            f"{len(fixed)} input(s) fixed at one value: " + ", ".join(v.key for v in fixed)
+        )
     if corr is not None:
         notes.append(f"correlations by {spec.copula if spec else 'gaussian'} copula")
     return tuple(notes)

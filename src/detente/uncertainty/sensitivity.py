@@ -295,12 +295,21 @@ class SensitivityResult(Result):
             return ax
         y = np.arange(len(r))[::-1]
         if self.method == "sobol":
-            bar = {"height": 0.38, "capsize": 2, "error_kw": {"elinewidth": 0.8}}
+            bar: dict[str, Any] = {"height": 0.38, "capsize": 2, "error_kw": {"elinewidth": 0.8}}
             ax.barh(y + 0.2, r["ST"], xerr=r["ST_conf"], color="#6baed6", label="total (ST)", **bar)
-            ax.barh(y - 0.2, r["S1"], xerr=r["S1_conf"], color="#08519c", label="first order (S1)", **bar)
+            ax.barh(
+                y - 0.2,
+                r["S1"],
+                xerr=r["S1_conf"],
+                color="#08519c",
+                label="first order (S1)",
+                **bar,
+            )
             ax.set_xlabel("share of the answer's variance")
         else:
-            ax.barh(y, r["mu_star"], xerr=r["mu_star_conf"], color="#6baed6", capsize=2, label="mu*")
+            ax.barh(
+                y, r["mu_star"], xerr=r["mu_star_conf"], color="#6baed6", capsize=2, label="mu*"
+            )
             ax.plot(r["sigma"], y, "o", color="#08519c", label="sigma")
             ax.set_xlabel("mean absolute elementary effect (answer units)")
         ax.set_yticks(y, labels=list(r["input"]))
@@ -422,7 +431,9 @@ def sensitivity(
     space = InputSpace.from_scenario(scenario)
     notes = list(space.notes)
     if space.correlation is not None:
-        notes.append("the stated correlations are not used: Sobol and Morris indices assume independent inputs")
+        notes.append(
+            "the stated correlations are not used: Sobol and Morris indices assume independent inputs"
+        )
     labels = space.groups(groups)
     keys = list(space.names)
     chunk_fn = partial(_scenario_chunk, space, tuple(models), zone)
@@ -498,7 +509,11 @@ def _analyse(  # long: one linear pass of the steps in the module docstring, eac
         )
     if n < 2:
         raise ScenarioError("too few samples", field="n", value=n, allowed="at least 2")
-    problem: dict[str, Any] = {"num_vars": len(keys), "names": keys, "bounds": [[0.0, 1.0]] * len(keys)}
+    problem: dict[str, Any] = {
+        "num_vars": len(keys),
+        "names": keys,
+        "bounds": [[0.0, 1.0]] * len(keys),
+    }
     inputs = list(dict.fromkeys(labels))
     if grouped:
         problem["groups"] = labels
@@ -522,7 +537,9 @@ def _analyse(  # long: one linear pass of the steps in the module docstring, eac
     ys = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]} if parts else {}
     table, spread, skipped = _indices(problem, plan, ys, method, inputs, s_boot, options)
     if skipped:
-        notes.append("no indices (the answer never varied, or was undefined): " + ", ".join(skipped))
+        notes.append(
+            "no indices (the answer never varied, or was undefined): " + ", ".join(skipped)
+        )
     members = {g: [k for k, lab in zip(keys, labels, strict=True) if lab == g] for g in inputs}
     return SensitivityResult(
         method=method,
@@ -577,7 +594,11 @@ def _indices(
     boots = int(options.get("num_resamples", 100))
     for ans, y in ys.items():
         finite = bool(np.isfinite(y).all())
-        spread[ans] = (float(np.nanmin(y)), float(np.nanmax(y))) if np.isfinite(y).any() else (math.nan, math.nan)
+        spread[ans] = (
+            (float(np.nanmin(y)), float(np.nanmax(y)))
+            if np.isfinite(y).any()
+            else (math.nan, math.nan)
+        )
         if not finite or np.ptp(y) == 0:
             skipped.append(ans)
             table += [{"answer": ans, "input": g} for g in inputs]

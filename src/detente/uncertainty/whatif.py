@@ -303,6 +303,11 @@ def _veto(data: dict[str, Any], ch: Change, loc: tuple[Any, ...]) -> None:
 
 def _role(data: dict[str, Any], ch: Change, loc: tuple[Any, ...]) -> None:
     if ch.role is None:
-        raise SchemaProblem((*loc, "role"), "a role change needs 'role'", None, "party, mediator, guarantor, observer")
+        raise SchemaProblem(
+            (*loc, "role"),
+            "a role change needs 'role'",
+            None,
+            "party, mediator, guarantor, observer",
+        )
     actor = next(a for a in data["actors"] if a["id"] == ch.actor)
     actor["role"] = ch.role
