@@ -179,7 +179,8 @@ def test_driver_what_if_is_a_fixed_multiplier_in_the_draws() -> None:
 
     data = s.model_dump(mode="python")
     data["process"] = ProcessSpec(
-        start=dt.date(2025, 1, 1), drivers=[Driver(id="aid")]
+        start=dt.date(2025, 1, 1),
+        drivers=[Driver(id="aid", series=[{"date": dt.date(2025, 1, 1), "value": 1.0}])],
     ).model_dump()
     data["what_ifs"] = [
         {
