@@ -29,6 +29,18 @@ OUT = ROOT / "benchmarks" / "results" / "startup.md"
 DETENTE = [sys.executable, "-c", "import sys; from detente.cli import main; sys.exit(main())"]
 
 
+_NOTES = [
+    "What each command no longer imports (tests/unit/test_startup.py checks it): `--help` no",
+    "numpy, pydantic or detente.scenario (cmd_backtest imported scenario.io at its top) and no",
+    "rich.markdown / rich.traceback (markdown-it, pygments; deferred while typer.rich_utils is",
+    "imported, cli/_lazy_rich.py); a forecast printed as a table no pandas. What is left in a",
+    "default forecast: Typer and its pydantic adapter, numpy, the pydantic schema, and",
+    "scipy.spatial.distance, which `smp` (a default model) imports for its distance matrix",
+    "(models/_smp_core.py `_cityblock`); without smp a forecast imports no scipy.",
+    "",
+]
+
+
 def _commands() -> list[tuple[str, list[str], float | None]]:
     example = ROOT / "src" / "detente" / "examples" / "eu-emissions-1994.yaml"
     rows: list[tuple[str, list[str], float | None]] = [
@@ -94,7 +106,7 @@ def main() -> None:
         g = "" if goal is None else f"{goal:.1f}"
         lines.append(f"| {name} | {wall:.3f} | {fastest:.3f} | {cpu:.3f} | {g} | {met} |")
         print(lines[-1], flush=True)
-    lines += ["", f"Load average at the end: {os.getloadavg()[0]:.1f}.", ""]
+    lines += ["", f"Load average at the end: {os.getloadavg()[0]:.1f}.", "", *_NOTES]
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text("\n".join(lines))
     print(f"wrote {OUT}")
