@@ -41,6 +41,9 @@ def emit_forecasts(
     (model,round,actor,issue,position); without, the forecasts (model,issue,forecast). Floats
     are written in full (the shortest text that reads back to the same number).
     """
+    if fmt not in ("csv", "json") and not history:
+        _print_table(scenario, results, None, output)  # the table needs no data frame
+        return
     import pandas as pd
 
     fc = pd.concat([r.to_df() for r in results], ignore_index=True)

@@ -591,5 +591,9 @@ def _register_commands() -> None:
 
 def main() -> None:
     """Entry point of the ``detente`` console script."""
+    if len(sys.argv) < 2 or "--help" in sys.argv[1:]:
+        from detente.cli._lazy_rich import import_typer_rich_utils
+
+        import_typer_rich_utils()  # start-up time: see the module
     _register_commands()
     app()

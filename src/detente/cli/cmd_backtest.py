@@ -14,7 +14,6 @@ import typer
 from typer.core import TyperGroup
 
 from detente.cli.app import STDIN, app, check_output, display_path, errors, fail, input_path
-from detente.scenario.io._common import atomic_write_text
 
 if TYPE_CHECKING:
     from detente.backtest import BacktestResult, DeuData
@@ -137,6 +136,8 @@ def run_cmd(
             fail(str(e))
         typer.echo(text)
         if csv is not None:
+            from detente.scenario.io._common import atomic_write_text
+
             atomic_write_text(csv, res.to_df().to_csv(index=False))
             typer.echo(f"wrote {csv}")
         if plot is not None:
@@ -221,6 +222,7 @@ def predict_cmd(
     """
     from detente.backtest import predict_file
     from detente.cli.progress import reporting
+    from detente.scenario.io._common import atomic_write_text
 
     _check_capability(capability)
     check_output(output, "--output", inputs=[train, holdout])
