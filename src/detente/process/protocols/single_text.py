@@ -70,7 +70,9 @@ def nash_draft(
 
     Steps: the search box; the veto players (every actor where there are none) and their
     disagreement utilities; the start (last text clipped into the box, else its centre);
-    ``sweeps`` rounds of coordinate ascent over each issue's candidates.
+    every issue's candidates (the start first, so that a tie keeps it) and their weighted
+    utilities to the veto players, ``(m, k, C, v)``, at once; coordinate ascent over the
+    issues, ``sweeps`` times from the box's centre, once from last round's text.
     """
     low, high, mid = _search_box(table, w)
     who = np.flatnonzero(table.blockers)
@@ -78,28 +80,42 @@ def nash_draft(
         who = np.flatnonzero(table.present.any(axis=1))
     x = mid.copy() if previous is None else np.clip(previous, low, high)
     d = _disagreement(table, w, low, high, who)
-    u = table.utilities(x)[:, who]
-    q = np.linspace(0.0, 1.0, candidates + 2)[1:-1]
-    for _ in range(sweeps):
+    cand = _candidates(table, x, low, high, who, candidates).transpose(1, 0, 2).copy()
+    pos = np.nan_to_num(table.pos[:, who, :]).transpose(2, 0, 1)[:, :, None, :]
+    wgt = table.weight[:, who, :].transpose(2, 0, 1)[:, :, None, :]
+    dist = np.minimum(np.abs(cand[..., None] - pos) / table.span[:, None, None, None], 1.0)
+    contrib = wgt * (1.0 - dist)  # (k, m, C, v), issue first so each issue is contiguous
+    now = contrib[:, :, 0, :].copy()
+    u = now.sum(axis=0)
+    log = who.size > 8  # a product of many gains <= 1 could underflow: sum logs instead
+    for _ in range(sweeps if previous is None else 1):
         for j in range(x.shape[1]):
-            cand = _candidates(table, j, low[:, j], high[:, j], who, q)
-            now = table.contribution(j, x[:, j : j + 1], who)[:, 0, :]
-            gains = (u - now)[:, None, :] + table.contribution(j, cand, who) - d[:, None, :]
-            score = np.log(np.maximum(gains, 0.0) + 1e-12).sum(axis=-1)
-            best = np.argmax(score, axis=1)
-            x[:, j] = cand[np.arange(cand.shape[0]), best]
-            u = u - now + table.contribution(j, x[:, j : j + 1], who)[:, 0, :]
+            gains = np.maximum(contrib[j] + (u - now[j] - d)[:, None, :], 0.0) + 1e-12
+            score = np.log(gains).sum(axis=-1) if log else gains.prod(axis=-1)
+            best = np.argmax(score, axis=1)[:, None]
+            new = np.take_along_axis(contrib[j], best[:, :, None], axis=1)[:, 0, :]
+            u += new - now[j]
+            now[j] = new
+            x[:, j] = np.take_along_axis(cand[j], best, axis=1)[:, 0]
     return x
 
 
 def _candidates(
-    table: Table, j: int, low: FloatArray, high: FloatArray, who: NDArray[np.intp], q: FloatArray
+    table: Table,
+    x: FloatArray,
+    low: FloatArray,
+    high: FloatArray,
+    who: NDArray[np.intp],
+    inner: int,
 ) -> FloatArray:
-    """``(m, C)``: issue ``j``'s candidate values within ``[low, high]``."""
-    own = np.clip(np.nan_to_num(table.pos[:, who, j], nan=0.5 * (table.lo[j] + table.hi[j])),
-                  low[:, None], high[:, None])
-    inner = low[:, None] + (high - low)[:, None] * q[None, :]
-    return np.concatenate([low[:, None], high[:, None], own, inner], axis=1)
+    """``(m, k, C)``: every issue's candidate values within ``[low, high]``: the start ``x``,
+    the ends, the veto players' positions clipped in, ``inner`` equally spaced points."""
+    centre = 0.5 * (table.lo + table.hi)
+    own = np.where(np.isnan(table.pos[:, who, :]), centre, table.pos[:, who, :])
+    own = np.clip(own.transpose(0, 2, 1), low[..., None], high[..., None])
+    q = np.linspace(0.0, 1.0, inner + 2)[1:-1]
+    grid = low[..., None] + (high - low)[..., None] * q
+    return np.concatenate([x[..., None], low[..., None], high[..., None], own, grid], axis=-1)
 
 
 def _disagreement(
