@@ -147,19 +147,27 @@ def test_declared_contradiction_is_never_agreed() -> None:
 
 
 def test_sao_table_two_parties_by_hand() -> None:
-    # two outcomes per side of a line: utilities (1, 0), (0.6, 0.6), (0, 1). Linear (e=1),
-    # reserved 0, 3 steps: tau = 0, 0.5, 1; aspiration 1, 0.5, 0.
+    # outcomes' utilities (A, B): (1, 0), (0.6, 0.6), (0, 1); linear (e=1), reserved 0,
+    # 3 rounds: tau = 1/4, 2/4, 3/4, aspirations 0.75, 0.5, 0.25 (less eps).
+    # round 0: A offers its worst >= 0.75: (1, 0); B wants >= 0.75: no. B offers (0, 1): no.
+    # round 1: A's worst >= 0.5 is (0.6, 0.6); B (>= 0.5) accepts.
     u = np.array([[1.0, 0.0], [0.6, 0.6], [0.0, 1.0]])
-    out = sao_table(u, np.zeros((4, 2)), np.ones((4, 2)), 3, band=0.05, rng=1)
-    # step 0: A offers (1, 0), B wants >= 1: no. step 1: B's band [0.5, 0.55] is empty,
-    # so the worst above 0.5 for B: (0.6, 0.6); A wants >= 0.5: yes.
-    assert (out.step == 1).all()
+    out = sao_table(u, np.zeros((4, 2)), np.ones((4, 2)), 3)
+    assert (out.step == 1).all() and (out.agreement == 1).all()
     np.testing.assert_allclose(out.utilities, [[0.6, 0.6]] * 4)
+
+
+def test_sao_table_boulware_holds_out_longer() -> None:
+    # Boulware (e = 0.25, NegMAS's exponent 4) aspires above 0.6 until 1 - tau^4 <= 0.6:
+    # tau >= 0.795, i.e. round s with (s+1)/11 >= 0.795 -> s = 8 (10 rounds)
+    u = np.array([[1.0, 0.0], [0.6, 0.6], [0.0, 1.0]])
+    out = sao_table(u, np.zeros((1, 2)), np.full((1, 2), 0.25), 10)
+    assert out.step.tolist() == [8]
 
 
 def test_sao_table_no_deal_above_reservation() -> None:
     u = np.array([[1.0, 0.0], [0.0, 1.0]])
-    out = sao_table(u, np.full((2, 2), 0.5), np.ones((2, 2)), 10, rng=0)
+    out = sao_table(u, np.full((2, 2), 0.5), np.ones((2, 2)), 10)
     assert (out.agreement == -1).all()
 
 

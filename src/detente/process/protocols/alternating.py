@@ -10,14 +10,15 @@ sign now; a deal needs every veto player's acceptance where its veto binds (then
 Environment's ``consent``, ``feasible`` and ratification, as for the single text).
 
 **Over a discrete outcome table** (:func:`sao_table`: the GENIUS-style comparison with NegMAS,
-outcomes enumerated, utilities given), ``m`` negotiations at once. Step ``s`` (0-based) of
-``n_steps``; the proposer is party ``s mod n``; its time is ``τ = s / (n_steps - 1)`` and its
-aspiration ``a_i(τ) = r_i + (1 - r_i)(1 - τ^(1/e_i))`` with ``r_i`` its reserved value and
-utilities scaled so that its best outcome is 1 (Faratin's polynomial tactic with ``κ = 0``
-written as an aspiration). The proposer offers an outcome drawn uniformly among those with
-utility in ``[a_i, a_i + band]`` for it (the worst outcome above ``a_i`` when none lies in the
-band); every other party accepts an offer worth at least its own aspiration at that step; the
-first offer all others accept is the agreement; none by the last step: no agreement.
+outcomes enumerated, utilities given), ``m`` negotiations at once, as NegMAS's
+``SAOMechanism`` runs its time-based negotiators (``BoulwareTBNegotiator`` and kin): in round
+``s`` of ``n_steps`` every party proposes once, in order, and the others answer each offer;
+the relative time is ``τ = (s + 1) / (n_steps + 1)``; party ``i``'s aspiration level is
+``lo_i + (hi_i - lo_i)(1 - τ^(1/e_i))`` between ``lo_i`` (its reserved value, or its worst
+utility if higher) and ``hi_i`` (its best): Faratin's polynomial tactic with ``κ = 0``. The
+proposer offers its *worst* outcome at or above its aspiration; every other party accepts an
+offer at or above its own; the first offer all others accept is the agreement; none by the
+last round: no agreement.
 
 References
 ----------
@@ -95,57 +96,54 @@ def sao_table(
     e: FloatArray,
     n_steps: int,
     *,
-    band: float = 0.05,
-    rng: np.random.Generator | int | None = None,
+    eps: float = 1e-4,
 ) -> SaoOutcome:
     """Run ``m`` SAO negotiations over one outcome table (module docstring).
 
     Parameters
     ----------
     utilities : (N, n) float
-        Every outcome's utility to every party, each column's maximum 1.
+        Every outcome's utility to every party.
     reserved : (m, n) float
         Reserved values per negotiation.
     e : (m, n) float
-        Faratin exponents per negotiation and party.
+        Faratin exponents per negotiation and party (NegMAS's aspiration exponent is 1/e).
     n_steps : int
-        Offers before the deadline (>= 2).
-    band : float
-        Width of the utility band the proposer draws its offer from.
-    rng : numpy Generator, seed or None
+        Rounds before the deadline (>= 1); in each, every party proposes once, in order.
+    eps : float
+        Tolerance below the aspiration level an offer may fall and still be made or accepted.
 
-    Steps: sort each party's outcomes by utility once; per step, every negotiation's
-    proposer draws its offer from its band (a random position inside the sorted run of
-    outcomes in the band), the others compare it with their aspirations, agreements are
-    recorded and finished negotiations drop out.
+    Steps: sort each party's outcomes by utility once; each party's floor ``lo = max(min u,
+    r)`` and top ``hi = max u``; per round ``s`` (relative time ``τ = (s+1)/(n_steps+1)``)
+    and proposer ``p``: the thresholds ``lo + (hi - lo)(1 - τ^(1/e)) - eps`` (not below
+    ``lo``), the proposer's offer (its worst outcome at or above its threshold), the others'
+    answers (at or above theirs), agreements recorded and finished negotiations dropped.
     """
-    rng = np.random.default_rng(rng)
     u = np.asarray(utilities, dtype=float)
     m = reserved.shape[0]
     n_out, n = u.shape
     order = np.argsort(u, axis=0, kind="stable")  # (N, n) ascending
     sorted_u = np.take_along_axis(u, order, axis=0)
+    floor = np.maximum(u.min(axis=0), reserved)  # (m, n)
+    top = np.broadcast_to(u.max(axis=0), floor.shape)
+    inv_e = 1.0 / np.asarray(e, dtype=float)
     agreement = np.full(m, -1, dtype=np.intp)
     step = np.full(m, -1, dtype=np.intp)
     live = np.arange(m)
     for s in range(n_steps):
-        if live.size == 0:
-            break
-        tau = s / (n_steps - 1)
-        asp = reserved[live] + (1.0 - reserved[live]) * (1.0 - tau ** (1.0 / e[live]))
-        p = s % n
-        col = sorted_u[:, p]
-        a = np.searchsorted(col, asp[:, p], side="left")
-        b = np.searchsorted(col, asp[:, p] + band, side="right")
-        a = np.minimum(a, n_out - 1)
-        b = np.maximum(b, a + 1)
-        pick = a + np.floor(rng.random(live.size) * (b - a)).astype(np.intp)
-        offer = order[np.minimum(pick, n_out - 1), p]
-        ok = u[offer] >= asp - 1e-12  # (live, n)
-        ok[:, p] = u[offer, p] >= reserved[live, p]
-        deal = ok.all(axis=1)
-        agreement[live[deal]] = offer[deal]
-        step[live[deal]] = s
-        live = live[~deal]
+        tau = (s + 1) / (n_steps + 1)
+        asp = 1.0 - tau ** inv_e[live]
+        thr = np.maximum(floor[live] + (top[live] - floor[live]) * asp - eps, floor[live])
+        for p in range(n):
+            if live.size == 0:
+                break
+            idx = np.searchsorted(sorted_u[:, p], thr[:, p], side="left")
+            offer = order[np.minimum(idx, n_out - 1), p]
+            ok = u[offer] >= thr
+            ok[:, p] = True
+            deal = ok.all(axis=1)
+            agreement[live[deal]] = offer[deal]
+            step[live[deal]] = s
+            live, thr = live[~deal], thr[~deal]
     util = np.where(agreement[:, None] >= 0, u[np.maximum(agreement, 0)], np.nan)
     return SaoOutcome(agreement, step, util)
