@@ -33,8 +33,13 @@ def _two_sides(mediator_at: float | None = None) -> ScenarioArrays:
     )
 
 
-def _run(arrays: ScenarioArrays, spec: ProtocolSpec, m: int = 3, env_cls: type = Environment,
-         rounds: int = 20):
+def _run(
+    arrays: ScenarioArrays,
+    spec: ProtocolSpec,
+    m: int = 3,
+    env_cls: type = Environment,
+    rounds: int = 20,
+):
     env = env_cls(arrays, None, m, rounds, START)
     tab = StrategyTable.build(arrays.actor_ids, (), deadline=10.0)
     mediator = 2 if arrays.n_actors > 2 else None

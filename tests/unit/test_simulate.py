@@ -50,7 +50,7 @@ def test_known_answer_deal_at_round_nine(tmp_path: Path) -> None:
     # linear concession over 10 rounds: A signs [0, 6t], B [100 - 6t, 100]; they meet at
     # t = 9 (box [46, 54]), the Nash text is 50 (see test_process_protocol)
     res = simulate(_scenario(tmp_path), runs=5, seed=0, rounds=15)
-    p, lo, hi = res.by_round()
+    p, _lo, _hi = res.by_round()
     assert p[:9].tolist() == [0.0] * 9 and p[9:].tolist() == [1.0] * 6
     np.testing.assert_allclose(res.record.terms[:, 0], 50.0)
     d = res.to_dict()
@@ -66,7 +66,7 @@ def test_wilson_interval_known_values() -> None:
     from detente.process.result import wilson
 
     # Wilson 95 % for 0/10: [0, 0.2775]; for 5/10: [0.2366, 0.7634] (published tables)
-    p, lo, hi = wilson(np.array([0, 5]), 10)
+    _p, lo, hi = wilson(np.array([0, 5]), 10)
     np.testing.assert_allclose(lo, [0.0, 0.2366], atol=5e-5)
     np.testing.assert_allclose(hi, [0.2775, 0.7634], atol=5e-5)
 
@@ -202,8 +202,23 @@ def _cli(args: list[str]):
 def test_cli_point_json(tmp_path: Path) -> None:
     _scenario(tmp_path)
     out = tmp_path / "sim.json"
-    r = _cli(["simulate", str(tmp_path / "s.yaml"), "--point", "--runs", "3", "--seed", "2",
-              "--rounds", "12", "--format", "json", "-o", str(out)])
+    r = _cli(
+        [
+            "simulate",
+            str(tmp_path / "s.yaml"),
+            "--point",
+            "--runs",
+            "3",
+            "--seed",
+            "2",
+            "--rounds",
+            "12",
+            "--format",
+            "json",
+            "-o",
+            str(out),
+        ]
+    )
     assert r.exit_code == 0, r.output
     d = json.loads(out.read_text())
     assert d["probability_of_agreement"]["overall"]["p"] == 1.0 and d["seed"] == 2

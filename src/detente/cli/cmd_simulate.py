@@ -44,14 +44,16 @@ def simulate_cmd(
         typer.Option("--protocol", help="single_text or alternating (default: the file's)."),
     ] = None,
     until: Annotated[
-        str | None, typer.Option("--until", help="Simulate the rounds up to this date (YYYY-MM-DD).")
+        str | None,
+        typer.Option("--until", help="Simulate the rounds up to this date (YYYY-MM-DD)."),
     ] = None,
     rounds: Annotated[
         int | None, typer.Option("--rounds", help="Simulate this many rounds.")
     ] = None,
     runs: Annotated[int, typer.Option("--runs", help="Runs of the talks.")] = 1000,
     seed: Annotated[
-        int | None, typer.Option("--seed", help="Seed (default: fresh, printed so it can be reused).")
+        int | None,
+        typer.Option("--seed", help="Seed (default: fresh, printed so it can be reused)."),
     ] = None,
     point: Annotated[
         bool,
@@ -59,9 +61,7 @@ def simulate_cmd(
             "--point", help="Every run on the point values (default: inputs drawn per run)."
         ),
     ] = False,
-    executor: Annotated[
-        str, typer.Option("--executor", help="local, process or dask.")
-    ] = "local",
+    executor: Annotated[str, typer.Option("--executor", help="local, process or dask.")] = "local",
     workers: Annotated[
         int | None, typer.Option("--workers", help="Workers for process or dask.")
     ] = None,
@@ -100,7 +100,9 @@ def simulate_cmd(
     try:
         with errors(oom_hint=_OOM):
             scenario = load_scenario(file, input_format)
-            res = _run(scenario, file, protocol, until, rounds, runs, seed, point, executor, workers)
+            res = _run(
+                scenario, file, protocol, until, rounds, runs, seed, point, executor, workers
+            )
     except KeyboardInterrupt:
         typer.echo("interrupted: nothing written", err=True)
         raise typer.Exit(130) from None

@@ -80,8 +80,10 @@ def _blocks(r: SimulationResult) -> list[str]:
                 f"{_pct(row['share'])} of them"
             )
         if not w["held_out"]:
-            out.append("  no veto player objects at the end (a declared contradiction or "
-                       "ratification stops them)")
+            out.append(
+                "  no veto player objects at the end (a declared contradiction or "
+                "ratification stops them)"
+            )
     first = w["first_objection"][:3]
     if first:
         out.append(

@@ -8,7 +8,6 @@ quasi-random draws the interval is conservative).
 from __future__ import annotations
 
 import datetime as dt
-
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -119,12 +118,15 @@ class SimulationResult(Result):
                 out[iss] = {"n": 0}
                 continue
             q = np.quantile(v, [0.05, 0.25, 0.5, 0.75, 0.95])
-            out[iss] = {"n": int(v.size), "mean": float(v.mean())} | {
-                k: float(x) for k, x in zip(("q05", "q25", "median", "q75", "q95"), q, strict=True)
-            }
+            row: dict[str, float | int | None] = {"n": int(v.size), "mean": float(v.mean())}
+            for name, x in zip(("q05", "q25", "median", "q75", "q95"), q, strict=True):
+                row[name] = float(x)
+            out[iss] = row
         return out
 
-    def _pairs(self, actor: NDArray[np.intp], issue: NDArray[np.intp], mask: Any) -> list[dict[str, Any]]:
+    def _pairs(
+        self, actor: NDArray[np.intp], issue: NDArray[np.intp], mask: Any
+    ) -> list[dict[str, Any]]:
         """(actor, issue) pairs counted over the runs in ``mask``, most frequent first."""
         a, i = actor[mask], issue[mask]
         keep = a >= 0
@@ -264,7 +266,7 @@ class SimulationResult(Result):
         if ax is None:
             _, ax = plt.subplots(figsize=(8, 4))
         p, lo, hi = self.by_round()
-        x = list(self.dates)
+        x = np.array(self.dates, dtype="datetime64[D]")
         ax.step(x, p, where="post", label="P(deal by date)")
         ax.fill_between(x, lo, hi, step="post", alpha=0.25, label="95 % interval")
         ax.set_ylim(0, 1)
@@ -278,5 +280,3 @@ class SimulationResult(Result):
         po, _, _ = self.overall()
         end = self.dates[-1].isoformat() if self.dates else "?"
         return f"P(deal by {end}) = {po:.1%} over {self.runs:,} runs"
-
-

@@ -143,8 +143,16 @@ def _prepare(
         spec.strategies if spec is not None else (),
         deadline=float(proto.deadline_rounds),
     )
-    job = _Job(arrays, spec if spec is not None else ProcessSpec(), proto, table, mediator,
-               n_rounds, start, draws)
+    job = _Job(
+        arrays,
+        spec if spec is not None else ProcessSpec(),
+        proto,
+        table,
+        mediator,
+        n_rounds,
+        start,
+        draws,
+    )
     return job, m
 
 
@@ -206,7 +214,10 @@ def _runs(runs: int | None, draws: InputDraws | None) -> int:
     m = DEFAULT_RUNS if runs is None else runs
     if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or not 1 <= m <= MAX_RUNS:
         raise ScenarioError(
-            "runs out of range", field="runs", value=m, allowed=f"a whole number from 1 to {MAX_RUNS:,}"
+            "runs out of range",
+            field="runs",
+            value=m,
+            allowed=f"a whole number from 1 to {MAX_RUNS:,}",
         )
     return int(m)
 
@@ -327,7 +338,7 @@ def _result(
         scenario=scenario.name,
         actor_ids=a.actor_ids,
         issue_ids=a.issue_ids,
-        blockers=tuple(bool(b) for b in np.asarray(a.vetoes()).any(axis=1)),
+        blockers=tuple(bool(b) for b in np.asarray(np.asarray(a.vetoes()).any(axis=1)).ravel()),
         dates=tuple(env.date(t) for t in range(job.rounds)),
         protocol=job.protocol.name,
         draft=job.protocol.draft if job.protocol.name == "single_text" else "offers",

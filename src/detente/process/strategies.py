@@ -153,8 +153,7 @@ class StrategyTable:
         play ``default``; ``deadline`` (rounds) where a spec gives none."""
         by_actor = {s.actor: s for s in specs}
         cols: dict[str, list[Any]] = {
-            k: []
-            for k in ("kind", "e", "kappa", "exp", "deadline", "absolute", "delta", "names")
+            k: [] for k in ("kind", "e", "kappa", "exp", "deadline", "absolute", "delta", "names")
         }
         for a in actor_ids:
             s = by_actor.get(a)

@@ -81,7 +81,7 @@ class Table:
             weight=np.broadcast_to(issue_weights(a), (m, n, k)),
             present=np.asarray(a.present, dtype=bool),
             scope=scope,
-            blockers=scope.any(axis=1),
+            blockers=np.asarray(scope.any(axis=1), dtype=bool),
             lo=np.asarray(a.lo, dtype=float),
             hi=np.asarray(a.hi, dtype=float),
             span=np.asarray(a.span, dtype=float),
