@@ -141,8 +141,8 @@ def test_seeded_simulation_is_bit_identical(tmp_path_factory, seed, protocol) ->
 
     s = _yaml(tmp_path_factory.mktemp("s"))
     d = _drawn(s, 1500, seed % 1000)
-    a = simulate(s, draws=d, seed=seed, rounds=20, protocol=protocol)
-    b = simulate(s, draws=d, seed=seed, rounds=20, protocol=protocol)
+    a = simulate(s, draws=d, seed=seed, rounds=60, protocol=protocol)
+    b = simulate(s, draws=d, seed=seed, rounds=60, protocol=protocol)
     assert a.record.deal_round.tobytes() == b.record.deal_round.tobytes()
     assert a.record.terms.tobytes() == b.record.terms.tobytes()
     assert a.to_dict() == b.to_dict()
@@ -153,8 +153,8 @@ def test_local_and_process_executors_agree_bit_for_bit(tmp_path) -> None:
 
     s = _yaml(tmp_path)
     d = _drawn(s, 2500, 3)  # three chunks of 1,024
-    a = simulate(s, draws=d, seed=11, rounds=20, executor="local")
-    b = simulate(s, draws=d, seed=11, rounds=20, executor="process", workers=2)
+    a = simulate(s, draws=d, seed=11, rounds=60, executor="local")
+    b = simulate(s, draws=d, seed=11, rounds=60, executor="process", workers=2)
     assert a.agreed.any() and not a.agreed.all()  # a test that can fail
     assert a.record.deal_round.tobytes() == b.record.deal_round.tobytes()
     assert a.record.terms.tobytes() == b.record.terms.tobytes()

@@ -54,7 +54,8 @@ class _Job:
     mediator: int | None
     rounds: int
     start: dt.date
-    draws: InputDraws | None
+    draw_arrays: ScenarioArrays | None = None
+    draw_values: dict[str, Any] | None = None
 
 
 def simulate(
@@ -143,6 +144,8 @@ def _prepare(
         spec.strategies if spec is not None else (),
         deadline=float(proto.deadline_rounds),
     )
+    # the draws go in as plain arrays and a dict: InputDraws holds a mappingproxy, which does
+    # not pickle (the process and Dask executors pickle the job)
     job = _Job(
         arrays,
         spec if spec is not None else ProcessSpec(),
@@ -151,7 +154,8 @@ def _prepare(
         mediator,
         n_rounds,
         start,
-        draws,
+        None if draws is None else draws.arrays,
+        None if draws is None else dict(draws.values),
     )
     return job, m
 
@@ -285,8 +289,10 @@ def _run_chunk(job: _Job, chunk: Chunk) -> TalkRecord:
     from detente.process.environment import Environment
     from detente.process.protocols import run_protocol
 
-    if job.draws is not None:
-        d = job.draws.take(chunk.start, chunk.stop)
+    if job.draw_arrays is not None:
+        from detente.scenario.draws import InputDraws
+
+        d = InputDraws(job.draw_arrays, job.draw_values or {}).take(chunk.start, chunk.stop)
         env = Environment(d.arrays, job.process, chunk.size, job.rounds, job.start, d.values)
     else:
         env = Environment(job.arrays, job.process, chunk.size, job.rounds, job.start)
