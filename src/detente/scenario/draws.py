@@ -53,7 +53,15 @@ class InputDraws:
     what_if: str | None = None
 
     def __post_init__(self) -> None:
+        # A read-only view for users; pickled as a plain dict (see __reduce__), so draws can
+        # travel to process-pool and Dask workers.
         object.__setattr__(self, "values", MappingProxyType(dict(self.values)))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (
+            InputDraws,
+            (self.arrays, dict(self.values), self.unit, self.names, self.what_if),
+        )
 
     @property
     def m(self) -> int:

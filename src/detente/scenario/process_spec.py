@@ -45,7 +45,7 @@ from detente.scenario._types import (
     Text,
     ref_error,
 )
-from detente.scenario.protocol_spec import ProtocolSpec, StrategySpec
+from detente.scenario.protocol_spec import ProtocolSpec, StrategySpec, check_protocol
 
 if TYPE_CHECKING:
     from detente.scenario.schema import Scenario
@@ -338,6 +338,7 @@ def check_process(scenario: Scenario) -> None:
     4. Walk-aways, expectations, linked limits, contradictions, stages: known actors,
        issues, drivers, stages and sources.
     5. Sequencing: demands name declared steps and known actors; binding demands are acyclic.
+    6. Protocol and strategies (:func:`~detente.scenario.protocol_spec.check_protocol`).
     """
     p = scenario.process
     if p is None:
@@ -353,6 +354,7 @@ def check_process(scenario: Scenario) -> None:
     _check_links(ctx, p)
     if p.sequencing is not None:
         _check_sequencing(ctx, ("process", "sequencing"), p.sequencing)
+    check_protocol(scenario)
 
 
 class _Context:

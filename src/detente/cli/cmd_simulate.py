@@ -1,0 +1,215 @@
+"""``detente simulate``: the talks run many times; the probability of a deal by date."""
+
+from __future__ import annotations
+
+import json
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from detente.cli.app import (
+    InputFormat,
+    ScenarioFile,
+    app,
+    check_output,
+    display_path,
+    errors,
+    fail,
+    load_scenario,
+)
+
+if TYPE_CHECKING:
+    from detente.process.result import SimulationResult
+    from detente.scenario.draws import InputDraws
+    from detente.scenario.schema import Scenario
+
+__all__ = ["simulate_cmd"]
+
+
+class _Fmt(str, Enum):
+    table = "table"
+    json = "json"
+
+
+_OOM = "fewer --runs or fewer rounds (--rounds / --until)"
+
+
+@app.command("simulate")
+def simulate_cmd(
+    file: ScenarioFile,
+    protocol: Annotated[
+        str | None,
+        typer.Option("--protocol", help="single_text or alternating (default: the file's)."),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option("--until", help="Simulate the rounds up to this date (YYYY-MM-DD)."),
+    ] = None,
+    rounds: Annotated[
+        int | None, typer.Option("--rounds", help="Simulate this many rounds.")
+    ] = None,
+    runs: Annotated[int, typer.Option("--runs", help="Runs of the talks.")] = 1000,
+    seed: Annotated[
+        int | None,
+        typer.Option("--seed", help="Seed (default: fresh, printed so it can be reused)."),
+    ] = None,
+    point: Annotated[
+        bool,
+        typer.Option(
+            "--point", help="Every run on the point values (default: inputs drawn per run)."
+        ),
+    ] = False,
+    executor: Annotated[str, typer.Option("--executor", help="local, process or dask.")] = "local",
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="Workers for process or dask.")
+    ] = None,
+    fmt: Annotated[_Fmt, typer.Option("--format", "-f", help="table or json.")] = _Fmt.table,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file instead.")
+    ] = None,
+    plot: Annotated[
+        Path | None,
+        typer.Option("--plot", help="Draw the probability of a deal by date (PNG/SVG/PDF)."),
+    ] = None,
+    input_format: InputFormat = None,
+) -> None:
+    """Run the talks many times: how likely a deal is by when, on what terms, what blocks it.
+
+    By default each run draws the uncertain inputs (positions, saliences, reservation points,
+    drivers, shocks) from the scenario's uncertainty block: the probability comes from how the
+    walk-aways move and how uncertain they are, not from the point values alone. --point runs
+    every run on the point values.
+
+    Steps: check the options and output paths; read the scenario; draw the inputs (unless
+    --point); simulate (progress on stderr past a second); print or write the report; draw
+    the figure.
+
+    Examples:
+
+      detente simulate miami --until 2026-02-28 --runs 2000 --seed 1
+
+      detente simulate miami --protocol alternating --rounds 52 --format json -o sim.json
+
+      detente simulate talks.yaml --point --plot deal-by-date.png
+    """
+    _check_options(runs, rounds, until, executor, workers)
+    check_output(output, "--output", inputs=[file])
+    check_output(plot, "--plot", figure=True, inputs=[file])
+    try:
+        with errors(oom_hint=_OOM):
+            scenario = load_scenario(file, input_format)
+            res = _run(
+                scenario, file, protocol, until, rounds, runs, seed, point, executor, workers
+            )
+    except KeyboardInterrupt:
+        typer.echo("interrupted: nothing written", err=True)
+        raise typer.Exit(130) from None
+    with errors():
+        _emit(res, fmt, output)
+    if plot is not None:
+        with errors():
+            _draw(res, plot)
+
+
+def _check_options(
+    runs: int, rounds: int | None, until: str | None, executor: str, workers: int | None
+) -> None:
+    """Refuse option values the simulation cannot take, before any work."""
+    from detente.process.simulation import MAX_ROUNDS, MAX_RUNS
+    from detente.uncertainty.executors import EXECUTORS
+
+    if not 1 <= runs <= MAX_RUNS:
+        fail(f"--runs {runs}: out of range; allowed: a whole number from 1 to {MAX_RUNS:,}")
+    if rounds is not None and not 1 <= rounds <= MAX_ROUNDS:
+        fail(f"--rounds {rounds}: out of range; allowed: a whole number from 1 to {MAX_ROUNDS:,}")
+    if rounds is not None and until is not None:
+        fail("--until and --rounds: give one of them; allowed: --until DATE or --rounds N")
+    if executor not in EXECUTORS:
+        fail(f"--executor {executor!r} unknown; allowed: {', '.join(EXECUTORS)}")
+    if workers is not None and not 1 <= workers <= 4096:
+        fail(f"--workers {workers}: out of range; allowed: 1 to 4096")
+
+
+def _run(
+    scenario: Scenario,
+    file: str,
+    protocol: str | None,
+    until: str | None,
+    rounds: int | None,
+    runs: int,
+    seed: int | None,
+    point: bool,
+    executor: str,
+    workers: int | None,
+) -> SimulationResult:
+    """Draw the inputs (unless ``point``), then simulate with progress drawn on stderr."""
+    import numpy as np
+
+    from detente.cli.progress import reporting
+    from detente.process.simulation import horizon, simulate
+    from detente.scenario.errors import ScenarioError
+    from detente.uncertainty.executors import resolve_seed
+
+    root = resolve_seed(seed)
+    draw_seed, sim_seed = root.spawn(2)
+    try:
+        horizon(scenario, until=until, rounds=rounds)  # a bad date is refused before drawing
+        with reporting():
+            draws = None if point else _draws(scenario, runs, draw_seed)
+            res = simulate(
+                scenario,
+                protocol=protocol,
+                until=until,
+                rounds=rounds,
+                runs=None if draws is not None else runs,
+                seed=sim_seed,
+                draws=draws,
+                executor=executor,
+                workers=workers,
+            )
+    except ScenarioError as e:
+        raise e.located(display_path(file)) from None
+    # the seed to report is the root's (the one --seed takes), not the child's
+    object.__setattr__(res, "seed", root.entropy if seed is None else int(np.int64(seed)))
+    return res
+
+
+def _draws(scenario: Scenario, runs: int, seed: object) -> InputDraws:
+    """One draw of the uncertain inputs per run (refused, with --point as the way out, where
+    this build cannot draw them)."""
+    from detente.uncertainty.sampling import draw_inputs
+
+    try:
+        return draw_inputs(scenario, runs, seed=seed)  # type: ignore[arg-type]
+    except NotImplementedError:
+        fail(
+            "drawing the uncertain inputs is not available in this build of detente; "
+            "allowed: --point (every run on the point values)"
+        )
+
+
+def _emit(res: SimulationResult, fmt: _Fmt, output: Path | None) -> None:
+    from detente.cli._forecast_output import write_text
+
+    if fmt is _Fmt.json:
+        text = json.dumps(res.to_dict(), indent=1, allow_nan=False) + "\n"
+    else:
+        text = res.summary() + "\n"
+    write_text(text, output)
+
+
+def _draw(res: SimulationResult, plot: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    try:
+        res.plot(ax)
+        fig.tight_layout()
+        fig.savefig(plot)
+    finally:
+        plt.close(fig)
