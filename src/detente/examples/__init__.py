@@ -9,6 +9,9 @@ name                  what
                       (``miami-2025-12-19.yaml``).
 ``eu-emissions``      The EC car-emission standards case (Bueno de Mesquita 1994, pp. 77–78):
                       ten member states, one issue measured in years (``eu-emissions-1994.yaml``).
+``camp-david``        Egypt and Israel on the eve of Camp David (4 September 1978), the United
+                      States mediating with a single negotiating text: six anchored issues,
+                      sources public by the eve, a process block (``camp-david-1978-09-04.yaml``).
 ===================== ==========================================================================
 """
 
@@ -25,6 +28,7 @@ __all__ = ["example_path", "list_examples", "load_example"]
 _EXAMPLES = {
     "miami": "miami-2025-12-19.yaml",
     "eu-emissions": "eu-emissions-1994.yaml",
+    "camp-david": "camp-david-1978-09-04.yaml",
 }
 
 
