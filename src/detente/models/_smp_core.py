@@ -626,8 +626,8 @@ def _semicommit_prop(
     v = np.subtract(loss_at_j, loss_at_i, out=d)
     np.abs(v, out=tmp)
     v += tmp  # 2 max(v, 0)
-    v += (2.0 * coal_i)[:, :, None]
-    tmp += (coal_i + coal_j)[:, :, None]
+    v += (2.0 * coal_i)[..., None]
+    tmp += (coal_i + coal_j)[..., None]
     v /= tmp  # 2 p_in
     np.add(loss_at_j, loss_at_i, out=tmp)
     tmp *= v
