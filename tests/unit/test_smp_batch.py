@@ -36,7 +36,10 @@ def _one_by_one(arrays: ScenarioArrays, rng: Any = None, **params: Any) -> np.nd
     draws = InputDraws(arrays)
     streams = np.random.SeedSequence(rng).spawn(draws.m)
     return np.stack(
-        [run_model("smp", draws.point(d), rng=streams[d], **params).forecast for d in range(draws.m)]
+        [
+            run_model("smp", draws.point(d), rng=streams[d], **params).forecast
+            for d in range(draws.m)
+        ]
     )
 
 

@@ -25,8 +25,7 @@ def _scenario(tmp_path: Path, n: int = 24, k: int = 3) -> Path:
     """A seeded scenario of ``n`` actors x ``k`` issues in the YAML format."""
     g = np.random.default_rng(12)
     actors = ", ".join(
-        f"{{id: a{i}, name: a{i}, capability: {c:.1f}}}"
-        for i, c in enumerate(g.uniform(1, 100, n))
+        f"{{id: a{i}, name: a{i}, capability: {c:.1f}}}" for i, c in enumerate(g.uniform(1, 100, n))
     )
     issues = ", ".join(f"{{id: i{j}, name: i{j}}}" for j in range(k))
     pos = ", ".join(

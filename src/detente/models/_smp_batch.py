@@ -215,9 +215,7 @@ def _all_pairs_gains(dist: np.ndarray, tb: _Tables, sal_sum: np.ndarray) -> np.n
     d = np.empty((dist.shape[0], n, n, n))
     np.copyto(d, dist_t[:, :, None, :])  # d[., j, i, t] = d(ideal_t, pos_j)
     rows = (tb.w_one_minus_r[:, None], tb.w_r[:, None], tb.loss_at_i[:, None])
-    tv = _core._semicommit_prop(
-        rows, d, np.swapaxes(tb.coal_i, 1, 2), np.swapaxes(tb.coal_j, 1, 2)
-    )
+    tv = _core._semicommit_prop(rows, d, np.swapaxes(tb.coal_i, 1, 2), np.swapaxes(tb.coal_j, 1, 2))
     tv[:, :, ar, ar] = 0.0  # t = i
     tv[:, ar, :, ar] = 0.0  # t = j
     tot = tv.sum(axis=3)
@@ -394,18 +392,16 @@ def _log_sums(q: _Queues, b: _Bargains, cap: np.ndarray, vpm: str) -> np.ndarray
         grp[dsel] = np.arange(dsel.size)
         t = np.flatnonzero(grp[opt_draw] >= 0)  # options of these draws
         g_t = grp[opt_draw[t]]
-        loc = np.where(lay.option_id[t] > 0, lay.option_id[t] - 1 - b.first[opt_draw[t]] + 1, 0)
+        loc = np.where(lay.option_id[t] > 0, lay.option_id[t] - b.first[opt_draw[t]], 0)
         member = np.zeros((q.draw.size, c + 1))
         member[lay.queue_of[t], loc] = 1.0
         out[t] = np.einsum("tb,tb->t", log_v[g_t, loc], member[lay.queue_of[t]])
-    for d in np.flatnonzero(by_pairs & (nb > 0)):
+    for d in map(int, np.flatnonzero(by_pairs & (nb > 0))):
         layout_d, _, _ = _draw_layout(q, b, d)
         u = np.zeros((cap.shape[1], nb[d] + 1))
         u[:, 1:] = b.delta[b.first[d] : b.first[d + 1]].T
         o0 = lay.first_option[q_first[d]]
-        out[o0 : o0 + layout_d.total] = _log_sums_by_pairs(
-            u, layout_d, cap[d], "Proportional", vpm
-        )
+        out[o0 : o0 + layout_d.total] = _log_sums_by_pairs(u, layout_d, cap[d], "Proportional", vpm)
     return out
 
 
@@ -424,12 +420,10 @@ def _choose(
     if p["StateTransitions"] == "Deterministic":
         return _most_probable(prob, q, b, cap, p)
     choice = np.empty(q.draw.size, dtype=np.int64)
-    for d in np.unique(q.draw):
+    for d in map(int, np.unique(q.draw)):
         layout_d, qs, _ = _draw_layout(q, b, d)
         o0 = lay.first_option[qs[0]]
-        choice[qs] = _draw_options(
-            prob[o0 : o0 + layout_d.total], layout_d, q.size[qs], gens[d]
-        )
+        choice[qs] = _draw_options(prob[o0 : o0 + layout_d.total], layout_d, q.size[qs], gens[d])
     return choice
 
 
