@@ -137,19 +137,20 @@ def _chunk(seed: int, size: int = 1024) -> tuple[float, float, int]:
     return time.perf_counter() - t0, time.process_time() - c0, size
 
 
-def _singles(count: int) -> tuple[float, bool]:
-    """Seconds per draw of the single run on ``count`` Miami draws one at a time, and
-    whether the batch form's rows equal those runs bit for bit."""
+def _singles(count: int) -> tuple[float, float, bool]:
+    """Wall and CPU seconds per draw of the single run on ``count`` Miami draws one at a
+    time, and whether the batch form's rows equal those runs bit for bit."""
     from detente.models.registry import run_batch
     from detente.scenario.draws import InputDraws
 
     a = miami_draws(count, 0)
     d = InputDraws(a)
     run_model("smp", d.point(0))  # warm-up
-    t0 = time.perf_counter()
+    c0, t0 = time.process_time(), time.perf_counter()
     rows = [run_model("smp", d.point(i)).forecast for i in range(count)]
     per = (time.perf_counter() - t0) / count
-    return per, bool(np.array_equal(np.stack(rows), run_batch("smp", a), equal_nan=True))
+    cpu = (time.process_time() - c0) / count
+    return per, cpu, bool(np.array_equal(np.stack(rows), run_batch("smp", a), equal_nan=True))
 
 
 def draw_rows(chunks: int) -> list[str]:
@@ -165,10 +166,11 @@ def draw_rows(chunks: int) -> list[str]:
     ]
     print("\n".join(lines), flush=True)
     with ctx.Pool(1) as pool:
-        per, same = pool.apply(_singles, (64,))
+        per, cpu, same = pool.apply(_singles, (64,))
         pool.apply(_chunk, (99, 64))  # warm-up: imports, first calls
     lines.append(
-        f"| single run, draw by draw (64 draws) | 1 | 64 | {per * 64:.2f} | - | {1 / per:.0f} "
+        f"| single run, draw by draw (64 draws) | 1 | 64 | {per * 64:.2f} | {cpu * 64:.2f} "
+        f"| {1 / per:.0f} "
         f"| {1e5 * per:.0f} | 60 | 1x |"
     )
     print(lines[-1], flush=True)

@@ -98,46 +98,53 @@ def _big_r(p: np.ndarray, rng_model: str) -> np.ndarray:
     return np.where(span > 0, r, 0.0)
 
 
-def _sq_diff_sum(x: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
-    """``out[d, a, b] = sum_k w[d, a, k] (x[d, a, k] - y[d, b, k])^2``, added dimension after
-    dimension from 0 as ``_core._sq_diff_sum`` does (one (k, d, a, b) array of terms)."""
-    xt = np.moveaxis(x, 2, 0)[:, :, :, None]
-    t = xt - np.moveaxis(y, 2, 0)[:, :, None, :]
-    np.multiply(t, t, out=t)
-    if w is not None:
-        t *= np.moveaxis(w, 2, 0)[:, :, :, None]
+def _squares(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``t[k, d, a, b] = (x[d, a, k] - y[d, b, k])^2``: the terms of ``_core._sq_diff_sum``."""
+    t = x.transpose(2, 0, 1)[:, :, :, None] - y.transpose(2, 0, 1)[:, :, None, :]
+    return np.multiply(t, t, out=t)
+
+
+def _add_terms(t: np.ndarray) -> np.ndarray:
+    """``sum_k t[k]``, added dimension after dimension from 0 (``_core._sq_diff_sum``)."""
     out = t[0].copy()
     for kk in range(1, t.shape[0]):
         out += t[kk]
     return out
 
 
-def _distance(ideal: np.ndarray, pts: np.ndarray, sal: np.ndarray) -> np.ndarray:
-    """``d[d, i, j]`` from ideal i to point j of each draw (``_core.distance``)."""
+def _distance(
+    ideal: np.ndarray, pts: np.ndarray, sal: np.ndarray, t: np.ndarray | None = None
+) -> np.ndarray:
+    """``d[d, i, j]`` from ideal i to point j of each draw (``_core.distance``); ``t``: the
+    :func:`_squares` of ``ideal`` and ``pts`` when already made (overwritten)."""
     s2 = sal * sal
     den = s2.sum(axis=2)
-    num = _sq_diff_sum(ideal, pts, s2)
+    t = _squares(ideal, pts) if t is None else t
+    t *= s2.transpose(2, 0, 1)[:, :, :, None]
+    num = _add_terms(t)
     with np.errstate(invalid="ignore", divide="ignore"):
         out = np.where(den[:, :, None] > 0, num / np.where(den > 0, den, 1.0)[:, :, None], 0.0)
     np.minimum(out, 1.0, out=out)
     return np.asarray(np.sqrt(out, out=out))
 
 
-def _unique_index(pos: np.ndarray) -> np.ndarray:
-    """:func:`~detente.models._smp_core.unique_index` per draw, (d, n)."""
-    d2 = _sq_diff_sum(pos, pos)
+def _unique_index(pos: np.ndarray, d2: np.ndarray | None = None) -> np.ndarray:
+    """:func:`~detente.models._smp_core.unique_index` per draw, (d, n); ``d2``: the squared
+    distances between the positions when already made."""
+    d2 = _add_terms(_squares(pos, pos)) if d2 is None else d2
     rep = np.argmax(d2 < _core.POS_TOL * _core.POS_TOL, axis=2)
+    rows = np.arange(rep.shape[0])[:, None]
     while True:
-        nxt = np.take_along_axis(rep, rep, axis=1)
+        nxt = rep[rows, rep]
         if np.array_equal(nxt, rep):
             return rep
         rep = nxt
 
 
-def _state_probs(own: np.ndarray, cap: np.ndarray, pos: np.ndarray, vpm: str) -> np.ndarray:
-    """Each actor's position probability: a PCE over the distinct positions of its draw,
-    draws grouped by how many there are (``_smp_run._state_probs``)."""
-    rep = _unique_index(pos)
+def _state_probs(own: np.ndarray, cap: np.ndarray, rep: np.ndarray, vpm: str) -> np.ndarray:
+    """Each actor's position probability: a PCE over the distinct positions of its draw
+    (``rep``: :func:`_unique_index`), draws grouped by how many there are
+    (``_smp_run._state_probs``)."""
     n = rep.shape[1]
     first = rep == np.arange(n)
     count = first.sum(axis=1)
@@ -526,10 +533,12 @@ def run_draws(  # long: the single run's turn loop, with the stopping rule per d
     it = 0
     while act.size:
         s_a, c_a = sal[act], cap[act]
-        dist = _distance(pos, pos, s_a)
+        t = _squares(pos, pos)
+        rep = _unique_index(pos, _add_terms(t))  # before t is weighted by the saliences
+        dist = _distance(pos, pos, s_a, t)
         r = _big_r(_pce(1.0 - dist, c_a, p["VictoryProbModel"]), p["BigRRange"])
         own = _core.util(dist, r[:, :, None])
-        prob = _state_probs(own, c_a, pos, p["VictoryProbModel"])
+        prob = _state_probs(own, c_a, rep, p["VictoryProbModel"])
         if it >= 1:
             step = np.sqrt(((pos - prev) ** 2).sum(axis=2)).sum(axis=1)
             if it == 1:
