@@ -166,3 +166,10 @@ def test_queue_choice_equals_single_in_both_forms(transitions: str) -> None:
         )
         np.testing.assert_array_equal(got[q.draw == d], want)
         np.testing.assert_array_equal(q.owner[q.draw == d], owners)
+
+
+def test_arrays_without_a_draw_axis_are_one_draw() -> None:
+    a = load_example("miami").to_arrays()
+    got = get_model("smp").batch(a, rng=5)
+    assert got.shape == (1, a.n_issues)
+    assert _same(got[0], run_model("smp", a, rng=np.random.SeedSequence(5).spawn(1)[0]).forecast)

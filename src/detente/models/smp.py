@@ -313,6 +313,10 @@ def batch(
     from detente.scenario.draws import InputDraws
 
     _check_params({"max_turns": max_turns, "exhaustive": exhaustive})
+    if arrays.n_draws is None:  # one scenario without a draw axis: one draw
+        gen = spawn_streams(rng, 1)[0]
+        one = run(arrays, rng=gen, max_turns=max_turns, exhaustive=exhaustive, **params)
+        return np.asarray(one.forecast, float)[None]
     p, _ = _run_params(arrays.meta, params)
     draws = InputDraws(arrays)
     m = draws.m
