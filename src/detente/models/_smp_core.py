@@ -58,17 +58,33 @@ def _sq_diff_sum(x: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> n
         return out
     out = np.zeros((n, m))
     rows = max(1, 65536 // m)
-    buf = np.empty((min(rows, n), m))
-    for r0 in range(0, n, rows):  # fixed chunks of rows
+    starts = range(0, n, rows)
+
+    def block(r0: int) -> None:  # fixed chunks of rows; each thread its own scratch row
         r1 = min(n, r0 + rows)
-        tmp, acc = buf[: r1 - r0], out[r0:r1]
+        tmp, acc = np.empty((r1 - r0, m)), out[r0:r1]
         for kk in range(k):
             np.subtract(x[r0:r1, kk, None], y[None, :, kk], out=tmp)
             np.multiply(tmp, tmp, out=tmp)
             if w is not None:
                 tmp *= w[r0:r1, kk, None]
             acc += tmp
+
+    _map_threads(block, starts, parallel=n * m * k >= 4_000_000)
     return out
+
+
+def _map_threads(fn: Any, items: Any, parallel: bool) -> None:
+    """``fn(item)`` for every item, on :func:`_n_threads` threads when ``parallel`` (the
+    items write disjoint parts of one result, so the numbers are the same either way)."""
+    if parallel and _n_threads() > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(_n_threads()) as ex:
+            list(ex.map(fn, items))
+    else:
+        for item in items:
+            fn(item)
 
 
 def distance(ideal: np.ndarray, pos: np.ndarray, sal: np.ndarray) -> np.ndarray:
@@ -626,8 +642,8 @@ def _semicommit_prop(
     v = np.subtract(loss_at_j, loss_at_i, out=d)
     np.abs(v, out=tmp)
     v += tmp  # 2 max(v, 0)
-    v += (2.0 * coal_i)[:, :, None]
-    tmp += (coal_i + coal_j)[:, :, None]
+    v += (2.0 * coal_i)[..., None]
+    tmp += (coal_i + coal_j)[..., None]
     v /= tmp  # 2 p_in
     np.add(loss_at_j, loss_at_i, out=tmp)
     tmp *= v

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -146,7 +148,8 @@ def _log_sums_by_pairs(
     log_v_ab = np.empty(rows.size)
     log_v_ba = np.empty(rows.size)
     step = max(1, (1 << 20) // max(1, xt.shape[1]))
-    for c0 in range(0, rows.size, step):  # memory-bounded chunks of pairs
+
+    def chunk(c0: int) -> None:  # memory-bounded chunks of pairs, disjoint outputs
         ga, gb = option_id[rows[c0 : c0 + step]], option_id[cols[c0 : c0 + step]]
         v = _core.vote(rule, cap[None, :], xt[ga], xt[gb])
         c_ab = _core.MIN_CLTN + np.maximum(v, 0.0).sum(axis=1)
@@ -158,6 +161,8 @@ def _log_sums_by_pairs(
             ).sum(axis=1)
         log_v_ab[c0 : c0 + step] = np.log(np.maximum(_core.vict_prob(vpm, c_ab, c_ba), 1e-300))
         log_v_ba[c0 : c0 + step] = np.log(np.maximum(_core.vict_prob(vpm, c_ba, c_ab), 1e-300))
+
+    _core._map_threads(chunk, range(0, rows.size, step), parallel=rows.size > step)
     return (
         np.bincount(rows, log_v_ab, minlength=total)
         + np.bincount(cols, log_v_ba, minlength=total)
@@ -510,6 +515,35 @@ def _bargains(
     )
 
 
+class _Background:
+    """Runs a call on one worker thread beside the caller (or at once, when not ``on``).
+
+    ``submit(fn, *args)`` returns a function that gives the call's result (or raises its
+    exception); the thread ends with the ``with`` block.
+    """
+
+    def __init__(self, on: bool) -> None:
+        self._on = on
+        self._ex: Any = None
+
+    def __enter__(self) -> _Background:
+        if self._on and _core._n_threads() > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._ex = ThreadPoolExecutor(1)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._ex is not None:
+            self._ex.shutdown(wait=True, cancel_futures=True)
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Callable[[], Any]:
+        if self._ex is None:
+            out = fn(*args)
+            return lambda: out
+        return self._ex.submit(fn, *args).result
+
+
 def run_smp(
     pos0: np.ndarray,
     sal: np.ndarray,
@@ -544,26 +578,31 @@ def run_smp(
     tr = SmpTrace()
     first_step = None
     it = 0
-    with task("smp: turns", total=max_turns) as advance:
+    with task("smp: turns", total=max_turns) as advance, _Background(n >= SMALL_N) as bg:
         while True:
             dist = _core.distance(ideal, pos, sal)
             r = _risk_attitudes(dist, pos, cap, p)
             tr.positions.append(pos.copy())
             tr.ideals.append(ideal.copy())
             own = _core.util(dist, r[:, None])  # (n, n): a's utility of n's position, a's own R
-            tr.prob.append(_state_probs(own, cap, pos, p))
+            # the position probabilities are recorded, not used by the turn: with many
+            # actors they are computed beside the challenges
+            prob = bg.submit(_state_probs, own, cap, pos, p)
             tr.risk.append(r)
             if it >= 1:
                 ratio, first_step = _movement(tr, first_step)
                 tr.stop_ratio.append(ratio)
                 if it >= max_turns or (it >= min_turns and ratio < stop_tol):
+                    tr.prob.append(prob())
                     break
             if n < 2:
+                tr.prob.append(prob())
                 break
             best_j, ini, rcv, bi, bj = _bargains(pos, sal, dist, r, weight, sal_sum, p, exhaustive)
             new_pos, taken = _resolve(
                 n, ini, rcv, bi, bj, ideal, pos, sal, own, r, cap, p, rng, reference=exhaustive
             )
+            tr.prob.append(prob())
             tr.targets.append(best_j)
             tr.chosen.append(
                 np.where(taken >= 0, ini[np.maximum(taken, 0)] if ini.size else -1, -1)

@@ -20,7 +20,7 @@ from detente.models import _params
 from detente.models import _smp_core as _core
 from detente.models._costs import smp_cost
 from detente.models._smp_run import DEFAULTS, run_smp
-from detente.models.registry import register
+from detente.models.registry import register, register_batch, spawn_streams
 from detente.models.result import Forecast
 from detente.scenario.arrays import ScenarioArrays
 from detente.scenario.errors import ModelParamError
@@ -30,6 +30,7 @@ from detente.typing import RNG
 __all__ = [
     "PARAMETERS",
     "RUN_OPTIONS",
+    "batch",
     "effective_power",
     "plot_positions",
     "plot_power_landscape",
@@ -264,6 +265,102 @@ def run(  # long: its docstring is the algorithm's written description; the body
     return Forecast(
         "smp", arrays.issue_ids, arrays.actor_ids, np.asarray(fc, float), history, extra
     )
+
+
+@register_batch("smp")
+def batch(
+    arrays: ScenarioArrays,
+    *,
+    rng: RNG = None,
+    max_turns: int = 100,
+    exhaustive: bool = False,
+    **params: Any,
+) -> np.ndarray:
+    """SMP's forecasts for m draws of a scenario at once, ``(m, k)`` in issue units.
+
+    Row d is exactly (bit for bit) ``run(draw d, rng=SeedSequence(rng).spawn(m)[d]).forecast``,
+    what :func:`~detente.models.registry.run_batch` would give by looping.
+
+    Steps
+    -----
+    1. Options as :func:`run` takes them; draw d's stream is ``SeedSequence(rng)``'s child
+       d (used only with ``StateTransitions="Stochastic"``).
+    2. The inputs on 0–1 as :func:`run` maps them, for every draw at once.
+    3. With the proportional rule, ``SemiCommit``, the ``Conditional`` PCE,
+       ``InitOnlyInterp``, no accommodation and fewer than 64 actors, the draws run their
+       turns together (:func:`detente.models._smp_batch.run_draws`; a finished draw leaves
+       the active set) in sub-batches of bounded memory, and the forecasts are taken for
+       all of them at once; otherwise draw by draw with :func:`run`.
+
+    Parameters
+    ----------
+    arrays : ScenarioArrays
+        ``capability`` (m, n); ``position``, ``salience`` (m, n, k); ``present``, ``lo``,
+        ``hi`` and ``accommodation`` shared by every draw.
+    rng, max_turns, exhaustive, **params
+        As for :func:`run`.
+
+    Returns
+    -------
+    (m, k) float
+        Each draw's forecast (``nan`` on an issue no actor takes part in).
+
+    References
+    ----------
+    As :func:`run`.
+    """
+    from detente.models import _smp_batch
+    from detente.scenario.draws import InputDraws
+
+    _check_params({"max_turns": max_turns, "exhaustive": exhaustive})
+    if arrays.n_draws is None:  # one scenario without a draw axis: one draw
+        gen = spawn_streams(rng, 1)[0]
+        one = run(arrays, rng=gen, max_turns=max_turns, exhaustive=exhaustive, **params)
+        return np.asarray(one.forecast, float)[None]
+    p, _ = _run_params(arrays.meta, params)
+    draws = InputDraws(arrays)
+    m = draws.m
+    stochastic = p["StateTransitions"] == "Stochastic"
+    gens: list[Any] = spawn_streams(rng, m) if stochastic else [None] * m
+    keep = np.asarray(np.asarray(arrays.present, bool).any(axis=1))
+    acc = None if arrays.accommodation is None else np.asarray(arrays.accommodation, float)
+    if acc is not None and np.allclose(acc, np.eye(acc.shape[0])):
+        acc = None
+    if not _smp_batch.vectorisable(int(keep.sum()), p, acc, exhaustive):
+        out = np.empty((m, arrays.n_issues))
+        for d in range(m):
+            one = draws.point(d)
+            out[d] = run(one, rng=gens[d], max_turns=max_turns, exhaustive=exhaustive, **p).forecast
+        return out
+    return _batch_forecasts(arrays, keep, p, gens, int(max_turns))
+
+
+def _batch_forecasts(
+    arrays: ScenarioArrays,
+    keep: np.ndarray,
+    p: dict[str, str],
+    gens: list[np.random.Generator],
+    max_turns: int,
+) -> np.ndarray:
+    """The vectorised path of :func:`batch`: inputs on 0–1 as :func:`run` maps them, the
+    draws' turns in sub-batches, and their forecasts."""
+    from detente.models import _smp_batch
+
+    present = np.asarray(arrays.present, bool)[keep]
+    lo, span = np.asarray(arrays.lo, float), np.asarray(arrays.span, float)
+    pos = np.where(present, (np.asarray(arrays.position, float)[:, keep] - lo) / span, 0.5)
+    sal = np.where(present, np.asarray(arrays.salience, float)[:, keep], 0.0)
+    sal = sal / np.maximum(sal.sum(axis=2, keepdims=True), 1.0)
+    cap = np.asarray(arrays.capability, float)[:, keep]
+    pos = np.clip(pos, 0.0, 1.0)
+    m, n = cap.shape
+    step = max(1, _smp_batch._BLOCK // n**3)
+    out = np.empty((m, arrays.n_issues))
+    for a0 in range(0, m, step):
+        sl = slice(a0, min(m, a0 + step))
+        last, p_last = _smp_batch.run_draws(pos[sl], sal[sl], cap[sl], p, gens[sl], max_turns)
+        out[sl] = _smp_batch.forecast(last, p_last, cap[sl], sal[sl], present, lo, span)
+    return out
 
 
 def _run_params(
