@@ -69,6 +69,10 @@ def test_wilson_interval_known_values() -> None:
     _p, lo, hi = wilson(np.array([0, 5]), 10)
     np.testing.assert_allclose(lo, [0.0, 0.2366], atol=5e-5)
     np.testing.assert_allclose(hi, [0.2775, 0.7634], atol=5e-5)
+    # the ends are exact where no run (or every run) agreed: 0 and 1, not 1e-19 (a JSON reader
+    # would print the rounding error)
+    _p, lo, hi = wilson(np.array([0, 10]), 10)
+    assert lo[0] == 0.0 and hi[1] == 1.0
 
 
 def test_strategies_from_the_file(tmp_path: Path) -> None:

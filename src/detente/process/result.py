@@ -40,7 +40,10 @@ def wilson(k: Any, n: int, z: float = _Z) -> tuple[NDArray[np.float64], ...]:
     den = 1.0 + z * z / n
     centre = (p + z * z / (2 * n)) / den
     half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return p, np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+    # The interval's ends are exactly 0 at k = 0 and 1 at k = n (rounding would leave 1e-19).
+    lo = np.where(k <= 0, 0.0, np.clip(centre - half, 0.0, 1.0))
+    hi = np.where(k >= n, 1.0, np.clip(centre + half, 0.0, 1.0))
+    return p, lo, hi
 
 
 @dataclass(frozen=True, repr=False, eq=False)
