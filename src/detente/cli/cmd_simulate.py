@@ -61,6 +61,10 @@ def simulate_cmd(
             "--point", help="Every run on the point values (default: inputs drawn per run)."
         ),
     ] = False,
+    what_if: Annotated[
+        str | None,
+        typer.Option("--what-if", help="Run one of the scenario's what-ifs instead of the base."),
+    ] = None,
     executor: Annotated[str, typer.Option("--executor", help="local, process or dask.")] = "local",
     workers: Annotated[
         int | None, typer.Option("--workers", help="Workers for process or dask.")
@@ -100,9 +104,13 @@ def simulate_cmd(
     try:
         with errors(oom_hint=_OOM):
             scenario = load_scenario(file, input_format)
+            if what_if is not None:
+                scenario = _what_if(scenario, file, what_if)
             res = _run(
                 scenario, file, protocol, until, rounds, runs, seed, point, executor, workers
             )
+            if what_if is not None:
+                object.__setattr__(res, "what_if", what_if)
     except KeyboardInterrupt:
         typer.echo("interrupted: nothing written", err=True)
         raise typer.Exit(130) from None
@@ -157,7 +165,7 @@ def _run(
     try:
         horizon(scenario, until=until, rounds=rounds)  # a bad date is refused before drawing
         with reporting():
-            draws = None if point else _draws(scenario, runs, draw_seed)
+            draws = _fixed_draws(scenario, runs) if point else _draws(scenario, runs, draw_seed)
             res = simulate(
                 scenario,
                 protocol=protocol,
@@ -174,6 +182,45 @@ def _run(
     # the seed to report is the root's (the one --seed takes), not the child's
     object.__setattr__(res, "seed", root.entropy if seed is None else int(np.int64(seed)))
     return res
+
+
+def _what_if(scenario: Scenario, file: str, name: str) -> Scenario:
+    """The scenario with its what-if ``name`` applied (a located error for an unknown one)."""
+    from detente.scenario.errors import ScenarioError
+    from detente.uncertainty.whatif import apply_what_if
+
+    try:
+        return apply_what_if(scenario, name)
+    except ScenarioError as e:
+        raise e.located(display_path(file)) from None
+
+
+def _fixed_draws(scenario: Scenario, runs: int) -> InputDraws | None:
+    """Point values, except drivers and shocks that the file (or a what-if) fixes at a value.
+
+    A what-if such as "aid doubles" fixes a driver's multiplier in the uncertainty block; with
+    --point it must still apply, so those values go to every run. ``None`` when there are none.
+    """
+    from dataclasses import replace
+
+    import numpy as np
+
+    from detente.scenario.draws import InputDraws
+    from detente.uncertainty.sampling import InputSpace
+
+    fixed = [v for v in InputSpace.from_scenario(scenario).fixed if v.kind in ("driver", "shock")]
+    if not fixed:
+        return None
+    a = scenario.to_arrays()
+    batch = replace(
+        a,
+        capability=np.tile(a.capability, (runs, 1)),
+        position=np.tile(a.position, (runs, 1, 1)),
+        salience=np.tile(a.salience, (runs, 1, 1)),
+        reservation=np.tile(a.reservation, (runs, 1, 1)),
+    )
+    values = {v.key: np.full(runs, v.dist.low) for v in fixed}
+    return InputDraws(batch, values)
 
 
 def _draws(scenario: Scenario, runs: int, seed: object) -> InputDraws:

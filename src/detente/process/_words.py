@@ -28,7 +28,7 @@ def _header(r: SimulationResult) -> list[str]:
     inputs = "the point values" if r.point else "inputs drawn per run"
     start = r.dates[0].isoformat() if r.dates else "?"
     end = r.dates[-1].isoformat() if r.dates else "?"
-    what = f", what-if '{r.what_if}'" if r.what_if else ""
+    what = f", what-if '{r.what_if}'" if r.what_if and "what-if" not in r.scenario else ""
     return [
         f"Simulated talks: {r.scenario}{what}",
         f"  {r.protocol.replace('_', ' ')} ({r.draft}), {r.runs:,} runs of {r.rounds} rounds "
