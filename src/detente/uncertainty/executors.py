@@ -16,7 +16,14 @@ Steps of :func:`map_chunks`:
    returns the results in chunk order.
 
 ``fn`` must be picklable for the ``process`` and ``dask`` executors: a module-level function,
-or :func:`functools.partial` of one over picklable arguments (arrays, dataclasses).
+or :func:`functools.partial` of one over picklable arguments (arrays, dataclasses). Data that
+differs per chunk (the chunk's draws) goes in ``payload``: ``payload(start, stop)`` is called
+once per chunk in the calling process and travels with that chunk only (``chunk.payload``),
+so that no worker is sent every chunk's data.
+
+A worker's error reaches the caller as the original exception (type, message and
+attributes); the other chunks are then cancelled and the pool's processes stopped, as they are
+on Ctrl-C (``KeyboardInterrupt``), so that the caller does not wait for work it will not use.
 
 Examples
 --------
@@ -32,7 +39,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal, TypeVar, get_args
 
 import numpy as np
@@ -73,12 +80,15 @@ class Chunk:
         The draws (or runs) the chunk covers.
     seed : numpy.random.SeedSequence
         The chunk's own child of the computation's seed.
+    payload : object
+        The chunk's own data (``map_chunks(payload=...)``), or ``None``.
     """
 
     index: int
     start: int
     stop: int
     seed: np.random.SeedSequence
+    payload: Any = None
 
     @property
     def size(self) -> int:
@@ -187,13 +197,18 @@ def map_chunks(
     chunk_size: int = DEFAULT_CHUNK,
     executor: Executor | str = "local",
     description: str = "draws",
+    payload: Callable[[int, int], Any] | None = None,
 ) -> list[T]:
     """Run ``fn`` over ``n`` draws cut into chunks; the results in chunk order.
 
-    See the module docstring for the steps and the determinism guarantee.
+    ``payload(start, stop)``, when given, is each chunk's own data (``chunk.payload``). See
+    the module docstring for the steps and the determinism guarantee.
     """
     ex = executor if isinstance(executor, Executor) else Executor(executor)  # type: ignore[arg-type]
-    return ex.map(fn, plan_chunks(n, seed, chunk_size), description)
+    chunks = plan_chunks(n, seed, chunk_size)
+    if payload is not None:
+        chunks = [replace(c, payload=payload(c.start, c.stop)) for c in chunks]
+    return ex.map(fn, chunks, description)
 
 
 def _run_local(fn: Callable[[Chunk], T], chunk: Chunk, advance: Callable[..., None]) -> T:
@@ -213,15 +228,29 @@ def _run_pool(
     pool = ProcessPoolExecutor(max_workers=min(workers, len(chunks)))
     try:
         futures = [pool.submit(fn, c) for c in chunks]
+        size = {f: c.size for f, c in zip(futures, chunks, strict=True)}
         pending = set(futures)
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for f in done:
                 f.result()  # raise a worker's error here, at once
-                advance(chunks[futures.index(f)].size)
+                advance(size[f])
         return [f.result() for f in futures]
+    except BaseException:
+        _stop_pool(pool)  # a worker's error or Ctrl-C: do not wait for the running chunks
+        raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _stop_pool(pool: Any) -> None:
+    """Cancel the pool's queued chunks and stop its worker processes at once."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    # ProcessPoolExecutor has no public way to stop running tasks before Python 3.14
+    # (terminate_workers); its process table is the documented-by-source way in.
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        if proc.is_alive():
+            proc.terminate()
 
 
 def _dask_client(ex: Executor) -> tuple[Any, Any]:
