@@ -90,7 +90,8 @@ class _CaseStats:
 def _case_stats(case: _CaseLike, span: FloatArray, tol: float) -> _CaseStats:
     m = int(case.zone.shape[0])
     width = case.hi - case.lo
-    point = ~case.blocked & (width >= 0) & (width <= tol * span)  # nan widths compare False
+    # narrower than tol x the scale (or exactly a point); nan widths compare False
+    point = ~case.blocked & (width >= 0) & ((width < tol * span) | (width == 0))
     hits = int(case.zone.sum())
     return _CaseStats(
         forecasts={name: _describe(v) for name, v in case.forecasts.items()},
