@@ -581,7 +581,7 @@ def convert(
 def _register_commands() -> None:
     import importlib
 
-    for mod in ("cmd_analyze", "cmd_backtest"):
+    for mod in ("cmd_analyze", "cmd_backtest", "cmd_ensemble"):
         try:
             importlib.import_module(f"detente.cli.{mod}")
         except ModuleNotFoundError as e:

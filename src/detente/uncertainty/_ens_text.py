@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
     from detente.uncertainty._ens_result import EnsembleResult
 
-__all__ = ["case_lines", "draw_boxes"]
+__all__ = ["case_lines", "draw_boxes", "zone_lines"]
 
 #: Issues named in the "blocks" line at most (the rest are counted).
 _MAX_BLOCKERS = 5
@@ -48,7 +48,8 @@ def _forecast_line(res: EnsembleResult, j: int, what_if: str | None) -> str:
     return f"{res.issue_ids[j]}: " + ", ".join(parts)
 
 
-def _zone_lines(res: EnsembleResult, what_if: str | None) -> list[str]:
+def zone_lines(res: EnsembleResult, what_if: str | None) -> list[str]:
+    """How often a zone of agreement exists, which issues block it, single-point agreements."""
     from detente.uncertainty._ens_result import _pct
 
     st = res.stats(what_if)
@@ -80,7 +81,7 @@ def case_lines(res: EnsembleResult, what_if: str | None) -> list[str]:
     """The summary lines of one case: forecasts (5–95% of draws), then the zone."""
     lines = ["forecasts, 90% of draws between (5th–95th percentile):"]
     lines += ["  " + _forecast_line(res, j, what_if) for j in range(len(res.issue_ids))]
-    return lines + _zone_lines(res, what_if)
+    return lines + zone_lines(res, what_if)
 
 
 def _box_stats(res: EnsembleResult, what_if: str | None, unit: bool) -> list[list[dict[str, Any]]]:
@@ -105,10 +106,10 @@ def draw_boxes(res: EnsembleResult, ax: Axes | None, what_if: str | None) -> Axe
     """Boxes per issue (one per model, side by side), labelled, on ``ax`` or a new figure."""
     import matplotlib.pyplot as plt
 
-    own = ax is None
+    fig = None
     if ax is None:
         k = len(res.issue_ids)
-        _, ax = plt.subplots(figsize=(min(14.0, max(6.0, 0.6 * k * max(1, len(res.models)))), 5))
+        fig, ax = plt.subplots(figsize=(min(14.0, max(6.0, 0.6 * k * max(1, len(res.models)))), 5))
     unit = not (
         np.allclose(res.scale_lo, res.scale_lo[0]) and np.allclose(res.scale_hi, res.scale_hi[0])
     )
@@ -141,6 +142,6 @@ def draw_boxes(res: EnsembleResult, ax: Axes | None, what_if: str | None) -> Axe
         fontsize=9,
     )
     ax.legend(fontsize=8, loc="best")
-    if own:
-        ax.figure.tight_layout()
+    if fig is not None:
+        fig.tight_layout()
     return ax

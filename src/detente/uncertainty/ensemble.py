@@ -30,13 +30,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from detente.scenario.draws import InputDraws
 from detente.uncertainty._ens_result import EnsembleResult
 from detente.uncertainty.executors import DEFAULT_CHUNK, Chunk, Executor, map_chunks
 
 if TYPE_CHECKING:
     from detente.resources import Cost
     from detente.scenario.arrays import ScenarioArrays
-    from detente.scenario.draws import InputDraws
     from detente.scenario.schema import Scenario
     from detente.typing import SeedLike
 
@@ -146,6 +146,13 @@ def evaluate_zone(draws: InputDraws) -> tuple[BoolArray, BoolArray, FloatArray, 
     )
 
 
+def _packed_chunk(draws: InputDraws, start: int, stop: int) -> tuple[Any, ...]:
+    """Draws ``start:stop`` as plain picklable parts (``InputDraws(*parts)`` rebuilds them;
+    an ``InputDraws`` itself holds a mapping proxy, which does not pickle)."""
+    d = draws.take(start, stop)
+    return (d.arrays, dict(d.values), d.unit, d.names, d.what_if)
+
+
 @dataclass(frozen=True)
 class _ChunkOut:
     """What one chunk of draws gives back to the caller."""
@@ -160,7 +167,7 @@ class _ChunkOut:
 def _run_chunk(chunk: Chunk, *, models: tuple[str, ...]) -> _ChunkOut:
     """Every model and the zone check on one chunk's draws (``chunk.payload``), the models'
     random streams from the chunk's own seed."""
-    draws = chunk.payload
+    draws = InputDraws(*chunk.payload)
     forecasts = evaluate_models(draws, models, seed=chunk.seed)
     zone, blocked, lo, hi = evaluate_zone(draws)
     return _ChunkOut(forecasts, zone, blocked, lo, hi)
@@ -267,7 +274,7 @@ def ensemble_from_draws(
             chunk_size=chunk_size,
             executor=ex,
             description=f"{label}: draws",
-            payload=draws.take,
+            payload=partial(_packed_chunk, draws),
         )
         cases.append(_gather(wid, parts, names))
     a = base.arrays

@@ -223,11 +223,20 @@ def _run_pool(
     workers: int,
     advance: Callable[..., None],
 ) -> list[T]:
+    import multiprocessing
+    import pickle
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
-    pool = ProcessPoolExecutor(max_workers=min(workers, len(chunks)))
+    # Pickled here, in the caller's thread: a chunk that cannot be pickled raises at once
+    # (in the pool's feeder thread it can leave the pool hanging on Python 3.11).
+    jobs = [pickle.dumps((fn, c), protocol=pickle.HIGHEST_PROTOCOL) for c in chunks]
+    # Workers forked from a clean server process, never from this one: forking a process
+    # that runs threads (a Dask client, a progress display) can deadlock the child.
+    context = multiprocessing.get_context(_POOL_START)
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(chunks)), mp_context=context)
     try:
-        futures = [pool.submit(fn, c) for c in chunks]
+        futures = [pool.submit(_call_pickled, job) for job in jobs]
+        del jobs
         size = {f: c.size for f, c in zip(futures, chunks, strict=True)}
         pending = set(futures)
         while pending:
@@ -241,6 +250,18 @@ def _run_pool(
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+#: How the process pool starts its workers (``forkserver`` where the system has it).
+_POOL_START = "forkserver" if os.name == "posix" else "spawn"
+
+
+def _call_pickled(job: bytes) -> Any:
+    """Run ``fn(chunk)`` from its pickle (in a pool worker)."""
+    import pickle
+
+    fn, chunk = pickle.loads(job)
+    return fn(chunk)
 
 
 def _stop_pool(pool: Any) -> None:
@@ -277,7 +298,7 @@ def _dask_client(ex: Executor) -> tuple[Any, Any]:
         n_workers=ex.n_workers,
         threads_per_worker=1,
         processes=True,
-        dashboard_address=None,
+        dashboard_address=":0",  # any free port: never clash with a running one
         silence_logs=40,
     )
     return Client(cluster), cluster
