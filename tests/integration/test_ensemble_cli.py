@@ -159,8 +159,10 @@ import sys
 from pathlib import Path
 import detente.uncertainty.ensemble as ens
 
+STARTED = Path(sys.argv[1])
+
 def _slow(scenario, n, **kw):
-    Path(sys.argv[1]).write_text("drawing")  # tells the test the run has started
+    STARTED.write_text("drawing")  # tells the test the run has started
     return _stand_in(scenario, n, **kw)
 
 ens._draw_case = _slow
@@ -205,10 +207,16 @@ def test_ctrl_c_exits_130_and_writes_nothing(tmp_path: Path) -> None:
     deadline = time.monotonic() + 120
     while not started.exists() and time.monotonic() < deadline and p.poll() is None:
         time.sleep(0.1)
-    assert started.exists(), p.communicate()[1]
+    if not started.exists():
+        p.kill()
+        pytest.fail("the run did not start: " + p.communicate()[1])
     time.sleep(1.0)  # well inside the run (20,000 smp runs take minutes)
     p.send_signal(signal.SIGINT)
-    _, err = p.communicate(timeout=120)
+    try:
+        _, err = p.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        pytest.fail("Ctrl-C did not stop the run within two minutes")
     assert p.returncode == 130, err
     assert "interrupted" in err and "Traceback" not in err
     assert not out.exists() and not pic.exists()
