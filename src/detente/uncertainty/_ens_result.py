@@ -108,7 +108,7 @@ def _pct(x: float) -> str:
     if not math.isfinite(x):
         return "n/a"
     v = 100 * x
-    if 0 < v < 1 or 99 < v < 100:  # never round a share to 0% or 100% that is not one
+    if 0 < v < 10 or 90 < v < 100:  # one decimal near the ends; never 0% or 100% falsely
         return f"{min(max(v, 0.1), 99.9):.1f}%"
     return f"{v:.0f}%"
 

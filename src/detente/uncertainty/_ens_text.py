@@ -62,10 +62,8 @@ def zone_lines(res: EnsembleResult, what_if: str | None) -> list[str]:
     if order:
         named = [f"{res.issue_ids[j]} blocks in {_pct(st.blocks[j])}" for j in order]
         more = len(named) - _MAX_BLOCKERS
-        lines.append(
-            "; ".join(named[:_MAX_BLOCKERS])
-            + (f"; {more} more issues block less" if more > 0 else "")
-        )
+        tail = f"; {more} more issue{'s block' if more > 1 else ' blocks'} less often"
+        lines.append("; ".join(named[:_MAX_BLOCKERS]) + (tail if more > 0 else ""))
     points = [j for j in range(len(res.issue_ids)) if st.point_only[j] > 0]
     if points:
         lines.append(
