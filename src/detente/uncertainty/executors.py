@@ -229,7 +229,12 @@ def _run_pool(
 
     # Pickled here, in the caller's thread: a chunk that cannot be pickled raises at once
     # (in the pool's feeder thread it can leave the pool hanging on Python 3.11).
-    jobs = [pickle.dumps((fn, c), protocol=pickle.HIGHEST_PROTOCOL) for c in chunks]
+    # cloudpickle (installed with Dask) also ships functions defined in a notebook or script.
+    try:
+        import cloudpickle as dumper
+    except ImportError:  # pragma: no cover - depends on the installation
+        dumper = pickle
+    jobs = [dumper.dumps((fn, c), protocol=pickle.HIGHEST_PROTOCOL) for c in chunks]
     # Workers forked from a clean server process, never from this one: forking a process
     # that runs threads (a Dask client, a progress display) can deadlock the child.
     context = multiprocessing.get_context(_POOL_START)
