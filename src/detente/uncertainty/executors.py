@@ -320,7 +320,12 @@ def _run_dask(
     client, cluster = _dask_client(ex)
     futures = []
     try:
-        futures = client.map(fn, list(chunks), pure=False)
+        # Chunks carrying data go to the workers directly (scatter), not inside the task
+        # graph, which Dask warns about and slows down past a few megabytes.
+        args = list(chunks)
+        if any(c.payload is not None for c in chunks):
+            args = client.scatter(args, hash=False)
+        futures = client.map(fn, args, pure=False)
         index = {f.key: n for n, f in enumerate(futures)}
         for f in as_completed(futures):
             f.result()
