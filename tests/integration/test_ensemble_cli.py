@@ -174,7 +174,8 @@ main()
 
 
 @pytest.mark.slow
-def test_ctrl_c_exits_130_and_writes_nothing(tmp_path: Path) -> None:
+@pytest.mark.parametrize("executor", ["local", "process"])
+def test_ctrl_c_exits_130_and_writes_nothing(tmp_path: Path, executor: str) -> None:
     started = tmp_path / "started"
     out, pic = tmp_path / "ens.json", tmp_path / "ens.png"
     cmd = [
@@ -196,6 +197,8 @@ def test_ctrl_c_exits_130_and_writes_nothing(tmp_path: Path) -> None:
         str(out),
         "--plot",
         str(pic),
+        "--executor",
+        executor,
     ]
     p = subprocess.Popen(
         cmd,
