@@ -581,7 +581,13 @@ def convert(
 def _register_commands() -> None:
     import importlib
 
-    for mod in ("cmd_analyze", "cmd_backtest", "cmd_sensitivity", "cmd_simulate"):
+    for mod in (
+        "cmd_analyze",
+        "cmd_backtest",
+        "cmd_ensemble",
+        "cmd_sensitivity",
+        "cmd_simulate",
+    ):
         try:
             importlib.import_module(f"detente.cli.{mod}")
         except ModuleNotFoundError as e:

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from detente.models import _params
-from detente.models.registry import register
+from detente.models.registry import register, register_batch
 from detente.models.result import Forecast
 from detente.scenario.arrays import ScenarioArrays
 from detente.typing import RNG
 
-__all__ = ["run", "weighted_median"]
+__all__ = ["batch", "run", "weighted_median"]
 
 
 def weighted_median(position: Any, weight: Any, present: Any) -> Any:
@@ -82,3 +83,18 @@ def run(
     sal = arrays.salience if use_salience else np.where(arrays.present, 1.0, 0.0)
     fc = weighted_median(arrays.position, cap[..., :, None] * sal, arrays.present)
     return Forecast("median", arrays.issue_ids, arrays.actor_ids, fc)
+
+
+@register_batch("median")
+def batch(arrays: ScenarioArrays, *, rng: RNG = None, **params: Any) -> Any:
+    """The weighted median for ``m`` draws at once: ``(m, k)`` in issue units.
+
+    ``arrays`` carries a leading draw axis (see :class:`detente.scenario.draws.InputDraws`);
+    :func:`run` is written over ``...`` axes, so this is :func:`run` on every draw at once:
+    the same stable sort, cumulative sums and threshold per draw, so ties are broken exactly as in a single run. Row ``d`` is, bit for bit, what :func:`run` gives on draw ``d``
+    (tests/unit/test_ensemble_batch.py).
+    """
+    # ``present`` keeps its single (n, k) shape in draws; give it the draw axis so that
+    # every reduction over actors sees one (n, k) slice per draw, as a single run does.
+    drawn = replace(arrays, present=np.broadcast_to(arrays.present, arrays.position.shape))
+    return np.asarray(run(drawn, rng=rng, **params).forecast, dtype=float)

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any, Literal
 
 import numpy as np
 
 from detente.models import _params
-from detente.models.registry import register
+from detente.models.registry import register, register_batch
 from detente.models.result import Forecast
 from detente.scenario.arrays import ScenarioArrays
 from detente.typing import RNG
 
-__all__ = ["nash_point", "run"]
+__all__ = ["batch", "nash_point", "run"]
 
 
 def nash_point(
@@ -154,3 +155,18 @@ def run(
         arrays.from_unit(unit),
         extra={"feasible": feasible},
     )
+
+
+@register_batch("nash")
+def batch(arrays: ScenarioArrays, *, rng: RNG = None, **params: Any) -> Any:
+    """The Nash bargaining solution for ``m`` draws at once: ``(m, k)`` in issue units.
+
+    ``arrays`` carries a leading draw axis (see :class:`detente.scenario.draws.InputDraws`);
+    :func:`run` is written over ``...`` axes, so this is :func:`run` on every draw at once:
+    the same bisection, step for step, on every draw at once. Row ``d`` is, bit for bit, what :func:`run` gives on draw ``d``
+    (tests/unit/test_ensemble_batch.py).
+    """
+    # ``present`` keeps its single (n, k) shape in draws; give it the draw axis so that
+    # every reduction over actors sees one (n, k) slice per draw, as a single run does.
+    drawn = replace(arrays, present=np.broadcast_to(arrays.present, arrays.position.shape))
+    return np.asarray(run(drawn, rng=rng, **params).forecast, dtype=float)

@@ -16,7 +16,14 @@ Steps of :func:`map_chunks`:
    returns the results in chunk order.
 
 ``fn`` must be picklable for the ``process`` and ``dask`` executors: a module-level function,
-or :func:`functools.partial` of one over picklable arguments (arrays, dataclasses).
+or :func:`functools.partial` of one over picklable arguments (arrays, dataclasses). Data that
+differs per chunk (the chunk's draws) goes in ``payload``: ``payload(start, stop)`` is called
+once per chunk in the calling process and travels with that chunk only (``chunk.payload``),
+so that no worker is sent every chunk's data.
+
+A worker's error reaches the caller as the original exception (type, message and
+attributes); the other chunks are then cancelled and the pool's processes stopped, as they are
+on Ctrl-C (``KeyboardInterrupt``), so that the caller does not wait for work it will not use.
 
 Examples
 --------
@@ -32,7 +39,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal, TypeVar, get_args
 
 import numpy as np
@@ -73,12 +80,15 @@ class Chunk:
         The draws (or runs) the chunk covers.
     seed : numpy.random.SeedSequence
         The chunk's own child of the computation's seed.
+    payload : object
+        The chunk's own data (``map_chunks(payload=...)``), or ``None``.
     """
 
     index: int
     start: int
     stop: int
     seed: np.random.SeedSequence
+    payload: Any = None
 
     @property
     def size(self) -> int:
@@ -187,13 +197,18 @@ def map_chunks(
     chunk_size: int = DEFAULT_CHUNK,
     executor: Executor | str = "local",
     description: str = "draws",
+    payload: Callable[[int, int], Any] | None = None,
 ) -> list[T]:
     """Run ``fn`` over ``n`` draws cut into chunks; the results in chunk order.
 
-    See the module docstring for the steps and the determinism guarantee.
+    ``payload(start, stop)``, when given, is each chunk's own data (``chunk.payload``). See
+    the module docstring for the steps and the determinism guarantee.
     """
     ex = executor if isinstance(executor, Executor) else Executor(executor)  # type: ignore[arg-type]
-    return ex.map(fn, plan_chunks(n, seed, chunk_size), description)
+    chunks = plan_chunks(n, seed, chunk_size)
+    if payload is not None:
+        chunks = [replace(c, payload=payload(c.start, c.stop)) for c in chunks]
+    return ex.map(fn, chunks, description)
 
 
 def _run_local(fn: Callable[[Chunk], T], chunk: Chunk, advance: Callable[..., None]) -> T:
@@ -208,20 +223,60 @@ def _run_pool(
     workers: int,
     advance: Callable[..., None],
 ) -> list[T]:
+    import multiprocessing
+    import pickle
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
-    pool = ProcessPoolExecutor(max_workers=min(workers, len(chunks)))
+    # Pickled here, in the caller's thread: a chunk that cannot be pickled raises at once
+    # (in the pool's feeder thread it can leave the pool hanging on Python 3.11).
+    # cloudpickle (installed with Dask) also ships functions defined in a notebook or script.
     try:
-        futures = [pool.submit(fn, c) for c in chunks]
+        import cloudpickle as dumper
+    except ImportError:  # pragma: no cover - depends on the installation
+        dumper = pickle
+    jobs = [dumper.dumps((fn, c), protocol=pickle.HIGHEST_PROTOCOL) for c in chunks]
+    # Workers forked from a clean server process, never from this one: forking a process
+    # that runs threads (a Dask client, a progress display) can deadlock the child.
+    context = multiprocessing.get_context(_POOL_START)
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(chunks)), mp_context=context)
+    try:
+        futures = [pool.submit(_call_pickled, job) for job in jobs]
+        del jobs
+        size = {f: c.size for f, c in zip(futures, chunks, strict=True)}
         pending = set(futures)
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for f in done:
                 f.result()  # raise a worker's error here, at once
-                advance(chunks[futures.index(f)].size)
+                advance(size[f])
         return [f.result() for f in futures]
+    except BaseException:
+        _stop_pool(pool)  # a worker's error or Ctrl-C: do not wait for the running chunks
+        raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+#: How the process pool starts its workers (``forkserver`` where the system has it).
+_POOL_START = "forkserver" if os.name == "posix" else "spawn"
+
+
+def _call_pickled(job: bytes) -> Any:
+    """Run ``fn(chunk)`` from its pickle (in a pool worker)."""
+    import pickle
+
+    fn, chunk = pickle.loads(job)
+    return fn(chunk)
+
+
+def _stop_pool(pool: Any) -> None:
+    """Cancel the pool's queued chunks and stop its worker processes at once."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    # ProcessPoolExecutor has no public way to stop running tasks before Python 3.14
+    # (terminate_workers); its process table is the documented-by-source way in.
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        if proc.is_alive():
+            proc.terminate()
 
 
 def _dask_client(ex: Executor) -> tuple[Any, Any]:
@@ -248,7 +303,7 @@ def _dask_client(ex: Executor) -> tuple[Any, Any]:
         n_workers=ex.n_workers,
         threads_per_worker=1,
         processes=True,
-        dashboard_address=None,
+        dashboard_address=":0",  # any free port: never clash with a running one
         silence_logs=40,
     )
     return Client(cluster), cluster
@@ -265,7 +320,12 @@ def _run_dask(
     client, cluster = _dask_client(ex)
     futures = []
     try:
-        futures = client.map(fn, list(chunks), pure=False)
+        # Chunks carrying data go to the workers directly (scatter), not inside the task
+        # graph, which Dask warns about and slows down past a few megabytes.
+        args = list(chunks)
+        if any(c.payload is not None for c in chunks):
+            args = client.scatter(args, hash=False)
+        futures = client.map(fn, args, pure=False)
         index = {f.key: n for n, f in enumerate(futures)}
         for f in as_completed(futures):
             f.result()
