@@ -90,6 +90,13 @@ def ensemble_cmd(  # long: Typer declares every option in the signature; the bod
         str | None,
         typer.Option("--scheduler", help="Address of a running Dask scheduler (tcp://HOST:PORT)."),
     ] = None,
+    simulate: Annotated[
+        bool,
+        typer.Option(
+            "--simulate",
+            help="Also simulate the talks once per draw: the probability of a ratified deal.",
+        ),
+    ] = False,
     fmt: Annotated[_Fmt, typer.Option("--format", "-f", help="table or json.")] = _Fmt.table,
     output: Annotated[
         Path | None,
@@ -117,6 +124,8 @@ def ensemble_cmd(  # long: Typer declares every option in the signature; the bod
 
       detente ensemble miami -m compromise -m smp --format json -o ens.json
 
+      detente ensemble miami --draws 1024 --seed 1 --simulate
+
       detente ensemble talks.yaml --executor dask --scheduler tcp://10.0.0.5:8786
     """
     try:
@@ -125,7 +134,9 @@ def ensemble_cmd(  # long: Typer declares every option in the signature; the bod
             scenario = load_scenario(file, input_format)
             names = _models(model)
             _check_cost(scenario, names, draws, what_if or [], ex, file)
-            res = _run(scenario, file, draws, seed, method.value, names, what_if or [], ex)
+            res = _run(
+                scenario, file, draws, seed, method.value, names, what_if or [], ex, simulate
+            )
         if seed is None:
             typer.echo(f"seed: {res.seed} (repeat this run with --seed {res.seed})", err=True)
         with errors():
@@ -207,6 +218,7 @@ def _run(
     names: list[str],
     what_ifs: list[str],
     ex: Executor,
+    simulate: bool = False,
 ) -> EnsembleResult:
     from detente.cli.progress import reporting
     from detente.scenario.errors import ScenarioError
@@ -222,6 +234,7 @@ def _run(
                 models=names,
                 what_ifs=what_ifs,
                 executor=ex,
+                simulate=simulate,
             )
         except ScenarioError as e:
             raise e.located(display_path(file)) from None

@@ -1090,7 +1090,7 @@ def batch_cost(n: int, k: int, m: int, params: Mapping[str, Any]) -> Cost:
     )
 
 
-@register_batch("eu")
+@register_batch("eu", cost=batch_cost)
 def batch(arrays: ScenarioArrays, *, rng: RNG = None, **options: Any) -> FloatArray:
     """:func:`run`'s forecast for every draw of ``arrays`` at once: ``(m, k)`` issue units.
 
@@ -1124,7 +1124,7 @@ def batch(arrays: ScenarioArrays, *, rng: RNG = None, **options: Any) -> FloatAr
     return _batch("eu", arrays, {**DEFAULTS, **options})
 
 
-@register_batch("eu-damped")
+@register_batch("eu-damped", cost=batch_cost)
 def batch_damped(arrays: ScenarioArrays, *, rng: RNG = None, **options: Any) -> FloatArray:
     """:func:`run_damped`'s forecast for every draw at once, as :func:`batch` does for ``eu``.
 

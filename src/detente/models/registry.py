@@ -79,6 +79,10 @@ class ModelInfo:
         draws at once (arrays with a leading draw axis, see
         :class:`detente.scenario.draws.InputDraws`), each row exactly what ``run`` gives on that
         draw; registered with :func:`register_batch`. ``None``: :func:`run_batch` loops.
+    batch_cost : callable or None
+        ``batch_cost(n_actors, n_issues, m, params) -> Cost`` of the batch form over ``m``
+        draws (a batch form that bounds its own memory registers one); see
+        :meth:`estimate_batch_cost`.
     """
 
     name: str
@@ -95,6 +99,7 @@ class ModelInfo:
     cost: Callable[[int, int, Mapping[str, Any]], Cost] | None = None
     draws_when: str = ""
     batch: Callable[..., Any] | None = None
+    batch_cost: Callable[[int, int, int, Mapping[str, Any]], Cost] | None = None
 
     @property
     def randomness(self) -> str:
@@ -144,6 +149,25 @@ class ModelInfo:
             what=f"model {self.name} on {n_actors} actors x {n_issues} issues",
             bytes=64.0 * n_actors * n_issues,
             seconds=1e-7 * n_actors * n_issues,
+        )
+
+    def estimate_batch_cost(
+        self, n_actors: int, n_issues: int, m: int, params: Mapping[str, Any]
+    ) -> Cost:
+        """Estimated peak memory and time of ``m`` draws run as :func:`run_batch` runs them.
+
+        The batch form's own ``batch_cost`` when registered; else a batch form holds the
+        ``m`` draws at once (one run's memory × ``m``) and a loop holds one draw at a time;
+        time is ``m`` single runs either way (an upper bound for batch forms).
+        """
+        from dataclasses import replace as _replace
+
+        if self.batch_cost is not None:
+            return self.batch_cost(n_actors, n_issues, m, params)
+        one = self.estimate_cost(n_actors, n_issues, params)
+        held = m if self.batch is not None else 1
+        return _replace(
+            one, what=f"{one.what}, {m:,} draws", bytes=one.bytes * held, seconds=one.seconds * m
         )
 
 
@@ -297,11 +321,14 @@ def check_model_params(
     return checked
 
 
-def register_batch(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Decorator registering the draw-axis version of the model ``name`` (already registered)."""
+def register_batch(
+    name: str, *, cost: Callable[[int, int, int, Mapping[str, Any]], Cost] | None = None
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorator registering the draw-axis version of the model ``name`` (already registered),
+    with its cost over ``m`` draws when it bounds its own memory."""
 
     def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
-        _REGISTRY[name] = replace(get_model(name), batch=fn)
+        _REGISTRY[name] = replace(get_model(name), batch=fn, batch_cost=cost)
         return fn
 
     return deco

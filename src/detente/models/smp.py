@@ -22,6 +22,7 @@ from detente.models._costs import smp_cost
 from detente.models._smp_run import DEFAULTS, run_smp
 from detente.models.registry import register, register_batch, spawn_streams
 from detente.models.result import Forecast
+from detente.resources import Cost
 from detente.scenario.arrays import ScenarioArrays
 from detente.scenario.errors import ModelParamError
 from detente.scenario.ktab_params import KTAB_ALIASES, KTAB_PARAMETERS
@@ -267,7 +268,29 @@ def run(  # long: its docstring is the algorithm's written description; the body
     )
 
 
-@register_batch("smp")
+def batch_cost(n: int, k: int, m: int, params: Mapping[str, Any]) -> Cost:
+    """Estimated peak memory and time of :func:`batch` over ``m`` draws.
+
+    The batch cuts draws into sub-batches whose largest per-turn array holds about
+    ``_BLOCK`` (4M) numbers, so its memory is bounded whatever ``m``: at most one run's memory
+    × ``m``, or about 16 such arrays of float64 (an allowance for the turn's temporaries).
+    Time: ``m`` single runs (an upper bound; the batch shares each turn's work).
+    """
+    from dataclasses import replace
+
+    from detente.models._smp_batch import _BLOCK
+
+    one = smp_cost(n, k, params)
+    bound = one.bytes + 16 * 8.0 * _BLOCK
+    return replace(
+        one,
+        what=f"{one.what}, {m:,} draws",
+        bytes=min(one.bytes * m, bound),
+        seconds=one.seconds * m,
+    )
+
+
+@register_batch("smp", cost=batch_cost)
 def batch(
     arrays: ScenarioArrays,
     *,

@@ -138,8 +138,11 @@ class EnsembleResult(Result):
         zone ``(draws,)``, the blocked issues and the joint interval ``(draws, k)``.
     point_tol : float
         Share of an issue's scale under which a joint interval counts as a single point.
-    probability_of_agreement : float or None
-        The probability of a deal from simulated rounds; ``None`` until simulation is wired.
+    probability_of_agreement : dict or None
+        Per case (``None`` = the base case, else the what-if id), the probability of a ratified
+        deal from simulated talks over the same draws (:func:`detente.process.simulate`):
+        ``{"overall": {"p", "lo", "hi"}, "by_date": [...]}``; ``None`` when the ensemble did
+        not simulate.
     """
 
     scenario: str
@@ -154,7 +157,7 @@ class EnsembleResult(Result):
     executor: str
     cases: tuple[Any, ...]
     point_tol: float = 0.01
-    probability_of_agreement: float | None = None
+    probability_of_agreement: dict[str | None, Any] | None = None
     _stats: dict[str | None, _CaseStats] = field(default_factory=dict, repr=False)
 
     # --------------------------------------------------------------- numbers
@@ -242,14 +245,14 @@ class EnsembleResult(Result):
             "blocking": dict(zip(self.issue_ids, st.blocks, strict=True)),
             "point_only": dict(zip(self.issue_ids, st.point_only, strict=True)),
             "zone_at_a_point": st.zone_at_point,
-            "probability_of_agreement": self.probability_of_agreement,
+            "probability_of_agreement": (self.probability_of_agreement or {}).get(what_if),
         }
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: the run's settings, then per model and issue the quantiles, mean, sd
         and defined share (``forecasts``), ``probability_zone`` with its 95% interval, per issue
         how often it blocks (``blocking``) and how often agreement exists only at a point
-        (``point_only``), ``probability_of_agreement`` (``null`` until simulation exists), and
+        (``point_only``), ``probability_of_agreement`` (``null`` unless the ensemble simulated), and
         the same block for each what-if under ``what_ifs``."""
         out = {
             "scenario": self.scenario,
@@ -281,7 +284,19 @@ class EnsembleResult(Result):
             title = "base case" if case.what_if is None else f"what-if {case.what_if}"
             lines += ["", f"{title}:"]
             lines += ["  " + t for t in case_lines(self, case.what_if)]
+            lines += ["  " + t for t in self._agreement_lines(case.what_if)]
         return "\n".join(lines)
+
+    def _agreement_lines(self, what_if: str | None) -> list[str]:
+        got = (self.probability_of_agreement or {}).get(what_if)
+        if not got:
+            return []
+        o = got["overall"]
+        end = got["by_date"][-1]["date"] if got["by_date"] else "the end"
+        return [
+            f"simulated talks: a ratified deal by {end} in {o['p']:.1%} of draws "
+            f"(95% interval {o['lo']:.1%}-{o['hi']:.1%})"
+        ]
 
     def plot(self, ax: Axes | None = None, what_if: str | None = None) -> Axes:
         """Each model's forecast distribution per issue: box = 25–75%, whiskers = 5–95%,

@@ -335,6 +335,7 @@ def ensemble(
     chunk_size: int = DEFAULT_CHUNK,
     point_tol: float = 0.01,
     drawer: Callable[..., InputDraws] | None = None,
+    simulate: bool = False,
 ) -> EnsembleResult:
     """Every model and the zone of agreement over ``draws`` draws of the scenario's inputs.
 
@@ -347,6 +348,8 @@ def ensemble(
        or ``random``).
     3. Run the models and the zone check over the draws, chunk by chunk, on the executor
        (:func:`ensemble_from_draws`).
+    4. With ``simulate``, run the talks over the same draws of each case
+       (:func:`_agreement`).
 
     Parameters
     ----------
@@ -370,6 +373,10 @@ def ensemble(
     drawer : callable, optional
         ``drawer(scenario, n, seed=, method=, what_if=) -> InputDraws`` in place of
         ``draw_inputs`` (tests; a custom input model).
+    simulate : bool
+        Also simulate the talks once per draw (:func:`detente.process.simulate`, the
+        scenario's process block or the defaults) and report the probability of a ratified
+        deal per case (step 4).
 
     Raises
     ------
@@ -388,7 +395,7 @@ def ensemble(
     base = draw(scenario, n, seed=entropy, method=method, what_if=None)
     require_positions(base.point(0))
     cases = {w: draw(scenario, n, seed=entropy, method=method, what_if=w) for w in ids}
-    return ensemble_from_draws(
+    result = ensemble_from_draws(
         base,
         what_ifs=cases,
         models=names,
@@ -400,6 +407,30 @@ def ensemble(
         method=method,
         point_tol=point_tol,
     )
+    if simulate:
+        agreement = _agreement(scenario, base, cases, seed=entropy, executor=ex)
+        object.__setattr__(result, "probability_of_agreement", agreement)
+    return result
+
+
+def _agreement(
+    scenario: Scenario,
+    base: InputDraws,
+    cases: Mapping[str, InputDraws],
+    *,
+    seed: int,
+    executor: Executor,
+) -> dict[str | None, Any]:
+    """The probability of a ratified deal per case: the talks simulated once per draw."""
+    from detente.process.simulation import simulate as run_talks
+    from detente.uncertainty.whatif import apply_what_if
+
+    out: dict[str | None, Any] = {}
+    for what_if, draws in [(None, base), *cases.items()]:
+        sc = scenario if what_if is None else apply_what_if(scenario, what_if)
+        res = run_talks(sc, draws=draws, seed=seed, executor=executor)
+        out[what_if] = res.to_dict()["probability_of_agreement"]
+    return out
 
 
 def ensemble_cost(
@@ -413,11 +444,11 @@ def ensemble_cost(
 ) -> Cost:
     """Estimated peak memory and time of an ensemble (one core).
 
-    Time: each model's :meth:`~detente.models.registry.ModelInfo.estimate_cost` of one run ×
-    the draws × the cases (base and what-ifs); an upper bound for models with a batch form,
-    which run many draws in one call. Memory: the largest model's working memory on one
-    chunk's draws (one run's × the chunk for batch forms, one run's otherwise), plus the
-    drawn inputs and the results kept (every model's ``(draws, k)`` forecasts and the zone).
+    Time: each model's :meth:`~detente.models.registry.ModelInfo.estimate_batch_cost` over
+    the draws × the cases (base and what-ifs). Memory: the largest model's working memory on
+    one chunk's draws (its batch cost, which a batch form that bounds its memory declares),
+    plus the drawn inputs and the results kept (every model's ``(draws, k)`` forecasts and the
+    zone).
     """
     from detente.models.registry import get_model
     from detente.resources import Cost
@@ -427,10 +458,9 @@ def ensemble_cost(
     seconds, work = 0.0, 0.0
     for name in models:
         info = get_model(name)
-        one = info.estimate_cost(n, k, (params or {}).get(name, {}))
-        seconds += one.seconds * draws * cases
-        per_chunk = one.bytes * (min(chunk_size, draws) if info.batch is not None else 1)
-        work = max(work, per_chunk)
+        opts = (params or {}).get(name, {})
+        seconds += info.estimate_batch_cost(n, k, draws, opts).seconds * cases
+        work = max(work, info.estimate_batch_cost(n, k, min(chunk_size, draws), opts).bytes)
     kept = 8.0 * draws * k * (len(models) + 3) * cases + 8.0 * draws * n * (3 * k + 1) * 2
     return Cost(
         what=f"an ensemble of {draws:,} draws of {n} actors x {k} issues with " + ", ".join(models),
