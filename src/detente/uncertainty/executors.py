@@ -38,7 +38,8 @@ Examples
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any, Literal, TypeVar, get_args
 
@@ -240,7 +241,11 @@ def _run_pool(
     context = multiprocessing.get_context(_POOL_START)
     pool = ProcessPoolExecutor(max_workers=min(workers, len(chunks)), mp_context=context)
     try:
-        futures = [pool.submit(_call_pickled, job) for job in jobs]
+        # The workers (and the fork server) start inside the submits: started with Ctrl-C
+        # ignored, they leave it to this process, which stops them, so a Ctrl-C prints no
+        # worker traceback.
+        with _sigint_ignored():
+            futures = [pool.submit(_call_pickled, job) for job in jobs]
         del jobs
         size = {f: c.size for f, c in zip(futures, chunks, strict=True)}
         pending = set(futures)
@@ -259,6 +264,23 @@ def _run_pool(
 
 #: How the process pool starts its workers (``forkserver`` where the system has it).
 _POOL_START = "forkserver" if os.name == "posix" else "spawn"
+
+
+@contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ignore SIGINT in the block (main thread only; elsewhere a no-op): processes started
+    in it inherit the ignored disposition."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
 
 
 def _call_pickled(job: bytes) -> Any:
