@@ -48,13 +48,12 @@ def wilson_interval(successes: int, n: int, z: float = _Z95) -> tuple[float, flo
     Wilson, E. B. (1927). Probable inference, the law of succession, and statistical
     inference. *JASA* 22(158), 209–212.
     """
+    from detente.process.result import wilson
+
     if n <= 0:
         return (math.nan, math.nan)
-    p = successes / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    _p, lo, hi = wilson(successes, n, z)  # the one Wilson formula (process.result)
+    return (float(lo), float(hi))
 
 
 def _describe(values: FloatArray) -> dict[str, FloatArray]:
