@@ -146,17 +146,18 @@ def test_located_errors(tmp_path: Path, kwargs: dict, field: str) -> None:
 
 
 def test_strategy_for_unknown_actor_is_located(tmp_path: Path) -> None:
-    s = _scenario(tmp_path, strategies="  strategies:\n  - {actor: Z, kind: linear}\n")
+    # refused when the file is read (check_process runs the protocol checks), at its line
     with pytest.raises(ScenarioError) as e:
-        simulate(s, runs=1)
-    assert e.value.field == "process.strategies.0.actor" and "A" in str(e.value)
+        _scenario(tmp_path, strategies="  strategies:\n  - {actor: Z, kind: linear}\n")
+    assert e.value.field == "process.strategies[0].actor" and "A" in str(e.value)
+    assert e.value.line == 17 and e.value.value == "Z"
 
 
 def test_strategy_given_twice_is_located(tmp_path: Path) -> None:
     strat = "  strategies:\n  - {actor: A, kind: linear}\n  - {actor: A, kind: boulware}\n"
     with pytest.raises(ScenarioError) as e:
-        simulate(_scenario(tmp_path, strategies=strat), runs=1)
-    assert e.value.field == "process.strategies.1.actor"
+        _scenario(tmp_path, strategies=strat)
+    assert e.value.field == "process.strategies[1].actor"
 
 
 @pytest.mark.parametrize(

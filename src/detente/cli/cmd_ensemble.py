@@ -10,6 +10,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from detente.cli._runs import (
+    ExecName,
+    ExecutorOpt,
+    Fmt,
+    FmtOpt,
+    SchedulerOpt,
+    WorkersOpt,
+    interruptible,
+    make_executor,
+)
 from detente.cli.app import (
     InputFormat,
     ScenarioFile,
@@ -30,27 +40,13 @@ if TYPE_CHECKING:
 
 __all__ = ["ensemble_cmd"]
 
-#: Exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells report it.
-INTERRUPTED = 130
-
 _OOM = "fewer draws (--draws) or fewer models (--model)"
-
-
-class _Fmt(str, Enum):
-    table = "table"
-    json = "json"
 
 
 class _Method(str, Enum):
     sobol = "sobol"
     lhs = "lhs"
     random = "random"
-
-
-class _Exec(str, Enum):
-    local = "local"
-    process = "process"
-    dask = "dask"
 
 
 @app.command("ensemble")
@@ -78,18 +74,9 @@ def ensemble_cmd(  # long: Typer declares every option in the signature; the bod
             help="A what-if scenario of the file to run beside the base case (repeatable).",
         ),
     ] = None,
-    executor: Annotated[
-        _Exec,
-        typer.Option("--executor", help="Where draws run: local, process (a pool) or dask."),
-    ] = _Exec.local,
-    workers: Annotated[
-        int | None,
-        typer.Option("--workers", help="Processes for process/dask (default: the cores)."),
-    ] = None,
-    scheduler: Annotated[
-        str | None,
-        typer.Option("--scheduler", help="Address of a running Dask scheduler (tcp://HOST:PORT)."),
-    ] = None,
+    executor: ExecutorOpt = ExecName.local,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
     simulate: Annotated[
         bool,
         typer.Option(
@@ -97,7 +84,7 @@ def ensemble_cmd(  # long: Typer declares every option in the signature; the bod
             help="Also simulate the talks once per draw: the probability of a ratified deal.",
         ),
     ] = False,
-    fmt: Annotated[_Fmt, typer.Option("--format", "-f", help="table or json.")] = _Fmt.table,
+    fmt: FmtOpt = Fmt.table,
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="Write to this file instead of the terminal."),
@@ -128,9 +115,9 @@ def ensemble_cmd(  # long: Typer declares every option in the signature; the bod
 
       detente ensemble talks.yaml --executor dask --scheduler tcp://10.0.0.5:8786
     """
-    try:
+    with interruptible():
         with errors(oom_hint=_OOM):
-            ex = _check_options(file, draws, seed, executor.value, workers, scheduler, output, plot)
+            ex = _check_options(file, draws, seed, executor, workers, scheduler, output, plot)
             scenario = load_scenario(file, input_format)
             names = _models(model)
             _check_cost(scenario, names, draws, what_if or [], ex, file)
@@ -143,38 +130,27 @@ def ensemble_cmd(  # long: Typer declares every option in the signature; the bod
             _emit(res, fmt.value, output)
             if plot is not None:
                 _save_plot(res, plot)
-    except KeyboardInterrupt:
-        typer.echo("interrupted: nothing written", err=True)
-        raise typer.Exit(INTERRUPTED) from None
 
 
 def _check_options(
     file: str,
     draws: int,
     seed: int | None,
-    executor: str,
+    executor: ExecName,
     workers: int | None,
     scheduler: str | None,
     output: Path | None,
     plot: Path | None,
 ) -> Executor:
     """Refuse bad options and outputs before any work; the executor to run on."""
-    from detente.uncertainty.executors import Executor
-
     if draws < 1:
         fail(f"--draws {draws}: an ensemble needs at least one draw; allowed: a whole number >= 1")
     if seed is not None and seed < 0:
         fail(f"--seed {seed}: allowed: a whole number >= 0")
-    if workers is not None and workers < 1:
-        fail(f"--workers {workers}: allowed: a whole number >= 1")
-    if scheduler is not None and executor != "dask":
-        fail(
-            f"--scheduler {scheduler}: a scheduler address is for the dask executor only; "
-            "allowed: --executor dask --scheduler tcp://HOST:PORT"
-        )
+    ex = make_executor(executor, workers, scheduler)
     check_output(output, "--output", inputs=[file])
     check_output(plot, "--plot", figure=True, inputs=[file])
-    return Executor(executor, workers, scheduler)  # type: ignore[arg-type]
+    return ex
 
 
 def _models(model: list[str] | None) -> list[str]:

@@ -11,6 +11,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from detente.cli._runs import (
+    ExecName,
+    ExecutorOpt,
+    Fmt,
+    FmtOpt,
+    SchedulerOpt,
+    WorkersOpt,
+    interruptible,
+    make_executor,
+)
 from detente.cli.app import (
     InputFormat,
     app,
@@ -35,17 +45,6 @@ class _Method(str, Enum):
 class _Groups(str, Enum):
     analyst = "analyst"
     inputs = "inputs"
-
-
-class _Fmt(str, Enum):
-    table = "table"
-    json = "json"
-
-
-class _Exec(str, Enum):
-    local = "local"
-    process = "process"
-    dask = "dask"
 
 
 #: Default sample sizes: Sobol base samples, Morris trajectories.
@@ -94,16 +93,10 @@ def sensitivity_cmd(  # long: the command's options, each one declaration
         str | None,
         typer.Option("--what-if", help="Analyse this what-if of the scenario (its id)."),
     ] = None,
-    executor: Annotated[
-        _Exec, typer.Option("--executor", help="Where evaluations run: local, process or dask.")
-    ] = _Exec.local,
-    workers: Annotated[
-        int | None, typer.Option("--workers", help="Processes for process / a local Dask cluster.")
-    ] = None,
-    scheduler: Annotated[
-        str | None, typer.Option("--scheduler", help="Address of a running Dask scheduler.")
-    ] = None,
-    fmt: Annotated[_Fmt, typer.Option("--format", "-f", help="table or json.")] = _Fmt.table,
+    executor: ExecutorOpt = ExecName.local,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    fmt: FmtOpt = Fmt.table,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to this file instead.")
     ] = None,
@@ -142,15 +135,14 @@ def sensitivity_cmd(  # long: the command's options, each one declaration
       detente sensitivity miami --what-if front_stalls --format json -o sens.json --plot t.png
     """
     from detente.cli.progress import reporting
-    from detente.uncertainty.executors import Executor
     from detente.uncertainty.sensitivity import sensitivity
 
     check_output(output, "--output", inputs=[file])
     check_output(plot, "--plot", figure=True, inputs=[file])
     if answer is not None and plot is None:
         fail("--answer: needs --plot (the chart it chooses the answer for)")
-    with errors(oom_hint="a smaller --n or --groups analyst"):
-        ex = Executor(executor.value, workers, scheduler)
+    ex = make_executor(executor, workers, scheduler)
+    with interruptible(), errors(oom_hint="a smaller --n or --groups analyst"):
         scenario = load_scenario(file, input_format)
         with reporting(), _located(file):
             res = sensitivity(
@@ -185,11 +177,11 @@ def _located(file: str) -> Iterator[None]:
         raise e.located(display_path(file)) from None
 
 
-def _emit(res: SensitivityResult, fmt: _Fmt, output: Path | None, top: int) -> None:
+def _emit(res: SensitivityResult, fmt: Fmt, output: Path | None, top: int) -> None:
     """The JSON document or the summary in words, to ``output`` (atomically) or stdout."""
     from detente.cli._forecast_output import write_text
 
-    if fmt is _Fmt.json:
+    if fmt is Fmt.json:
         text = json.dumps(res.to_dict(), indent=1, allow_nan=False) + "\n"
     else:
         text = res.summary(top=top) + "\n"

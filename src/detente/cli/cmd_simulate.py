@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import json
-from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from detente.cli._runs import (
+    ExecName,
+    ExecutorOpt,
+    Fmt,
+    FmtOpt,
+    SchedulerOpt,
+    WorkersOpt,
+    interruptible,
+    make_executor,
+)
 from detente.cli.app import (
     InputFormat,
     ScenarioFile,
@@ -24,13 +33,9 @@ if TYPE_CHECKING:
     from detente.process.result import SimulationResult
     from detente.scenario.draws import InputDraws
     from detente.scenario.schema import Scenario
+    from detente.uncertainty.executors import Executor
 
 __all__ = ["simulate_cmd"]
-
-
-class _Fmt(str, Enum):
-    table = "table"
-    json = "json"
 
 
 _OOM = "fewer --runs or fewer rounds (--rounds / --until)"
@@ -65,11 +70,10 @@ def simulate_cmd(
         str | None,
         typer.Option("--what-if", help="Run one of the scenario's what-ifs instead of the base."),
     ] = None,
-    executor: Annotated[str, typer.Option("--executor", help="local, process or dask.")] = "local",
-    workers: Annotated[
-        int | None, typer.Option("--workers", help="Workers for process or dask.")
-    ] = None,
-    fmt: Annotated[_Fmt, typer.Option("--format", "-f", help="table or json.")] = _Fmt.table,
+    executor: ExecutorOpt = ExecName.local,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    fmt: FmtOpt = Fmt.table,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to this file instead.")
     ] = None,
@@ -98,22 +102,20 @@ def simulate_cmd(
 
       detente simulate talks.yaml --point --plot deal-by-date.png
     """
-    _check_options(runs, rounds, until, executor, workers)
+    _check_options(runs, rounds, until)
+    ex = make_executor(executor, workers, scheduler)
     check_output(output, "--output", inputs=[file])
     check_output(plot, "--plot", figure=True, inputs=[file])
-    try:
+    with interruptible():
         with errors(oom_hint=_OOM):
             scenario = load_scenario(file, input_format)
             if what_if is not None:
                 scenario = _what_if(scenario, file, what_if)
-            res = _run(
-                scenario, file, protocol, until, rounds, runs, seed, point, executor, workers
-            )
+            res = _run(scenario, file, protocol, until, rounds, runs, seed, point, ex)
             if what_if is not None:
                 object.__setattr__(res, "what_if", what_if)
-    except KeyboardInterrupt:
-        typer.echo("interrupted: nothing written", err=True)
-        raise typer.Exit(130) from None
+            if point:  # point values, even where a what-if fixed a driver for every run
+                object.__setattr__(res, "point", True)
     with errors():
         _emit(res, fmt, output)
     if plot is not None:
@@ -121,12 +123,9 @@ def simulate_cmd(
             _draw(res, plot)
 
 
-def _check_options(
-    runs: int, rounds: int | None, until: str | None, executor: str, workers: int | None
-) -> None:
+def _check_options(runs: int, rounds: int | None, until: str | None) -> None:
     """Refuse option values the simulation cannot take, before any work."""
     from detente.process.simulation import MAX_ROUNDS, MAX_RUNS
-    from detente.uncertainty.executors import EXECUTORS
 
     if not 1 <= runs <= MAX_RUNS:
         fail(f"--runs {runs}: out of range; allowed: a whole number from 1 to {MAX_RUNS:,}")
@@ -134,10 +133,6 @@ def _check_options(
         fail(f"--rounds {rounds}: out of range; allowed: a whole number from 1 to {MAX_ROUNDS:,}")
     if rounds is not None and until is not None:
         fail("--until and --rounds: give one of them; allowed: --until DATE or --rounds N")
-    if executor not in EXECUTORS:
-        fail(f"--executor {executor!r} unknown; allowed: {', '.join(EXECUTORS)}")
-    if workers is not None and not 1 <= workers <= 4096:
-        fail(f"--workers {workers}: out of range; allowed: 1 to 4096")
 
 
 def _run(
@@ -149,8 +144,7 @@ def _run(
     runs: int,
     seed: int | None,
     point: bool,
-    executor: str,
-    workers: int | None,
+    executor: Executor,
 ) -> SimulationResult:
     """Draw the inputs (unless ``point``), then simulate with progress drawn on stderr."""
     import numpy as np
@@ -175,7 +169,6 @@ def _run(
                 seed=sim_seed,
                 draws=draws,
                 executor=executor,
-                workers=workers,
             )
     except ScenarioError as e:
         raise e.located(display_path(file)) from None
@@ -237,10 +230,10 @@ def _draws(scenario: Scenario, runs: int, seed: object) -> InputDraws:
         )
 
 
-def _emit(res: SimulationResult, fmt: _Fmt, output: Path | None) -> None:
+def _emit(res: SimulationResult, fmt: Fmt, output: Path | None) -> None:
     from detente.cli._forecast_output import write_text
 
-    if fmt is _Fmt.json:
+    if fmt is Fmt.json:
         text = json.dumps(res.to_dict(), indent=1, allow_nan=False) + "\n"
     else:
         text = res.summary() + "\n"

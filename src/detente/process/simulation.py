@@ -352,7 +352,6 @@ def _result(
         stage_names=tuple(env.stage_names),
         record=rec,
         seed=root.entropy,
-        # draws without unit-cube points were not drawn: point values (with fixed drivers)
-        point=draws is None or draws.unit is None,
+        point=draws is None,
         what_if=None if draws is None else draws.what_if,
     )
