@@ -217,8 +217,6 @@ def _docs_process_block() -> dict[str, Any]:
 
 
 def test_process_block_in_docs_loads(tmp_path: Path) -> None:
-    from detente.scenario.process_spec import ProcessSpec
-    from detente.scenario.protocol_spec import ProtocolSpec
 
     block = _docs_process_block()["process"]
     # Facts of the case the block must keep, whatever the schema: the summit opened on
