@@ -39,7 +39,15 @@ def _scenario(what_ifs: tuple[str, ...] = ()) -> Scenario:
                 {"actor": "A", "issue": "x", "position": 0, "salience": 100, "reservation": 50},
                 {"actor": "B", "issue": "x", "position": 100, "salience": 100, "reservation": 50},
             ],
-            "what_ifs": [{"id": w, "name": w} for w in what_ifs],
+            # the test's drawer stands in for each what-if's effect; the change is a no-op
+            "what_ifs": [
+                {
+                    "id": w,
+                    "name": w,
+                    "changes": [{"input": "capability", "actor": "A", "scale": 1.0}],
+                }
+                for w in what_ifs
+            ],
         }
     )
 

@@ -321,7 +321,7 @@ def _draw_case(
     return draw_inputs(scenario, n, seed=seed, method=method, what_if=what_if)  # type: ignore[arg-type]
 
 
-def ensemble(
+def ensemble(  # long: the docstring documents every option; the body is ~30 lines
     scenario: Scenario,
     *,
     draws: int = 1000,
