@@ -222,7 +222,8 @@ def history_diff(ours: np.ndarray, theirs: np.ndarray) -> str:
     """Max absolute difference of two histories, or why they cannot be compared."""
     if ours.shape != theirs.shape:
         return f"states differ: ours {ours.shape[0]}, KTAB {theirs.shape[0]}"
-    return f"{float(np.abs(ours - theirs).max()):.1e}"
+    worst = float(np.abs(ours - theirs).max())
+    return "0 (identical doubles)" if worst == 0.0 else f"{worst:.1e}"
 
 
 def run_ktab_compute(
@@ -479,7 +480,7 @@ def main() -> int:
         "goal >= 50x", "history max diff",
     ]  # fmt: skip
     rows: list[list[str]] = []
-    print("\n".join(lines[-6:]), flush=True)
+    print("\n".join(lines[-6:] + _table(header, [])), flush=True)
     for name in names:
         try:
             row, _ = bench_scenario(name, smpc, repeats, args.timeout)
