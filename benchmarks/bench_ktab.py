@@ -101,7 +101,9 @@ BUILD_PROSE = """\
 KTAB was built outside the project from the public source at commit
 3b5b063541c7d5ee36cc9c61d9d3e0717f2d180f (2019-11-17, the lsyaseen/KTAB copy of
 KAPSARC/KTAB's master), with Debian 12's GCC 12.2 at `-O2 -std=c++11 -pthread` (KTAB's own
-CMake files, which add easylogging++'s defines; its GUI programs left out). Dependencies are
+CMake files, which add easylogging++'s defines; its GUI programs left out; the SMP CMake file
+forces a Debug build type, whose flags were set to -O2 too, so no file is compiled without
+optimisation; KTAB's kutils and kmodel libraries at the same flags). Dependencies are
 Debian 12's packages: Qt 5.15.8 (Core, Sql with the SQLite driver), tinyxml2 9.0.0, SQLite
 3.40 and easylogging++ 9.97.0 (Debian ships easylogging++ as source, compiled at -O2 into the
 static library KTAB's build links). The one change needed for the shipped build was to ask
