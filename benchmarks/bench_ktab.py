@@ -428,23 +428,13 @@ def _args() -> argparse.Namespace:
     return ap.parse_args()
 
 
-def main() -> int:
-    args = _args()
-    smpc = _resolve(args.smpc, "DETENTE_KTAB_SMPC")
-    smpc_full = _resolve(args.smpc_full, "DETENTE_KTAB_SMPC_FULL")
-    if smpc is None:
-        print(NEEDS)
-        return 0
-    if not DATA.is_dir():
-        print(f"bench_ktab: KTAB scenarios not found at {DATA}; nothing measured.")
-        return 0
-    repeats = max(3, args.repeats)
-    names = [s.strip() for s in args.scenarios.split(",") if s.strip()]
-    note = Path(args.build_note).read_text().strip() if args.build_note else BUILD_PROSE
+def _preamble(smpc: Path, smpc_full: Path | None, note: str) -> list[str]:
     import detente
 
     lines = [
         "# detente's SMP beside KTAB's smpc, side by side in the same run",
+        "",
+        "{status}",
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}; Python "
         f"{platform.python_version()}, numpy {np.__version__}, detente "
@@ -461,7 +451,37 @@ def main() -> int:
     ]
     if smpc_full is not None:
         lines.append(f"Shipped binary: {_binary_facts(smpc_full)}.")
-    lines += [
+    return lines
+
+
+def _whole_section(smpc: Path, smpc_full: Path | None, repeats: int, timeout: float) -> list[str]:
+    lines = [
+        "",
+        "## Whole processes, dummyData_3Dim (7 actors x 3 dims)",
+        "",
+        "Each a fresh process, alternating, in an empty temporary directory; wall time of the "
+        "process and its CPU time (user + system). The shipped KTAB runs write their log file "
+        "and SQLite database there. History diff against detente's in-process run.",
+        "",
+        f"Load average before: {_load()}.",
+        "",
+    ]
+    whole = whole_process_rows(smpc, smpc_full, repeats, timeout)
+    lines += _table(["program", "runs", "wall s", "CPU s", "goal", "history max diff"], whole)
+    if smpc_full is None:
+        lines += ["", "No shipped KTAB build given (--smpc-full): its whole run was not measured."]
+    return [*lines, "", f"Load average after: {_load()}."]
+
+
+MODEL_HEADER = [
+    "scenario", "actors x dims", "states KTAB / detente", "runs", "KTAB s (wall)",
+    "KTAB CPU s", "detente s (wall)", "detente CPU s", "ratio (wall)", "ratio (CPU)",
+    "goal >= 50x", "history max diff",
+]  # fmt: skip
+
+
+def _model_intro(repeats: int) -> list[str]:
+    return [
         "",
         "## Model runs (KTAB compute-only smpc vs detente smp)",
         "",
@@ -476,41 +496,57 @@ def main() -> int:
         f"Load average before: {_load()}.",
         "",
     ]
-    header = [
-        "scenario", "actors x dims", "states KTAB / detente", "runs", "KTAB s (wall)",
-        "KTAB CPU s", "detente s (wall)", "detente CPU s", "ratio (wall)", "ratio (CPU)",
-        "goal >= 50x", "history max diff",
-    ]  # fmt: skip
+
+
+def _write(out: Path, lines: list[str], status: str) -> None:
+    """Write the results so far (atomically), with a status line saying how far the run got."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".md.tmp")
+    tmp.write_text("\n".join(lines).replace("{status}", status, 1) + "\n")
+    os.replace(tmp, out)
+
+
+def main() -> int:
+    """Steps: find the binaries (or say what is needed and stop); describe the build; time
+    whole processes on the small scenario; then each scenario, writing the results file after
+    every step so that a run stopped early keeps what it measured."""
+    args = _args()
+    smpc = _resolve(args.smpc, "DETENTE_KTAB_SMPC")
+    smpc_full = _resolve(args.smpc_full, "DETENTE_KTAB_SMPC_FULL")
+    if smpc is None:
+        print(NEEDS)
+        return 0
+    if not DATA.is_dir():
+        print(f"bench_ktab: KTAB scenarios not found at {DATA}; nothing measured.")
+        return 0
+    repeats = max(3, args.repeats)
+    names = [s.strip() for s in args.scenarios.split(",") if s.strip()]
+    note = Path(args.build_note).read_text().strip() if args.build_note else BUILD_PROSE
+    out = Path(args.out)
+    started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    head = _preamble(smpc, smpc_full, note)
+    whole = _whole_section(smpc, smpc_full, repeats, args.timeout)
+    print("\n".join(whole), flush=True)
+    intro = _model_intro(repeats)
+    pending = f"Run started {started}; INCOMPLETE: still running or stopped; scenarios not yet "
+    _write(out, head + whole + intro, pending + f"measured: {', '.join(names) or 'none asked'}.")
+    print("\n".join(intro + _table(MODEL_HEADER, [])), flush=True)
     rows: list[list[str]] = []
-    print("\n".join(lines[-6:] + _table(header, [])), flush=True)
-    for name in names:
+    for i, name in enumerate(names):
         try:
             row, _ = bench_scenario(name, smpc, repeats, args.timeout)
         except KtabError as e:
             row = [name, "-", "-", "-", "failed", "-", "-", "-", "-", "-", "-", str(e)]
         rows.append(row)
         print("| " + " | ".join(row) + " |", flush=True)
-    lines += _table(header, rows)
-    lines += ["", f"Load average after: {_load()}.", ""]
-    lines += [
-        "## Whole processes, dummyData_3Dim (7 actors x 3 dims)",
-        "",
-        "Each a fresh process, alternating, in an empty temporary directory; wall time of the "
-        "process and its CPU time (user + system). The shipped KTAB runs write their log file "
-        "and SQLite database there. History diff against detente's in-process run.",
-        "",
-        f"Load average before: {_load()}.",
-        "",
-    ]
-    whole = whole_process_rows(smpc, smpc_full, repeats, args.timeout)
-    lines += _table(["program", "runs", "wall s", "CPU s", "goal", "history max diff"], whole)
-    if smpc_full is None:
-        lines += ["", "No shipped KTAB build given (--smpc-full): its whole run was not measured."]
-    lines += ["", f"Load average after: {_load()}."]
-    print("\n".join(lines[-(len(whole) + 6) :]))
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text("\n".join(lines) + "\n")
+        done = i + 1 == len(names)
+        status = (
+            f"Run started {started}, finished {time.strftime('%H:%M UTC', time.gmtime())}."
+            if done
+            else pending + f"measured: {', '.join(names[i + 1 :])}."
+        )
+        tail = ["", f"Load average after: {_load()}."]
+        _write(out, head + whole + intro + _table(MODEL_HEADER, rows) + tail, status)
     print(f"saved {out}")
     return 0
 
