@@ -204,6 +204,7 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--quick", action="store_true", help="KTAB scenarios only")
     ap.add_argument("--sizes", default="320,640,1000")
+    ap.add_argument("--dims", default="1,10", help="dimensions of the synthetic rows")
     ap.add_argument("--chunks", type=int, default=6, help="chunks of 1,024 Miami draws")
     ap.add_argument("--no-draws", action="store_true", help="skip the batch rows")
     args = ap.parse_args()
@@ -252,8 +253,9 @@ def main() -> None:
         )
     if not args.quick:
         sizes = [int(s) for s in args.sizes.split(",")]
-        per_turn: dict[int, dict[int, float]] = {1: {}, 10: {}}
-        for k in (1, 10):
+        dims = [int(d) for d in args.dims.split(",")]
+        per_turn: dict[int, dict[int, float]] = {k: {} for k in dims}
+        for k in dims:
             for n in sizes:
                 reps = args.repeats if n <= 320 else 1
                 t, cpu, turns, peak, _ = in_child(("synthetic", n, k), reps)
@@ -274,7 +276,7 @@ def main() -> None:
                     "-",
                 )
         lines.append("")
-        for k in (1, 10):
+        for k in dims:
             ns = np.array(sorted(per_turn[k]))
             ts = np.array([per_turn[k][n] for n in ns])
             if ns.size >= 2:
