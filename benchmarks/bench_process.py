@@ -84,8 +84,8 @@ def write(rows, same: bool) -> None:
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}, numpy {np.__version__}; load average at the end "
-        f"{load:.1f}. **The machine was shared with other sessions while this ran**: wall "
-        "times are inflated; CPU time (process_time) is the fairer figure.",
+        f"{load:.1f} (above about 1, other work shared the machine and wall times are "
+        "inflated; CPU time (process_time) is the fairer figure then).",
         "",
         "Miami example, 52 weekly rounds, seeded, local executor (one process, one core). "
         "Goal: 10,000 runs under 20 s.",

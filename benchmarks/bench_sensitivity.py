@@ -23,6 +23,7 @@ Usage: ``python benchmarks/bench_sensitivity.py [--budget SECONDS] [--n 1024]``;
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import sys
 import time
@@ -78,7 +79,8 @@ def run(n: int, budget: float) -> list[dict]:
         t_sample = time.perf_counter() - t
         analysis = None
         for model in MODELS:
-            probe = min(plan.size, 1024 if model == "compromise" else 64)
+            # a whole chunk of draws: the batch forms' speed per draw needs a full chunk
+            probe = min(plan.size, 2048)
             t_probe, parts = _evaluate(space, model, plan, probe)
             projected = t_probe / probe * plan.size
             full = projected <= budget
@@ -108,21 +110,24 @@ def run(n: int, budget: float) -> list[dict]:
     return rows
 
 
+def _load() -> str:
+    return f"{os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else "unknown"
+
+
 def write(rows: list[dict], n: int, budget: float, wall: float) -> None:
     import numpy as np
 
     lines = [
         "# Sobol sensitivity of the Miami example (1,024 base samples)",
         "",
-        f"Machine: {platform.machine()}, 2 cores **shared with seven other sessions while this ran** "
-        f"(timings are noisy and pessimistic; to be re-run on a quiet machine), Python "
+        f"Machine: {platform.machine()}, 2 cores, load average at the end {_load()} (above "
+        f"about 1, other work shared the machine and the timings are pessimistic), Python "
         f"{platform.python_version()}, numpy {np.__version__}. n = {n} base samples, "
         "no second-order indices; evaluations = n (D + 2). Goal: under 5 min (300 s) per model. "
         f"Evaluation timed on the whole sample when projected under {budget:.0f} s, else on "
-        'the first evaluations and extrapolated ("projected"). compromise rows include the '
-        "zone-of-agreement answer. The eu and smp batch (draw-axis) forms were being written on "
-        "other branches: this branch times what exists (run_batch looping the single run draw "
-        "by draw; compromise too, without its batch form).",
+        'the first 2,048 evaluations and extrapolated ("projected"). compromise rows include the '
+        "zone-of-agreement answer. Every model runs through run_batch (its batch form where it "
+        "has one: compromise, eu and smp do), on the local executor (one core).",
         "",
         "| grouping | D | evaluations | model | sample | evaluate | measured on | analyse | total | goal 300 s |",
         "|---|---|---|---|---|---|---|---|---|---|",
@@ -137,10 +142,8 @@ def write(rows: list[dict], n: int, budget: float, wall: float) -> None:
         )
     lines += [
         "",
-        "The first sampling time includes importing scipy.stats. Projections from 64 "
-        "evaluations on a loaded machine are rough (the load changed while this ran: the full "
-        "test suite started during the ungrouped rows). SALib's analysis (bootstrap, 100 "
-        "resamples per answer) is measured on the compromise answers and counted for every "
+        "The first sampling time includes importing scipy.stats. SALib's analysis (bootstrap, "
+        "100 resamples per answer) is measured on the compromise answers and counted for every "
         "model.",
         "",
         f"Script wall time: {wall:.0f} s.",
