@@ -1070,8 +1070,10 @@ def batch_cost(n: int, k: int, m: int, params: Mapping[str, Any]) -> Cost:
 
     Memory is that of one chunk of draws (:data:`BATCH_ELEMENTS`), or of one single run when
     the draws run one by one; time is ``m`` times the time a draw takes in a chunk, measured
-    on the Miami example (5 actors x 12 issues, 2 shared cores: about 0.6 ms a draw with the
-    defaults, ``3e-8 n^3 k`` s for each of ``rounds`` rounds), or ``m`` single runs.
+    on the Miami example by benchmarks/bench_ensemble.py (5 actors x 12 issues, one core, the
+    machine to itself: 1.24 ms a draw with the defaults, benchmarks/results/ensemble.md) and
+    rounded up to ``1.2e-7 n^3 k`` s for each of ``rounds`` rounds (1.8 ms a draw there: an
+    estimate meant to be high), or ``m`` single runs.
     """
     from dataclasses import replace
 
@@ -1086,7 +1088,7 @@ def batch_cost(n: int, k: int, m: int, params: Mapping[str, Any]) -> Cost:
         one,
         what=f"{one.what}, {m} draws in chunks of {per}",
         bytes=2e7 + 30.0 * n * n * max(ncand, n) * cols,
-        seconds=m * max(1, int(opts["rounds"])) * 3e-8 * max(1, n**3) * k,
+        seconds=m * max(1, int(opts["rounds"])) * 1.2e-7 * max(1, n**3) * k,
     )
 
 
