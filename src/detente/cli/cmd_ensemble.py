@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -19,6 +18,7 @@ from detente.cli._runs import (
     WorkersOpt,
     interruptible,
     make_executor,
+    save_figure,
 )
 from detente.cli.app import (
     InputFormat,
@@ -286,11 +286,4 @@ def _save_plot(res: EnsembleResult, plot: Path) -> None:
     k = len(res.issue_ids)
     fig, ax = plt.subplots(figsize=(min(14.0, max(6.0, 0.6 * k * len(res.models))), 5))
     res.plot(ax)
-    fig.tight_layout()
-    tmp = plot.with_name(f".{plot.name}.{os.getpid()}.part")
-    try:
-        fig.savefig(tmp, format=plot.suffix.lstrip(".").lower())
-        os.replace(tmp, plot)
-    finally:
-        plt.close(fig)
-        tmp.unlink(missing_ok=True)
+    save_figure(fig, plot)

@@ -20,6 +20,7 @@ from detente.cli._runs import (
     WorkersOpt,
     interruptible,
     make_executor,
+    save_figure,
 )
 from detente.cli.app import (
     InputFormat,
@@ -192,7 +193,6 @@ def _emit(res: SensitivityResult, fmt: Fmt, output: Path | None, top: int) -> No
 def _save_plot(res: SensitivityResult, plot: Path, answer: str | None) -> None:
     """The tornado chart, written beside ``plot`` under a temporary name and renamed into
     place (an interrupted save leaves no half-written picture)."""
-    import os
 
     import matplotlib
 
@@ -201,12 +201,4 @@ def _save_plot(res: SensitivityResult, plot: Path, answer: str | None) -> None:
 
     fig, ax = plt.subplots(figsize=(9, 6))
     res.plot(ax, answer=answer)
-    fig.tight_layout()
-    tmp = plot.with_name(f".{plot.name}.{os.getpid()}.tmp")
-    try:
-        fig.savefig(tmp, format=plot.suffix.lstrip(".").lower())
-        os.replace(tmp, plot)
-    finally:
-        plt.close(fig)
-        if tmp.exists():
-            tmp.unlink()
+    save_figure(fig, plot)

@@ -17,6 +17,7 @@ from detente.cli._runs import (
     WorkersOpt,
     interruptible,
     make_executor,
+    save_figure,
 )
 from detente.cli.app import (
     InputFormat,
@@ -247,9 +248,5 @@ def _draw(res: SimulationResult, plot: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(9, 4.5))
-    try:
-        res.plot(ax)
-        fig.tight_layout()
-        fig.savefig(plot)
-    finally:
-        plt.close(fig)
+    res.plot(ax)
+    save_figure(fig, plot)
