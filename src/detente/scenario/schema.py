@@ -30,6 +30,7 @@ from detente.scenario._types import (
 )
 from detente.scenario._types import ref_error as _ref_error
 from detente.scenario.arrays import ScenarioArrays
+from detente.scenario.conflict_spec import ConflictSpec, check_conflict
 from detente.scenario.process_spec import ProcessSpec, check_process
 from detente.scenario.uncertainty_spec import UncertaintySpec, WhatIf, check_uncertainty
 
@@ -169,6 +170,7 @@ class Scenario(_Strict):
     uncertainty: UncertaintySpec | None = None
     what_ifs: list[WhatIf] = Field(default_factory=list)
     process: ProcessSpec | None = None
+    conflict: ConflictSpec | None = None
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:
@@ -239,6 +241,7 @@ class Scenario(_Strict):
         self._check_veto_issues(set(issues))
         check_uncertainty(self)
         check_process(self)
+        check_conflict(self)
         return self
 
     def _check_veto_issues(self, issues: set[str]) -> None:
