@@ -63,7 +63,9 @@ def _cited(node: Any) -> set[str]:
     if isinstance(node, str):
         found: set[str] = set()
         for group in _BRACKET.findall(node):
-            found |= {t.strip() for t in re.split(r"[,;]", group) if re.fullmatch(r"S\d+", t.strip())}
+            found |= {
+                t.strip() for t in re.split(r"[,;]", group) if re.fullmatch(r"S\d+", t.strip())
+            }
         return found
     return set()
 
