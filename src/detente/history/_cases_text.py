@@ -25,10 +25,10 @@ def _table(res: CaseScores) -> list[str]:
     by = {(m["model"], m["case"]): m for m in res.metrics}
     cols = [*res.cases, "pooled"]
     width = max(20, *(len(c) + 2 for c in cols))
-    head = f"{'model':<15}" + "".join(f"{c:<{width}}" for c in cols) + "vs compromise"
+    head = f"{'model':<17}" + "".join(f"{c:<{width}}" for c in cols) + "vs compromise"
     out = [head, "-" * len(head)]
     for model in res.models:
-        line = f"{model:<15}"
+        line = f"{model:<17}"
         for c in cols:
             m = by.get((model, c))
             line += f"{(_cell(m) if m else '-'):<{width}}"
@@ -110,7 +110,9 @@ def summary_text(res: CaseScores) -> str:
         *_table(res),
     ]
     if res.skipped:
-        lines += ["", "Not scored:"] + [f"  {m}: {why}" for m, why in res.skipped.items()]
+        lines += ["", "Not scored (or not on every case):"] + [
+            f"  {m}: {why}" for m, why in res.skipped.items()
+        ]
     if res.eve:
         lines += ["", "The eve (analyze on the scenario; the recorded outcome against it):"]
         for name in res.cases:

@@ -23,7 +23,6 @@ intervals say so, and :meth:`CaseScores.summary` prints the count beside every p
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -164,7 +163,9 @@ def _read_yaml(path: Path) -> tuple[Any, dict[tuple[Any, ...], int]]:
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = None if mark is None else mark.line + 1
-        raise ScenarioError(f"not valid YAML: {e.problem or e.context}", path=path, line=line)
+        raise ScenarioError(
+            f"not valid YAML: {e.problem or e.context}", path=path, line=line
+        ) from None
     if node is None:
         raise ScenarioError("the file holds no YAML document", path=path)
     lines: dict[tuple[Any, ...], int] = {}
@@ -288,7 +289,10 @@ def _cited(spec: CaseFile) -> list[tuple[tuple[Any, ...], list[str]]]:
     out = spec.outcome
     found: list[tuple[tuple[Any, ...], list[str]]] = [(("outcome", "sources"), out.sources)]
     found += [(("outcome", "issues", k, "sources"), v.sources) for k, v in out.issues.items()]
-    found += [(("outcome", "ratification", n, "sources"), r.sources) for n, r in enumerate(out.ratification)]  # fmt: skip
+    found += [
+        (("outcome", "ratification", n, "sources"), r.sources)
+        for n, r in enumerate(out.ratification)
+    ]
     for n, rev in enumerate(out.revisions):
         found.append((("outcome", "revisions", n, "sources"), rev.sources))
         found += [
@@ -360,30 +364,34 @@ def _forecast(case: Case, model: str, seed: int) -> np.ndarray:
 
 def _errors_rows(cases: list[Case], models: list[str], seed: int) -> tuple[list[dict], dict]:
     """One row per (case, model, issue) with the forecast and the normalised absolute error;
-    the models that could not be scored, with why."""
+    the models (or model on a case) that could not be scored, with why.
+
+    A model that fails on one case is still scored on the others; it gets no pooled row (its
+    pooled number would not be comparable with the others')."""
     from detente.models.registry import get_model
 
     rows: list[dict[str, Any]] = []
     skipped: dict[str, str] = {}
     for m in models:
         if get_model(m).fittable:
-            skipped[m] = "needs training on outcomes (fittable); no training set of cases"
+            skipped[m] = "needs training on outcomes (fittable); there is no training set of cases"
             continue
-        got: list[dict[str, Any]] = []
-        try:
-            for c in cases:
-                got += _case_rows(c, m, seed)
-        except Exception as e:  # a model that fails on a case is reported, not fatal
-            skipped[m] = f"failed: {type(e).__name__}: {e}"[:200]
-            continue
-        rows += got
+        failed = []
+        for c in cases:
+            try:
+                rows += _case_rows(c, m, seed)
+            except Exception as e:  # a model that fails on a case is reported, not fatal
+                failed.append(f"{c.name}: {type(e).__name__}: {e}"[:240])
+        if failed:
+            skipped[m] = "failed on " + "; ".join(failed)
     return rows, skipped
 
 
 def _case_rows(c: Case, m: str, seed: int) -> list[dict[str, Any]]:
     f = _forecast(c, m, seed)
     if not np.all(np.isfinite(f)):
-        raise ValueError(f"non-finite forecast on {c.name}")
+        bad = [j for j, v in zip(c.issue_ids, f, strict=True) if not np.isfinite(v)]
+        raise ValueError(f"no finite forecast on {', '.join(bad)}")
     lo, span = _scale(c)
     o = np.array([c.spec.outcome.issues[j].value for j in c.issue_ids], float)
     err = np.abs(f - o) / span * 100.0
@@ -443,13 +451,33 @@ def _metrics(rows: list[dict], models: list[str], n_boot: int, seed: int) -> lis
         if not any(v.size for v in by_case.values()):
             continue
         for c, v in by_case.items():
+            if not v.size:
+                continue
             lo, hi = _boot_mean(v, n_boot, rng)
-            out.append({"model": m, "case": c, "n_issues": int(v.size), "mae": float(v.mean()),
-                        "lo": lo, "hi": hi, "interval": "issues"})  # fmt: skip
+            out.append(
+                {
+                    "model": m,
+                    "case": c,
+                    "n_issues": int(v.size),
+                    "mae": float(v.mean()),
+                    "lo": lo,
+                    "hi": hi,
+                    "interval": "issues",
+                }
+            )
+        if not all(v.size for v in by_case.values()):
+            continue  # failed on a case: per-case rows only, no pooled number
         allv = np.concatenate(list(by_case.values()))
         lo, hi = _boot_cases(by_case, n_boot, rng)
-        row = {"model": m, "case": "pooled", "n_issues": int(allv.size), "mae": float(allv.mean()),
-               "lo": lo, "hi": hi, "interval": f"cases (n={len(cases)})"}  # fmt: skip
+        row = {
+            "model": m,
+            "case": "pooled",
+            "n_issues": int(allv.size),
+            "mae": float(allv.mean()),
+            "lo": lo,
+            "hi": hi,
+            "interval": f"cases (n={len(cases)})",
+        }
         if BASELINE in errs and m != BASELINE and any(errs[BASELINE][c].size for c in cases):
             diff = {c: by_case[c] - errs[BASELINE][c] for c in cases}
             d_all = np.concatenate(list(diff.values()))
@@ -546,13 +574,15 @@ def _stages(case: Case, arrays: Any) -> list[dict[str, Any]]:
         st = by_id[r.scenario_stage]
         needed = [j for j, _, _ in st.support]
         p = None if np.isnan(x[0, needed]).any() else float(stage_pass_probability(st, x)[0])
-        out.append({
-            "stage": r.scenario_stage,
-            "date": r.date,
-            "passed": r.passed,
-            "p_pass": p,
-            "brier": None if p is None else (p - float(r.passed)) ** 2,
-        })  # fmt: skip
+        out.append(
+            {
+                "stage": r.scenario_stage,
+                "date": r.date,
+                "passed": r.passed,
+                "p_pass": p,
+                "brier": None if p is None else (p - float(r.passed)) ** 2,
+            }
+        )
     return out
 
 
@@ -631,7 +661,7 @@ def score_cases(
         raise ScenarioError("no cases to score", allowed="a case name or a *.case.yaml file")
     names = list(dict.fromkeys(models or [m.name for m in list_models()]))
     rows, skipped = _errors_rows(loaded, names, seed)
-    scored = [m for m in names if m not in skipped]
+    scored = [m for m in names if any(r["model"] == m for r in rows)]
     metrics = _metrics(rows, scored, n_boot, seed)
     rev_rows = _revision_rows(loaded, rows)
     eves = {c.name: _eve(c, runs, seed) for c in loaded} if eve else {}
@@ -661,9 +691,15 @@ def _revision_rows(cases: list[Case], rows: list[dict]) -> list[dict[str, Any]]:
                     continue
                 n = pos[r["issue"]]
                 o = rev.issues[r["issue"]].value
-                out.append({**r, "revision": rev.date.isoformat(), "outcome": o,
-                            "outcome_pts": (o - lo[n]) / span[n] * 100.0,
-                            "abs_error": abs(r["forecast"] - o) / span[n] * 100.0})  # fmt: skip
+                out.append(
+                    {
+                        **r,
+                        "revision": rev.date.isoformat(),
+                        "outcome": o,
+                        "outcome_pts": (o - lo[n]) / span[n] * 100.0,
+                        "abs_error": abs(r["forecast"] - o) / span[n] * 100.0,
+                    }
+                )
     return out
 
 
@@ -711,12 +747,21 @@ class CaseScores(Result):
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe: cases, models, errors, metrics, revisions, skipped models, the eves."""
-        return jsonable({
-            "cases": self.cases, "titles": self.titles, "models": self.models,
-            "n_cases": len(self.cases), "n_boot": self.n_boot, "seed": self.seed,
-            "metrics": self.metrics, "errors": self.rows, "revisions": self.revision_rows,
-            "skipped": self.skipped, "eve": self.eve,
-        })  # fmt: skip
+        return jsonable(
+            {
+                "cases": self.cases,
+                "titles": self.titles,
+                "models": self.models,
+                "n_cases": len(self.cases),
+                "n_boot": self.n_boot,
+                "seed": self.seed,
+                "metrics": self.metrics,
+                "errors": self.rows,
+                "revisions": self.revision_rows,
+                "skipped": self.skipped,
+                "eve": self.eve,
+            }
+        )
 
     def _headline(self) -> str:
         return f"{len(self.cases)} historical cases, {len(self.models)} models scored"
