@@ -596,7 +596,7 @@ def _simulate(case: Case, runs: int, seed: int) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------- entry point
-def score_cases(
+def score_cases(  # long: the docstring lists every step and option; the body is 20 lines
     cases: list[str | Path | Case] | None = None,
     models: list[str] | None = None,
     *,
