@@ -30,6 +30,12 @@ Case file layout (YAML)::
           passed: false
           detail: "No 50.2%, Yes 49.8%, turnout 37%"
           sources: [O3]
+          scenario_stage: plebiscite    # optional: the scenario's process.ratification stage id
+      revisions:                        # optional: later texts (Colombia's text of 24 Nov 2016)
+        - date: 2016-11-24
+          text: Revised final agreement
+          issues: {justice: {value: 45.0, argument: "...", sources: [O4]}}
+          sources: [O4]
     sources:                            # the outcome's own sources (ids unique in this file)
       - {id: O1, title: ..., url: ..., date: 1995-11-21, kind: primary}
 """
@@ -42,7 +48,14 @@ from pydantic import Field
 
 from detente.scenario._types import Id, Number, Strict, Text
 
-__all__ = ["CaseFile", "OutcomeIssue", "OutcomeSource", "OutcomeSpec", "RatificationStage"]
+__all__ = [
+    "CaseFile",
+    "OutcomeIssue",
+    "OutcomeRevision",
+    "OutcomeSource",
+    "OutcomeSpec",
+    "RatificationStage",
+]
 
 
 class OutcomeSource(Strict):
@@ -72,6 +85,22 @@ class RatificationStage(Strict):
     passed: bool
     detail: Text = ""
     sources: list[Id] = Field(default_factory=list)
+    #: Optional: the id of the scenario's ``process.ratification`` stage this vote records, so
+    #: that the stage's predicted chance of passing the recorded terms can be scored.
+    scenario_stage: Id | None = None
+
+
+class OutcomeRevision(Strict):
+    """A later text that replaced the agreement (Colombia's revised text of 24 November 2016).
+
+    Scored beside the agreement, not pooled with it: the eve's inputs forecast the first text.
+    """
+
+    date: dt.date
+    text: Text = ""
+    sources: list[Id] = Field(default_factory=list)
+    issues: dict[Id, OutcomeIssue] = Field(default_factory=dict)
+    notes: Text = ""
 
 
 class OutcomeSpec(Strict):
@@ -83,6 +112,7 @@ class OutcomeSpec(Strict):
     sources: list[Id] = Field(default_factory=list)
     issues: dict[Id, OutcomeIssue] = Field(default_factory=dict)
     ratification: list[RatificationStage] = Field(default_factory=list)
+    revisions: list[OutcomeRevision] = Field(default_factory=list)
 
 
 class CaseFile(Strict):

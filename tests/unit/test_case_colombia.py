@@ -1,0 +1,79 @@
+"""The Colombia case (Havana, eve of the text of 24 August 2016): inputs dated, outcome recorded."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from detente.history.cases import load_case, score_cases
+
+EVE = dt.date(2016, 8, 23)
+
+
+@pytest.fixture(scope="module")
+def case():
+    return load_case("colombia-2016")
+
+
+def test_every_cited_source_is_dated_by_the_eve(case) -> None:
+    s = case.scenario
+    assert s.as_of == EVE
+    dates = {x.id: x.date for x in s.sources}
+    cited = {i for p in s.positions for i in p.sources}
+    cited |= {i for iss in s.issues for a in iss.scale.anchors for i in a.sources}
+    cited |= {i for st in s.process.ratification for i in st.sources}
+    assert cited <= set(dates)
+    late = {i: dates[i] for i in cited if dates[i] is None or dates[i] > EVE}
+    assert not late
+
+
+def test_positions_documented_or_marked_judgement(case) -> None:
+    for p in case.scenario.positions:
+        assert p.basis in {"documented", "judgement"}
+        assert p.salience_basis == "judgement"  # every salience is judgement, and says so
+        if p.basis == "documented":
+            assert p.sources, f"{p.actor}/{p.issue} documented without a source"
+
+
+def test_the_six_agenda_points_are_the_issues(case) -> None:
+    assert [i.id for i in case.scenario.issues] == [
+        "agrarian_reform",
+        "political_participation",
+        "end_of_conflict",
+        "illicit_drugs",
+        "transitional_justice",
+        "ratification",
+    ]
+    assert [a.id for a in case.scenario.actors if a.veto] == ["GOV", "FARC"]
+
+
+def test_the_recorded_ratification(case) -> None:
+    out = case.spec.outcome
+    assert out.date == dt.date(2016, 8, 24) and out.reached
+    pleb, senate, house = out.ratification
+    assert (pleb.date, pleb.passed) == (dt.date(2016, 10, 2), False)
+    assert pleb.scenario_stage == "plebiscite"
+    assert "50.22%" in pleb.detail and "49.78%" in pleb.detail
+    assert (senate.date, senate.passed) == (dt.date(2016, 11, 29), True) and "75-0" in senate.detail
+    assert (house.date, house.passed) == (dt.date(2016, 11, 30), True) and "130-0" in house.detail
+    (rev,) = out.revisions
+    assert rev.date == dt.date(2016, 11, 24)
+    assert set(rev.issues) == set(out.issues)
+
+
+def test_the_plebiscite_stage_is_a_referendum_citing_the_polls(case) -> None:
+    (st,) = case.scenario.process.ratification
+    assert st.id == "plebiscite" and st.kind == "referendum"
+    assert {"S11", "S12", "S13", "S14"} <= set(st.sources)  # the polls of July and August
+
+
+def test_eve_zone_and_intervals_by_hand(case) -> None:
+    """Justice: GOV signs [30, 50] (position 40, reservation 30), FARC [12, 38] (25, 38): they
+    meet on [30, 38], and the recorded 35 lies in both. Every issue's intervals meet."""
+    res = score_cases([case], ["compromise"], n_boot=50, runs=20)
+    e = res.eve["colombia-2016"]
+    assert e["zone"] is True and e["gaps"] == []
+    assert e["inside"]["GOV"]["transitional_justice"]["interval"] == [30.0, 50.0]
+    assert e["inside"]["FARC"]["transitional_justice"]["interval"] == [12.0, 38.0]
+    assert e["inside"]["FARC"]["transitional_justice"]["inside"] is True

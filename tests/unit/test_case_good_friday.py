@@ -1,0 +1,59 @@
+"""The Good Friday case (multi-party talks, 6 April 1998): inputs dated, outcome recorded."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from detente.history.cases import load_case, score_cases
+
+EVE = dt.date(1998, 4, 6)
+
+
+@pytest.fixture(scope="module")
+def case():
+    return load_case("good-friday-1998")
+
+
+def test_every_cited_source_is_dated_by_the_eve(case) -> None:
+    s = case.scenario
+    assert s.as_of == EVE
+    dates = {x.id: x.date for x in s.sources}
+    cited = {i for p in s.positions for i in p.sources}
+    cited |= {i for iss in s.issues for a in iss.scale.anchors for i in a.sources}
+    assert cited <= set(dates)
+    assert not {i for i in cited if dates[i] is None or dates[i] > EVE}
+    # the governments' papers the scales are anchored on are among them
+    assert {"S1", "S2", "S3", "S4"} <= cited
+
+
+def test_positions_documented_or_marked_judgement(case) -> None:
+    for p in case.scenario.positions:
+        assert p.basis in {"documented", "judgement"}
+        if p.basis == "documented":
+            assert p.sources, f"{p.actor}/{p.issue} documented without a source"
+        else:
+            assert p.basis == "judgement"
+
+
+def test_the_veto_players_and_the_recorded_referendums(case) -> None:
+    assert [a.id for a in case.scenario.actors if a.veto] == ["UK", "IRL", "UUP", "SDLP"]
+    out = case.spec.outcome
+    assert out.date == dt.date(1998, 4, 10)
+    ni, roi = out.ratification
+    assert (ni.date, ni.passed, ni.scenario_stage) == (dt.date(1998, 5, 22), True, "referendum_ni")
+    assert "71.12%" in ni.detail and "94.39%" in roi.detail and roi.passed
+
+
+def test_eve_gap_on_the_assembly_by_hand(case) -> None:
+    """UUP signs the assembly issue on [45, 100] (position 80, reservation 45: 80 - 35 = 45,
+    80 + 35 clipped to 100); the SDLP on [0, 35] (15, 35: 15 - 20 clipped to 0, 15 + 20 = 35):
+    a gap of 10 between the SDLP and the UUP, so there is no zone on the eve."""
+    res = score_cases([case], ["compromise"], n_boot=50, runs=20)
+    e = res.eve["good-friday-1998"]
+    assert e["zone"] is False
+    gaps = {g["issue"]: g for g in e["gaps"]}
+    assert gaps["assembly"]["gap"] == pytest.approx(10.0)
+    assert e["inside"]["UUP"]["assembly"]["interval"] == [45.0, 100.0]
+    assert e["inside"]["SDLP"]["assembly"]["interval"] == [0.0, 35.0]
