@@ -119,6 +119,9 @@ def simulate_cmd(
                 object.__setattr__(res, "point", True)
     with errors():
         _emit(res, fmt, output)
+    from detente.cli.cmd_baserate import print_historical_rate  # the UCDP rate beside ours
+
+    print_historical_rate(scenario, stdout=fmt is Fmt.table and output is None)
     if plot is not None:
         with errors():
             _draw(res, plot)

@@ -70,7 +70,7 @@ def conflict_years(episodes: pd.DataFrame, years: range) -> pd.DataFrame:
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    return [dict(r) for r in df.to_dict(orient="records")]
+    return [{str(k): v for k, v in r.items()} for r in df.to_dict(orient="records")]
 
 
 def base_rates(train: pd.DataFrame, years: range) -> dict[int, float]:
