@@ -6,9 +6,10 @@ repeats within a dyad in a few rows (dyad 12102 has two episodes numbered 1), th
 does not.
 
 - **End**: the last row of the episode with an end date (``ependdate``) gives the end and the
-  ``outcome``. Three episodes close (``dyadterm`` = 1) with neither: they end on 31 December of
-  their last year with an unknown outcome (counted as "other"). An episode with no end is
-  censored on 31 December of the data's last year (or of ``until_year``).
+  ``outcome``. Three episodes close (``dyadterm`` = 1) without an end date: they end on 31
+  December of their last year, with the closing row's outcome (one peace agreement, dyad 861 in
+  1998). A missing outcome on a closing row counts as "other" (unknown, code 0). An episode
+  with no end is censored on 31 December of the data's last year (or of ``until_year``).
 - **Covariates** are those of the episode's first year (type of conflict, intensity,
   incompatibility, region): known at the start, so nothing is looked up from the future.
 - **Renewed fighting within 5 years** (``recur5``): the dyad's next episode (the file marks its
@@ -84,7 +85,7 @@ def _end(ended: pd.DataFrame, last: pd.DataFrame, k: Any) -> tuple[Any, Any]:
         row = ended.loc[k]
         return row["ependdate"], _code(row["outcome"])
     if _code(last.loc[k, "dyadterm"]) == 1:
-        return dt.date(int(last.loc[k, "year"]), 12, 31), 0
+        return dt.date(int(last.loc[k, "year"]), 12, 31), _code(last.loc[k, "outcome"])
     return None, None
 
 
