@@ -7,9 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
-
 from test_termination import row, write  # the hand-made file writer (same folder)
+from typer.testing import CliRunner
 
 
 def _cli(args: list[str], env: dict[str, str] | None = None):
