@@ -43,6 +43,8 @@ __all__: list[str] = []
 _ENDINGS = {1: "agreement", 2: "ceasefire", 3: "other"}
 #: Calibration bins of the forecast probability.
 BINS = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.4, 1.0)
+#: Fewest conflict-years for a bin to be drawn in the calibration chart.
+MIN_BIN = 5
 
 
 def conflict_years(episodes: pd.DataFrame, years: range) -> pd.DataFrame:
@@ -228,12 +230,15 @@ class OutOfTimeScore(Result):
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """Calibration: mean forecast against the share that ended, per bin (agreement solid,
-        ceasefire dashed), each model its colour; the diagonal is perfect calibration."""
+        ceasefire dashed), each model its colour; the diagonal is perfect calibration, the
+        thin horizontal lines the training base rates. Bins with fewer than :data:`MIN_BIN`
+        conflict-years are left out of the chart (they are in :meth:`calibration`)."""
         import matplotlib.pyplot as plt
 
         if ax is None:
             _, ax = plt.subplots(figsize=(6, 5))
         cal = self.calibration()
+        cal = cal[cal["n"] >= MIN_BIN]
         styles = {"agreement": "-", "ceasefire": "--"}
         colours = {"reference class": "tab:blue", "cox": "tab:orange"}
         top = 0.0
