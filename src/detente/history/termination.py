@@ -69,6 +69,7 @@ __all__ = [
     "load_episodes",
     "reference_class",
     "score_out_of_time",
+    "widening_steps",
 ]
 
 #: Horizons the base rate is given for, in months.
@@ -189,6 +190,28 @@ def reference_class(
     return mask, used, max(0.0, min(float(at_days), cap))
 
 
+def widening_steps(
+    episodes: pd.DataFrame, codes: dict[str, int], at_days: float
+) -> list[dict[str, Any]]:
+    """Each class tried in :data:`WIDEN_ORDER`: the covariates matched, its size and how many
+    of it were still running at ``at_days`` (so a reader sees why a class was widened)."""
+    used: tuple[str, ...] = ("type", "intensity", "incompatibility", "region")
+    duration = episodes["duration"].to_numpy()
+    steps = []
+    for drop in (None, *WIDEN_ORDER):
+        if drop is not None:
+            used = tuple(u for u in used if u != drop)
+        mask = _match(episodes, codes, used)
+        steps.append(
+            {
+                "matched": list(used),
+                "size": int(mask.sum()),
+                "at_risk": int((duration[mask] > at_days).sum()),
+            }
+        )
+    return steps
+
+
 @dataclasses.dataclass(frozen=True, repr=False)
 class BaseRate(Result):
     """How similar conflicts ended, from the duration so far on (see :func:`base_rate`).
@@ -235,6 +258,8 @@ class BaseRate(Result):
     n_boot: int
     data: str
     data_end: dt.date
+    steps: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    min_at_risk: int = MIN_AT_RISK
 
     def to_df(self) -> pd.DataFrame:
         """One row per ending and horizon: probability, interval, Cox estimate."""
@@ -281,6 +306,8 @@ class BaseRate(Result):
                 "reference_class": {
                     "matched": list(self.matched),
                     "dropped": [c for c in WIDEN_ORDER if c not in self.matched],
+                    "min_at_risk": self.min_at_risk,
+                    "tried": self.steps,
                 },
                 "reference_class_size": self.reference_class_size,
                 "at_risk": self.at_risk,
@@ -309,6 +336,17 @@ class BaseRate(Result):
             f"{', '.join(self.matched) or 'nothing (all episodes)'}"
             f"; {self.at_risk} of them lasted as long"
         )
+        tried = [
+            f"{'+'.join(t['matched']) or 'all'}: {t['at_risk']} of {t['size']}"
+            for t in self.steps
+            if len(t["matched"]) > len(self.matched)
+        ]
+        if tried:
+            words += (
+                f" (narrower classes had fewer than {self.min_at_risk} lasting as long: "
+                + "; ".join(tried)
+                + ")"
+            )
         if self.conditioned_days < self.duration_days:
             words += f" (conditioned on {self.conditioned_days / 365.25:.1f} years: too few lasted longer)"
         lines = [words + ".", "", format_table(self)]
@@ -459,6 +497,8 @@ def base_rate(
         n_boot=n_boot,
         data=str(eps.attrs.get("path", "")),
         data_end=eps["censor"].iloc[0],
+        steps=widening_steps(eps, codes, at_c),
+        min_at_risk=min_at_risk,
     )
 
 
