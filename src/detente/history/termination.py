@@ -402,7 +402,7 @@ def _pct(x: float) -> str:
     return "-" if x is None or not math.isfinite(x) else f"{100 * x:.1f}%"
 
 
-def base_rate(
+def base_rate(  # long: its numpydoc docstring is half of it; the steps are helpers
     conflict: ConflictSpec,
     as_of: dt.date,
     *,
@@ -412,7 +412,7 @@ def base_rate(
     min_at_risk: int = MIN_AT_RISK,
     model: bool = True,
     rng: RNG = 0,
-) -> BaseRate:  # long: the steps are named in the module docstring and called in order
+) -> BaseRate:
     """How conflicts like ``conflict`` ended, given it is still running on ``as_of``.
 
     Parameters
@@ -464,11 +464,7 @@ def base_rate(
     cls = eps[mask]
     dur, ev = cls["duration"].to_numpy(), cls["event"].to_numpy()
     hz = np.asarray(HORIZONS_MONTHS, dtype=float) * DAYS_PER_MONTH
-    prob = aj.conditional_incidence(dur, ev, _CAUSES, at_c, hz)
-    boots = aj.bootstrap_conditional(
-        dur, ev, cls["conflict_id"].to_numpy(), _CAUSES, at_c, hz, n_boot, rng=rng
-    )
-    lower, upper = np.nanpercentile(boots, [2.5, 97.5], axis=0)
+    prob, lower, upper = _with_interval(cls, at_c, hz, n_boot, rng)
     months = np.linspace(0, 24, 97)
     curve = aj.conditional_incidence(dur, ev, _CAUSES, at_c, months * DAYS_PER_MONTH)
     cox = _cox(eps, conflict, at_c, hz) if model else None
@@ -500,6 +496,21 @@ def base_rate(
         steps=widening_steps(eps, codes, at_c),
         min_at_risk=min_at_risk,
     )
+
+
+def _with_interval(
+    cls: pd.DataFrame, at: float, hz: np.ndarray, n_boot: int, rng: RNG
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Aalen-Johansen from ``at`` on, and its 95% interval from a bootstrap over conflicts."""
+    from detente.history import _ucdp_aj as aj
+
+    dur, ev = cls["duration"].to_numpy(), cls["event"].to_numpy()
+    prob = aj.conditional_incidence(dur, ev, _CAUSES, at, hz)
+    boots = aj.bootstrap_conditional(
+        dur, ev, cls["conflict_id"].to_numpy(), _CAUSES, at, hz, n_boot, rng=rng
+    )
+    lower, upper = np.nanpercentile(boots, [2.5, 97.5], axis=0)
+    return prob, lower, upper
 
 
 def _cox(eps: pd.DataFrame, conflict: ConflictSpec, at_days: float, hz: np.ndarray) -> np.ndarray:
