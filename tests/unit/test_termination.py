@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from detente.history import _ucdp_aj as aj
 from detente.history._ucdp_load import parse_date
@@ -401,3 +403,56 @@ def test_closing_row_without_end_date(tmp_path: Path) -> None:
     # dyadterm = 1 with an outcome but no end date (as dyad 861 in 1998): ends 31 December
     eps = load_episodes(write(tmp_path, [row(4, 1993, "1/1/93", term="1", outcome="1")]))
     assert eps["end"].iloc[0] == dt.date(1993, 12, 31) and eps["event"].iloc[0] == 1
+
+
+# ---------------------------------------------------------------------------- invariants
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 30), st.integers(0, 3), st.integers(0, 10)),
+        min_size=1,
+        max_size=40,
+    ),
+    st.integers(0, 20),
+)
+def test_aalen_johansen_invariants(data: list[tuple[int, int, int]], at: int) -> None:
+    """At every time the causes' incidences and the survival add to one; each incidence
+    never falls; with delayed entry the same holds from the entry on."""
+    d = np.array([x[0] for x in data], dtype=float)
+    e = np.array([x[1] for x in data])
+    entry = np.minimum(np.array([x[2] for x in data], dtype=float), d - 0.5)
+    _, cif, surv = aj.cumulative_incidence(d, e, (1, 2, 3), entry=entry)
+    np.testing.assert_allclose(cif.sum(axis=0) + surv, 1.0, atol=1e-12)
+    assert np.all(np.diff(cif, axis=1) >= -1e-15)
+    p = aj.conditional_incidence(d, e, (1, 2, 3), float(at), np.array([1.0, 5.0, 40.0]))
+    if np.isfinite(p).all():
+        assert np.all(p >= 0) and np.all(p.sum(axis=0) <= 1 + 1e-12)
+        assert np.all(np.diff(p, axis=1) >= -1e-15)
+
+
+def test_cox_conditional_probabilities_are_probabilities() -> None:
+    import pandas as pd
+
+    from detente.history import _ucdp_cox as cx
+
+    rng = np.random.default_rng(2)
+    n = 120
+    eps = pd.DataFrame(
+        {
+            "duration": rng.exponential(600, n) + 1,
+            "event": rng.integers(0, 4, n),
+            "type_of_conflict": rng.choice([2, 3, 4], n),
+            "intensity": rng.integers(1, 3, n),
+            "incompatibility": rng.integers(1, 4, n),
+            "regions": [(int(r),) for r in rng.integers(1, 6, n)],
+            "decade": rng.choice([1960, 1980, 2000], n),
+        }
+    )
+    models = cx.fit(eps, (1, 2, 3))
+    x = cx.episode_design(eps.iloc[:10])
+    p = cx.predict_conditional(models, x, np.linspace(0, 3, 10), np.array([0.25, 1.0, 2.0]))
+    assert p.shape == (10, 3, 3)
+    assert np.all(p >= 0) and np.all(p.sum(axis=1) <= 1 + 1e-9)
+    assert np.all(np.diff(p, axis=2) >= -1e-12)
