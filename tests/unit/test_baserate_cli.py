@@ -193,3 +193,9 @@ def test_simulate_prints_the_historical_rate(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     assert "note: historical base rate skipped" in r.output
     assert "Historical base rate" not in r.stdout
+
+
+def test_file_as_of_before_an_overriding_start(tmp_path: Path) -> None:
+    r = _cli(["baserate", "miami", "--start", "2026-01-01", "--data", str(_data(tmp_path))])
+    assert r.exit_code == 2
+    assert "miami: as_of 2025-12-19: before the conflict's start 2026-01-01" in r.output

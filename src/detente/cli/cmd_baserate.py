@@ -102,7 +102,8 @@ def baserate_cmd(
     check_output(output, "--output", inputs=[file] if file else [])
     with errors():
         spec, when = _conflict(file, type_, intensity, incompatibility, region, start, as_of)
-        res = _compute(spec, when, data, boot, not no_model)
+        label = "--as-of" if as_of is not None or file is None else f"{display_path(file)}: as_of"
+        res = _compute(spec, when, label, data, boot, not no_model)
         _emit(res, fmt, output)
 
 
@@ -173,7 +174,7 @@ def _date(flag: str, text: str) -> dt.date:
 
 
 def _compute(
-    spec: ConflictSpec, when: dt.date, data: Path | None, boot: int, model: bool
+    spec: ConflictSpec, when: dt.date, label: str, data: Path | None, boot: int, model: bool
 ) -> BaseRate:
     from detente.history.termination import base_rate
     from detente.scenario.errors import ScenarioError
@@ -183,7 +184,7 @@ def _compute(
     except ScenarioError as e:
         if e.field == "as_of":
             fail(
-                f"--as-of {when.isoformat()}: before the conflict's start "
+                f"{label} {when.isoformat()}: before the conflict's start "
                 f"{spec.start.isoformat()}; allowed: a date on or after {spec.start.isoformat()}"
             )
         raise
