@@ -584,6 +584,7 @@ def _register_commands() -> None:
     for mod in (
         "cmd_analyze",
         "cmd_backtest",
+        "cmd_baserate",
         "cmd_ensemble",
         "cmd_sensitivity",
         "cmd_simulate",

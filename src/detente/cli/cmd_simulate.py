@@ -119,6 +119,7 @@ def simulate_cmd(
                 object.__setattr__(res, "point", True)
     with errors():
         _emit(res, fmt, output)
+    _historical_rate(scenario, stdout=fmt is Fmt.table and output is None)
     if plot is not None:
         with errors():
             _draw(res, plot)
@@ -229,6 +230,13 @@ def _draws(scenario: Scenario, runs: int, seed: object) -> InputDraws:
             "drawing the uncertain inputs is not available in this build of detente; "
             "allowed: --point (every run on the point values)"
         )
+
+
+def _historical_rate(scenario: Scenario, *, stdout: bool) -> None:
+    """The UCDP agreement rate beside the simulation's own (``detente baserate``)."""
+    from detente.cli.cmd_baserate import print_historical_rate
+
+    print_historical_rate(scenario, stdout=stdout)
 
 
 def _emit(res: SimulationResult, fmt: Fmt, output: Path | None) -> None:
