@@ -187,7 +187,7 @@ def test_backtest_predict_csv_is_exact(shared_data: Path, tmp_path: Path) -> Non
     out = tmp_path / "p.csv"
     r = runner.invoke(app, ["backtest", "predict", "--train", str(dev), str(hold), "-o", str(out)])
     assert r.exit_code == 0, r.output
-    got = pd.read_csv(out, dtype={"issue": str})
+    got = pd.read_csv(out, dtype={"issue": str}, float_precision="round_trip")
     want = predict_file(dev, hold, "compromise")
     assert list(got["issue"]) == list(want["issue"])
     assert np.array_equal(got["prediction"].to_numpy(), want["prediction"].to_numpy())
