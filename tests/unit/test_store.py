@@ -326,3 +326,22 @@ def test_threads_share_one_store(store: RunStore) -> None:
         t.join()
     assert store.count_runs() == 40
     assert len({r.id for r in store.list_runs()}) == 40
+
+
+def test_big_seed_round_trips(store: RunStore) -> None:
+    seed = 2**127 + 12345  # SeedSequence entropy is 128 bits
+    with store.run("ensemble", scenario_hash=None, models=[], params={}, seed=seed) as run:
+        pass
+    assert store.get_run(run.id).seed == seed
+    assert store.list_runs()[0].seed == seed
+
+
+def test_record_prepared_run(store: RunStore) -> None:
+    from detente.store import Run
+
+    run = Run("simulate", scenario_hash=None, models=[], params={}, seed=None)
+    run.models, run.params, run.seed = ["smp"], {"runs": 10}, 5
+    run.add_result("simulation", {"p": 0.5})
+    assert store.record(run) == run.id
+    rec = store.get_run(run.id)
+    assert (rec.models, rec.params, rec.seed) == (["smp"], {"runs": 10}, 5)
