@@ -234,3 +234,23 @@ def test_backtest_run_and_predict_recorded(shared_data: Path, db: Path, tmp_path
         assert s.scenario_text(run.scenario_hash) == dev.read_text(encoding="utf-8")
     assert pred.params["train_sha256"] == run.scenario_hash
     assert "compromise" in run.models and run.seed == 0
+
+
+def test_recording_says_where_on_a_terminal_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    from detente.cli._store import recording
+
+    db = tmp_path / "r.sqlite3"
+    with recording(db, False, "forecast") as rec:
+        rec.result("x", {"v": 1})
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    with recording(db, False, "forecast") as rec:
+        rec.seed = 9
+    err = capsys.readouterr().err
+    with RunStore(db) as s:
+        newest = s.list_runs()[0]
+    assert err == f"recorded run {newest.id} in {db}\n" and newest.seed == 9

@@ -9,9 +9,11 @@ nothing of the CLI at its top, so that ``cli/app.py`` can take its options.)
 
 Where: ``--store PATH``, else ``$DETENTE_STORE``, else the per-user data folder
 (:func:`detente.store.default_store_path`). Not at all: ``--no-store``, or the environment
-variable ``DETENTE_NO_STORE=1``. The store is opened before the work starts (a store that
-cannot be opened is refused on one line, exit 2, before anything runs); a store that cannot
-be written at the end (a full disk) costs a warning line, not the command's output. When
+variable ``DETENTE_NO_STORE=1``. The store is opened and closed before the work starts (a store that
+cannot be opened is refused on one line, exit 2, before anything runs; no connection is held
+while the work runs, so none is carried into worker processes), then opened again to write;
+a store that cannot be written at the end (a full disk) costs a warning line on stderr, not
+the command's output or its exit code. When
 standard error is a terminal, the command says ``recorded run ID in PATH`` there; piped or
 captured, it says nothing (stdout is never touched).
 """
@@ -111,9 +113,10 @@ def recording(
 ) -> Iterator[Recorder]:
     """Record the run of ``command`` made in the block (see the module docstring).
 
-    Steps: unless recording is off, open the store (refused on one line, exit 2); yield a
-    :class:`Recorder`; when the block ends normally, write the run in one transaction
-    (a failed write: a warning line); say where on stderr if it is a terminal.
+    Steps: unless recording is off, check that the store opens (refused on one line, exit 2);
+    yield a :class:`Recorder`; when the block ends normally, open the store again and write
+    the run in one transaction (a failed write: a warning line); say where on stderr if it is
+    a terminal.
     """
     from detente.cli.app import fail, warn
     from detente.store import Run, RunStore, StoreError
@@ -121,17 +124,17 @@ def recording(
     if _disabled(no_store):
         yield Recorder(None)
         return
-    try:
-        db = RunStore(store)
+    try:  # refused before the work; closed during it (no connection held across a fork)
+        RunStore(store).close()
     except StoreError as e:
         fail(f"--store: {e}")
-    with db:
-        run = Run(command, scenario_hash=None, models=models or [], params=params or {}, seed=seed)
-        yield Recorder(run)
-        try:
+    run = Run(command, scenario_hash=None, models=models or [], params=params or {}, seed=seed)
+    yield Recorder(run)
+    try:
+        with RunStore(store) as db:
             db.record(run)
-        except StoreError as e:
-            warn(f"run not recorded: {e}")
-            return
-        if sys.stderr.isatty():
-            typer.echo(f"recorded run {run.id} in {db.path}", err=True)
+    except StoreError as e:
+        warn(f"run not recorded: {e}")
+        return
+    if sys.stderr.isatty():
+        typer.echo(f"recorded run {run.id} in {db.path}", err=True)
