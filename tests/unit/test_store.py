@@ -345,3 +345,35 @@ def test_record_prepared_run(store: RunStore) -> None:
     assert store.record(run) == run.id
     rec = store.get_run(run.id)
     assert (rec.models, rec.params, rec.seed) == (["smp"], {"runs": 10}, 5)
+
+
+def test_load_scenario_parses_json_and_yaml_refuses_text_only(store: RunStore) -> None:
+    h = store.add_scenario(_YAML_A, name="talks", fmt="yaml")
+    s = store.load_scenario(h[:8])
+    assert [a.id for a in s.actors] == ["A", "B"] and s.as_of == date(2025, 12, 19)
+    d = store.add_scenario("id\tx\n1\t2\n", name="t.tsv", fmt="deu")
+    with pytest.raises(StoreError, match="text only"):
+        store.load_scenario(d)
+    bad = store.add_scenario("name: x\nactors: []\n", name="x", fmt="yaml")
+    with pytest.raises(StoreError, match="actors"):
+        store.load_scenario(bad)
+
+
+def test_diff_ensemble_medians_and_zone(store: RunStore) -> None:
+    def ens(q50: float, pz: float) -> dict[str, object]:
+        stats = {"q05": 1.0, "q50": q50, "q95": 9.0}
+        return {
+            "forecasts": {"smp": {"x": stats, "y": stats | {"q50": 5.0}}},
+            "probability_zone": pz,
+        }
+
+    ids = []
+    for q50, pz in ((4.0, 0.25), (6.0, 0.5)):
+        with store.run("ensemble", scenario_hash=None, models=["smp"], params={}, seed=1) as run:
+            run.add_result("ensemble", ens(q50, pz))
+        ids.append(run.id)
+    got = {(c.field, c.issue, c.model): (c.a, c.b, c.change) for c in store.diff(*ids).changes}
+    assert got == {
+        ("median", "x", "smp"): (4.0, 6.0, 2.0),
+        ("probability_zone", "", ""): (0.25, 0.5, 0.25),
+    }

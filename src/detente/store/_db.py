@@ -22,6 +22,7 @@ from detente.store._rows import RunRecord, RunRow, ScenarioRow, StoreError
 from detente.store._schema import MIGRATIONS, SCHEMA_VERSION
 
 if TYPE_CHECKING:
+    from detente.scenario.schema import Scenario
     from detente.store._diff import RunDiff
 
 __all__ = ["ENV_VAR", "Run", "RunStore", "default_store_path", "scenario_hash"]
@@ -303,6 +304,38 @@ class RunStore:
         with self._sql("read the store"):
             row = self._conn.execute("SELECT fmt FROM scenarios WHERE hash = ?", (hash,)).fetchone()
         return "" if row is None else str(row[0])
+
+    def load_scenario(self, hash: str) -> Scenario:
+        """The scenario with this hash (or a unique prefix), parsed: a
+        :class:`~detente.scenario.schema.Scenario`.
+
+        Raises
+        ------
+        StoreError
+            No such scenario, or one kept in a format read as text only (``deu``, a DEU
+            table) or that no longer parses (the message says why).
+        """
+        from detente.scenario.errors import ScenarioError
+        from detente.scenario.io.native import read_json, read_yaml
+
+        text = self.scenario_text(hash)
+        full = scenario_hash(text)
+        fmt = self.scenario_fmt(full)
+        reader = {"yaml": read_yaml, "json": read_json}.get(fmt)
+        if reader is None:
+            raise StoreError(
+                "this scenario is kept as text only",
+                path=self.path,
+                field="scenario",
+                value=f"{full[:12]} ({fmt})",
+                allowed="a scenario recorded as yaml or json; read this one with scenario_text()",
+            )
+        try:
+            return reader(f"{self.path}#scenario={full[:12]}", text)
+        except ScenarioError as e:
+            raise StoreError(
+                e.message, path=e.path, line=e.line, field=e.field, value=e.value, allowed=e.allowed
+            ) from None
 
     def list_scenarios(self) -> list[ScenarioRow]:
         """Every scenario held, oldest first."""
