@@ -377,3 +377,16 @@ def test_diff_ensemble_medians_and_zone(store: RunStore) -> None:
         ("median", "x", "smp"): (4.0, 6.0, 2.0),
         ("probability_zone", "", ""): (0.25, 0.5, 0.25),
     }
+
+
+def test_parquet_without_pyarrow_gives_install_hint(
+    store: RunStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    with store.run("forecast", scenario_hash=None, models=["m"], params={}, seed=None) as run:
+        pass
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # import pyarrow now raises ImportError
+    with pytest.raises(StoreError, match=r"pip install 'detente\[parquet\]'"):
+        store.export([run.id], tmp_path / "r.parquet", fmt="parquet")
+    assert list(tmp_path.glob("*parquet*")) == []
