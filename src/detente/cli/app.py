@@ -262,7 +262,7 @@ _FORECAST_OOM = "a smaller problem (fewer actors or issues) or fewer models (-m 
 
 
 @app.command()
-def forecast(
+def forecast(  # long: Typer declares every option in the signature (--store, --no-store too)
     file: ScenarioFile,
     model: Annotated[
         list[str] | None,

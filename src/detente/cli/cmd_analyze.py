@@ -37,7 +37,7 @@ class _Fmt(str, Enum):
 
 
 @app.command("analyze")
-def analyze(
+def analyze(  # long: Typer declares every option in the signature (--store, --no-store too)
     file: Annotated[
         str,
         typer.Argument(

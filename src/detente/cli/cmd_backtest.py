@@ -71,7 +71,7 @@ def _check_input(file: str) -> None:
 
 
 @backtest_app.command("run")
-def run_cmd(
+def run_cmd(  # long: Typer declares every option in the signature (--store, --no-store too)
     file: Annotated[
         str,
         typer.Argument(
