@@ -99,6 +99,11 @@ def test_analyze_recorded(small: Path, db: Path) -> None:
     assert r.exit_code == 0, r.output
     (rec,) = _runs(db)
     assert rec.command == "analyze" and rec.params["grid"] == 21
+    full = json.loads(r.stdout)
+    assert rec.results["analysis"]["zone"] == full["zone"]
+    # the frontier's points are left out of the store (11 MB on Miami), its size kept
+    assert full["frontier"] and rec.results["analysis"]["frontier"] is None
+    assert rec.results["analysis"]["frontier_size"] == full["frontier_size"]
     assert rec.results["analysis"] == json.loads(json.dumps(rec.results["analysis"]))
 
 
