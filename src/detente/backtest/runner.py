@@ -522,9 +522,9 @@ def backtest_cost(d: DeuData, names: list[str], capability: str, n_folds: int) -
     """Estimated peak memory and time of forecasting every issue of ``d`` with ``names``.
 
     Each model runs proposal by proposal (:func:`~detente.models.registry.group_cost`); a
-    fitted model costs ``n_folds + 1`` fits of about 6000 forecasts each.
+    fitted model costs ``n_folds + 1`` fits of about 6000 forecasts each; an ensemble (a model
+    with ``members``) costs its members' fits plus ``n_folds + 1`` runs of every member.
     """
-    from detente.models import get_model
     from detente.models.registry import group_cost
     from detente.resources import Cost
 
@@ -532,13 +532,27 @@ def backtest_cost(d: DeuData, names: list[str], capability: str, n_folds: int) -
     for name in names:
         c = group_cost(name, d.arrays, {})
         peak = max(peak, c.bytes)
-        seconds += c.seconds * (6000.0 * (n_folds + 1) if get_model(name).fittable else 1.0)
+        seconds += _fit_seconds(d, name, n_folds)
     return Cost(
         what=f"backtest of {len(names)} models on {d.n_issues} issues",
         bytes=peak,
         seconds=seconds,
         hint="score fewer models (-m), or leave out the costly ones (smp, eu)",
     )
+
+
+def _fit_seconds(d: DeuData, name: str, n_folds: int) -> float:
+    """Estimated seconds of one model in the backtest (see :func:`backtest_cost`)."""
+    from detente.models import get_model
+    from detente.models.registry import group_cost
+
+    info = get_model(name)
+    members = info.params.get("members")
+    if info.fittable and members:
+        runs = sum(group_cost(m, d.arrays, {}).seconds for m in members) * (n_folds + 1)
+        return runs + sum(_fit_seconds(d, m, n_folds) for m in members if get_model(m).fittable)
+    one = group_cost(name, d.arrays, {}).seconds
+    return one * (6000.0 * (n_folds + 1) if info.fittable else 1.0)
 
 
 def _forecast_all(
