@@ -120,7 +120,7 @@ def main() -> None:  # long: one linear script of the benchmark's steps
         met = ratio <= GOAL and dv.hi < 0
         lines.append(
             f"* {name} (capability {cap}): CV MAE {fit['cv_mae']:.2f}, "
-            f"{100 * (1 - ratio):+.1f}% under compromise; goal (≥ 8% under, interval excluding "
+            f"{100 * (1 - ratio):.1f}% under compromise; goal (≥ 8% under, interval excluding "
             f"zero) {'met' if met else 'NOT met'}."
         )
     lines += ["", "## What the inner CV chose, and fold stability", ""]

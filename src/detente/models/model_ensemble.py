@@ -20,7 +20,7 @@ Journal of Forecasting* 5(4), 559–583.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -173,20 +173,25 @@ def _train_members(
     }
 
 
-def _cost(n: int, k: int, params: Mapping[str, Any]) -> Cost:
-    """The sum of the members' costs (they run one after another)."""
-    from detente.models.registry import get_model
-    from detente.resources import Cost
+def _cost(model: str) -> Callable[[int, int, Mapping[str, Any]], Cost]:
+    """The cost function of ``model``: the sum of the members' times (they run one after
+    another), the largest member's memory."""
 
-    members = params.get("members", DEFAULT_MEMBERS)
-    mp = params.get("member_params", {}) or {}
-    costs = [get_model(m).estimate_cost(n, k, mp.get(m, {})) for m in members]
-    return Cost(
-        what=f"an ensemble of {len(costs)} models on {n} actors x {k} issues",
-        bytes=max(c.bytes for c in costs),
-        seconds=sum(c.seconds for c in costs),
-        hint="fewer or cheaper members",
-    )
+    def cost(n: int, k: int, params: Mapping[str, Any]) -> Cost:
+        from detente.models.registry import get_model
+        from detente.resources import Cost
+
+        members = params.get("members", DEFAULT_MEMBERS)
+        mp = params.get("member_params", {}) or {}
+        costs = [get_model(m).estimate_cost(n, k, mp.get(m, {})) for m in members]
+        return Cost(
+            what=f"model {model} ({len(costs)} members) on {n} actors x {k} issues",
+            bytes=max(c.bytes for c in costs),
+            seconds=sum(c.seconds for c in costs),
+            hint=f"fewer or cheaper members (-m {model} with other members), or fewer actors",
+        )
+
+    return cost
 
 
 _CITATION = (
@@ -205,7 +210,7 @@ _PARAMS = {"members": DEFAULT_MEMBERS, "member_params": {}}
     params=dict(_PARAMS),
     fittable=True,
     check_params=lambda p: _check("ensemble-mean", p),
-    cost=_cost,
+    cost=_cost("ensemble-mean"),
     train=train,
 )
 def run_mean(
@@ -245,7 +250,7 @@ def run_mean(
     params=dict(_PARAMS),
     fittable=True,
     check_params=lambda p: _check("ensemble-median", p),
-    cost=_cost,
+    cost=_cost("ensemble-median"),
     train=train,
 )
 def run_median(
