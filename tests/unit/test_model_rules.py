@@ -98,7 +98,14 @@ def test_smp_reads_kta_bs_short_name_for_proportional() -> None:
 
 
 def test_fittable_is_declared_by_the_fitted_models_only() -> None:
-    assert {m.name for m in list_models() if m.fittable} == {"fitted", "fitted-lite"}
+    assert {m.name for m in list_models() if m.fittable} == {
+        "fitted",
+        "fitted-lite",
+        "learnt-power",  # issue 11: learnt actor power and the ensembles are fittable too
+        "ensemble-mean",
+        "ensemble-median",
+    }
+    assert all(m.train is not None for m in list_models() if m.fittable)
     assert tuple(get_model("fitted-lite").params) == ("gamma", "shrink")
 
 

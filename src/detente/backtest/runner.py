@@ -2,7 +2,8 @@
 
 Every model is run proposal by proposal (the actors present on a proposal, the capability of
 the chosen option for that proposal's date and procedure), so static, dynamic, one- and
-multi-dimensional models are treated alike. A fitted model (:mod:`detente.models.fitted`) is
+multi-dimensional models are treated alike. A fittable model (one with a ``train`` hook in the
+registry: :mod:`detente.models.fitted`, :mod:`detente.models.learnt_power`, the ensembles) is
 scored by its *out-of-fold* forecasts from cross-validation grouped by proposal; its in-sample
 error is reported beside, never instead.
 """
@@ -354,7 +355,7 @@ class BacktestResult(Result):
                 _text(self.by_subset(metrics)),
             ]
         for m, info in self.fitted.items():
-            ps = ", ".join(f"{k}={v:.3g}" for k, v in info["params"].items())
+            ps = ", ".join(f"{k}={_param_text(v)}" for k, v in info["params"].items())
             lines.append(
                 f"{m}: grouped {info['n_folds']}-fold CV MAE {info['cv_mae']:.2f} (shown above); "
                 f"in-sample {info['in_sample_mae']:.2f}; fitted on all: {ps}"
@@ -392,6 +393,16 @@ class BacktestResult(Result):
         ax.set_title(f"DEU III backtest, capability = {self.capability}")
         ax.legend(fontsize="small", loc="lower right")
         return ax
+
+
+def _param_text(v: Any) -> str:
+    """A fitted option for the summary: numbers to 3 significant digits, mappings of numbers
+    as ``{a: 1.2, b: 0.8}``, anything else as text."""
+    if isinstance(v, (int, float, np.floating)) and not isinstance(v, bool):
+        return f"{v:.3g}"
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{k}: {_param_text(x)}" for k, x in v.items()) + "}"
+    return str(v)
 
 
 def _text(df: Any) -> str:
@@ -511,9 +522,9 @@ def backtest_cost(d: DeuData, names: list[str], capability: str, n_folds: int) -
     """Estimated peak memory and time of forecasting every issue of ``d`` with ``names``.
 
     Each model runs proposal by proposal (:func:`~detente.models.registry.group_cost`); a
-    fitted model costs ``n_folds + 1`` fits of about 6000 forecasts each.
+    fitted model costs ``n_folds + 1`` fits of about 6000 forecasts each; an ensemble (a model
+    with ``members``) costs its members' fits plus ``n_folds + 1`` runs of every member.
     """
-    from detente.models import get_model
     from detente.models.registry import group_cost
     from detente.resources import Cost
 
@@ -521,13 +532,27 @@ def backtest_cost(d: DeuData, names: list[str], capability: str, n_folds: int) -
     for name in names:
         c = group_cost(name, d.arrays, {})
         peak = max(peak, c.bytes)
-        seconds += c.seconds * (6000.0 * (n_folds + 1) if get_model(name).fittable else 1.0)
+        seconds += _fit_seconds(d, name, n_folds)
     return Cost(
         what=f"backtest of {len(names)} models on {d.n_issues} issues",
         bytes=peak,
         seconds=seconds,
         hint="score fewer models (-m), or leave out the costly ones (smp, eu)",
     )
+
+
+def _fit_seconds(d: DeuData, name: str, n_folds: int) -> float:
+    """Estimated seconds of one model in the backtest (see :func:`backtest_cost`)."""
+    from detente.models import get_model
+    from detente.models.registry import group_cost
+
+    info = get_model(name)
+    members = info.params.get("members")
+    if info.fittable and members:
+        runs = sum(group_cost(m, d.arrays, {}).seconds for m in members) * (n_folds + 1)
+        return runs + sum(_fit_seconds(d, m, n_folds) for m in members if get_model(m).fittable)
+    one = group_cost(name, d.arrays, {}).seconds
+    return one * (6000.0 * (n_folds + 1) if info.fittable else 1.0)
 
 
 def _forecast_all(
@@ -550,7 +575,7 @@ def _forecast_all(
         for n in names:
             try:
                 if get_model(n).fittable:
-                    preds[n], fitted[n] = _cv_fitted(d, capability, n_folds, seed, _free(n))
+                    preds[n], fitted[n] = _cv_fitted(d, capability, n_folds, seed, n)
                 else:
                     preds[n] = predict_deu(d, n, capability=capability, seed=seed)
             except Exception as e:
@@ -599,32 +624,50 @@ def _in_sample_errors(d: DeuData, info: dict[str, Any]) -> None:
     info["in_sample_mae"] = info["in_sample"]["all"]
 
 
-def _free(model: str) -> tuple[str, ...]:
-    """The parameters a fittable model learns: every parameter it declares."""
-    from detente.models import get_model
-
-    return tuple(get_model(model).params)
-
-
 def _cv_fitted(
-    d: DeuData, capability: str, n_folds: int, seed: int, free: tuple[str, ...]
+    d: DeuData, capability: str, n_folds: int, seed: int, name: str
 ) -> tuple[np.ndarray, dict[str, Any]]:
-    from detente.models.fitted import fit, fitted_forecast, grouped_cv
+    """A fittable model's out-of-fold forecasts and its fit details, through its ``train`` hook.
 
+    Steps
+    -----
+    1. The ``(n, k)`` capability of the option (:func:`capability_matrix`).
+    2. Grouped cross-validation by proposal (:func:`detente.models._fitting.cross_validate`):
+       each fold's model is trained on the other folds' issues only.
+    3. Trained on every issue for the in-sample error and the parameters reported.
+
+    Forecasts for trained options come from the model's ``apply`` hook when it has one, else
+    from :func:`predict_deu` (the model run proposal by proposal with those options).
+    """
+    from detente.models import get_model
+    from detente.models._fitting import cross_validate, train_on
+
+    info = get_model(name)
     cap = capability_matrix(d, capability)
-    oof, fold_params = grouped_cv(
-        d.arrays, d.outcome, d.proposal, cap=cap, n_folds=n_folds, seed=seed, free=free
-    )
-    params = fit(d.arrays, d.outcome, cap=cap, free=free)
-    ins = fitted_forecast(d.arrays, params, cap)
+
+    def forecast(params: dict[str, Any]) -> np.ndarray:
+        if info.apply is not None:
+            return np.asarray(info.apply(d.arrays, params, cap), dtype=float)
+        return predict_deu(d, name, capability=capability, params=params, seed=seed)
+
+    oof, fold_params, fold_diag = cross_validate(
+        name, d.arrays, d.outcome, d.proposal, cap=cap, n_folds=n_folds, seed=seed,
+        predict=forecast,
+    )  # fmt: skip
+    params, diagnostics = train_on(name, d.arrays, d.outcome, d.proposal, cap=cap, seed=seed)
+    ins = forecast(params)
     cv_mae = float(np.mean(np.abs(oof - d.outcome)))
-    return oof, {
+    out: dict[str, Any] = {
         "params": params,
         "fold_params": fold_params,
         "n_folds": n_folds,
         "cv_mae": cv_mae,
         "_in_sample_pred": ins,
     }
+    if diagnostics or any(fold_diag):
+        out["diagnostics"] = diagnostics
+        out["fold_diagnostics"] = fold_diag
+    return oof, out
 
 
 def predict_file(
@@ -642,9 +685,10 @@ def predict_file(
     -----
     1. Read the held-out inputs; keep the issues with at least ``min_actors`` valid positions
        (outcomes are neither needed nor read).
-    2. A fitted model is fitted on ``train`` only (all its issues with an outcome), then
-       applied to the held-out issues; any other model runs on the held-out inputs directly
-       (``train`` is read only to check it).
+    2. A fittable model is trained on ``train`` only (all its issues with an outcome) through
+       its ``train`` hook, then applied to the held-out issues (its ``apply`` hook, or run
+       proposal by proposal with the trained options); any other model runs on the held-out
+       inputs directly (``train`` is read only to check it).
     3. Issues where the model gives no forecast get the compromise forecast.
 
     Returns
@@ -667,13 +711,20 @@ def predict_file(
                 "deu3-dev.tsv; the held-out inputs have none"
             ),
         )
-    if get_model(model).fittable:
-        from detente.models.fitted import fit, fitted_forecast
+    info = get_model(model)
+    if info.fittable:
+        from detente.models._fitting import train_on
 
-        params = fit(
-            tr.arrays, tr.outcome, cap=capability_matrix(tr, capability), free=_free(model)
-        )
-        pred = fitted_forecast(hold.arrays, params, capability_matrix(hold, capability))
+        params, _ = train_on(
+            model, tr.arrays, tr.outcome, tr.proposal, cap=capability_matrix(tr, capability),
+            seed=seed,
+        )  # fmt: skip
+        if info.apply is not None:
+            pred = np.asarray(
+                info.apply(hold.arrays, params, capability_matrix(hold, capability)), float
+            )
+        else:
+            pred = predict_deu(hold, model, capability=capability, params=params, seed=seed)
     else:
         pred = predict_deu(hold, model, capability=capability, seed=seed)
     if not np.isfinite(pred).all():

@@ -16,6 +16,8 @@ MODULES = (
     "exchange",
     "procedural",
     "fitted",
+    "learnt_power",
+    "model_ensemble",
 )
 
 for _name in MODULES:

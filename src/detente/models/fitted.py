@@ -34,12 +34,15 @@ __all__ = [
     "LITE_DEFAULTS",
     "LITE_FREE",
     "PARAM_NAMES",
+    "apply",
     "fit",
     "fitted_forecast",
     "grouped_cv",
     "grouped_folds",
     "run",
     "run_lite",
+    "train_fitted",
+    "train_lite",
 ]
 
 PARAM_NAMES = ("gamma", "shrink", "com_w", "ep_cod", "ep_cns", "pull_unan")
@@ -253,6 +256,30 @@ def grouped_cv(
     return oof, params
 
 
+def _train(free: tuple[str, ...]) -> Any:
+    """The ``train`` hook of a fitted model learning the parameters ``free``."""
+
+    def train(
+        arrays: ScenarioArrays, outcome: Any, groups: Any, *, cap: Any = None, seed: int = 0
+    ) -> dict[str, Any]:
+        # :func:`fit` on every issue with an outcome; ``groups`` and ``seed`` are not needed
+        # (the fit has no internal folds and draws nothing).
+        p = fit(arrays, outcome, cap=cap, free=free)
+        return {k: p[k] for k in free}
+
+    train.__qualname__ = train.__name__ = "train"
+    return train
+
+
+def apply(arrays: ScenarioArrays, params: Mapping[str, Any], cap: Any = None) -> np.ndarray:
+    """The ``apply`` hook: :func:`fitted_forecast` with capability ``cap`` (``(n, k)``)."""
+    return fitted_forecast(arrays, dict(params), cap)
+
+
+train_fitted = _train(PARAM_NAMES)
+"""``train`` hook of ``fitted``: :func:`fit` of all six parameters."""
+
+
 def _check(model: str, names: tuple[str, ...], params: Mapping[str, Any]) -> dict[str, Any]:
     """``params`` checked: names among ``names``; ``gamma`` > 0, ``shrink`` and ``pull_unan``
     in [0, 1], the role multipliers ``com_w``, ``ep_cod``, ``ep_cns`` >= 0.
@@ -293,6 +320,8 @@ def _check_lite(params: Mapping[str, Any]) -> dict[str, Any]:
     params=dict(DEFAULTS),
     fittable=True,
     check_params=_check_fitted,
+    train=train_fitted,
+    apply=apply,
 )
 def run(arrays: ScenarioArrays, *, rng: RNG = None, **params: float) -> Forecast:
     """Forecast with the fitted compromise model (parameters default to :data:`DEFAULTS`).
@@ -315,6 +344,9 @@ def run(arrays: ScenarioArrays, *, rng: RNG = None, **params: float) -> Forecast
 LITE_FREE = ("gamma", "shrink")
 """The parameters ``fitted-lite`` learns; the rest stay at the compromise model's values."""
 
+train_lite = _train(LITE_FREE)
+"""``train`` hook of ``fitted-lite``: :func:`fit` of ``gamma`` and ``shrink``."""
+
 LITE_DEFAULTS: dict[str, float] = {**IDENTITY, "gamma": 2.0, "shrink": 0.148}
 """Fitted on all 245 scored issues of deu3-dev.tsv, equal capability (in-sample MAE 24.03;
 grouped 10-fold CV MAE 24.38, compromise 24.46)."""
@@ -330,6 +362,8 @@ grouped 10-fold CV MAE 24.38, compromise 24.46)."""
     params={k: LITE_DEFAULTS[k] for k in LITE_FREE},
     fittable=True,
     check_params=_check_lite,
+    train=train_lite,
+    apply=apply,
 )
 def run_lite(arrays: ScenarioArrays, *, rng: RNG = None, **params: float) -> Forecast:
     """Forecast with the two-parameter fitted compromise model.

@@ -33,6 +33,7 @@ __all__ = [
     "run_by_group",
     "run_model",
     "spawn_streams",
+    "split_trained",
 ]
 
 
@@ -83,6 +84,20 @@ class ModelInfo:
         ``batch_cost(n_actors, n_issues, m, params) -> Cost`` of the batch form over ``m``
         draws (a batch form that bounds its own memory registers one); see
         :meth:`estimate_batch_cost`.
+    train : callable or None
+        For a fittable model, ``train(arrays, outcome, groups, *, cap=None, seed=0) -> dict``:
+        the options ``run`` takes, learnt from ``arrays`` and its ``(k,)`` outcomes on every
+        issue whose outcome is finite. ``groups`` names each issue's group (a DEU proposal:
+        whatever the model cross-validates internally is split by group); ``cap`` is an
+        ``(n, k)`` capability per actor and issue (``None``: ``arrays.capability``); ``seed``
+        fixes any internal folds or draws. Diagnostics may ride along under the key
+        ``"_diagnostics"``; :func:`split_trained` keeps them apart from the options. A model
+        whose ``fittable`` is true has one.
+    apply : callable or None
+        ``apply(arrays, params, cap) -> (k,) ndarray``: the forecast for trained options on
+        arrays whose capability varies by issue (``cap`` ``(n, k)``, or ``None``). ``None``:
+        callers run the model (``run``) on arrays with one capability per actor, e.g. the
+        backtest's proposal by proposal.
     """
 
     name: str
@@ -100,6 +115,8 @@ class ModelInfo:
     draws_when: str = ""
     batch: Callable[..., Any] | None = None
     batch_cost: Callable[[int, int, int, Mapping[str, Any]], Cost] | None = None
+    train: Callable[..., dict[str, Any]] | None = None
+    apply: Callable[..., Any] | None = None
 
     @property
     def randomness(self) -> str:
@@ -188,8 +205,16 @@ def register(
     check_params: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None,
     cost: Callable[[int, int, Mapping[str, Any]], Cost] | None = None,
     draws_when: str = "",
+    train: Callable[..., dict[str, Any]] | None = None,
+    apply: Callable[..., Any] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Decorator registering a ``run`` function under ``name``."""
+    """Decorator registering a ``run`` function under ``name``.
+
+    A fittable model (``fittable=True``) passes its ``train`` hook (and optionally ``apply``;
+    see :class:`ModelInfo`).
+    """
+    if fittable and train is None:
+        raise ValueError(f"model {name!r} is fittable but registers no train hook")
 
     def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
         if name in _REGISTRY and _REGISTRY[name].run is not fn:
@@ -208,10 +233,22 @@ def register(
             check_params=check_params,
             cost=cost,
             draws_when=draws_when,
+            train=train,
+            apply=apply,
         )
         return fn
 
     return deco
+
+
+def split_trained(trained: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What a ``train`` hook returned, split into ``run``'s options and the diagnostics.
+
+    Diagnostics ride under the key ``"_diagnostics"`` (a dict); every other key is an option.
+    """
+    params = dict(trained)
+    diagnostics = params.pop("_diagnostics", None) or {}
+    return params, dict(diagnostics)
 
 
 def _load_builtin() -> None:
