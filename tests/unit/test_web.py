@@ -15,9 +15,9 @@ import pytest
 pytest.importorskip("fastapi", reason="the web extra (pip install 'detente[web]') is missing")
 pytest.importorskip("httpx", reason="TestClient needs httpx")
 
-from fastapi.testclient import TestClient  # noqa: E402
+from fastapi.testclient import TestClient
 
-from detente.examples import example_path  # noqa: E402
+from detente.examples import example_path
 
 SMALL = """\
 name: small
@@ -40,28 +40,11 @@ BAD_SALIENCE = SMALL.replace("position: 30, salience: 50", "position: 30, salien
 CSRF_RX = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
 
 
-def _store_available() -> bool:
-    try:
-        from detente.store import RunStore  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 @pytest.fixture
-def make_client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Any]]:
+def make_client(tmp_path: Path) -> Iterator[Callable[..., Any]]:
     """A maker of TestClients over one store in ``tmp_path`` (app options as keywords)."""
     from detente.web import create_app
 
-    if not _store_available():  # until the store branch lands: its announced API, faked
-        from _web_fake_store import FakeStore
-
-        stores: dict[str, Any] = {}
-
-        def fake_get(self: Any) -> Any:
-            return stores.setdefault(str(self.path), FakeStore(self.path))
-
-        monkeypatch.setattr("detente.web._store.StoreAccess.get", fake_get)
     clients: list[TestClient] = []
 
     def make(**options: Any) -> TestClient:

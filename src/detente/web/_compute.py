@@ -31,6 +31,9 @@ KINDS = {
     "simulate": "simulate",
 }
 
+#: The result kind each run records (forecasts: ``forecast:MODEL``, one per model).
+_RESULT_KIND = {"analyze": "analysis", "ensemble": "ensemble", "simulate": "simulation"}
+
 #: Bounds on the sizes a form may ask for (a browser is no place for an hours-long run).
 MAX_DRAWS = 5_000
 MAX_RUNS = 2_000
@@ -142,10 +145,11 @@ def compute(scenario: Scenario, spec: RunSpec) -> Any:
 
 
 def payloads(spec: RunSpec, result: Any) -> list[tuple[str, Any]]:
-    """The results to record: one per model for a forecast, one otherwise (``to_dict()``)."""
+    """The results to record (``to_dict()``): ``forecast:MODEL`` per model for a forecast,
+    ``analysis``, ``ensemble`` or ``simulation`` otherwise."""
     if spec.kind == "forecast":
-        return [("forecast", f.to_dict()) for f in result]
-    return [(spec.kind, result.to_dict())]
+        return [(f"forecast:{f.model}", f.to_dict()) for f in result]
+    return [(_RESULT_KIND[spec.kind], result.to_dict())]
 
 
 def summary_text(spec: RunSpec, result: Any) -> str:

@@ -252,6 +252,8 @@ def _run_routes(app: FastAPI, state: _a._App) -> None:  # long: one small functi
         key = _a._run_key(run_id)
         record = state.run_record(key)
         results = results_of(record)
+        h = field(record, "scenario_hash")
+        names = {i.id: i.name for i in state.scenario(h).issues} if h else {}
         return state.page(
             request,
             "run.html",
@@ -259,7 +261,7 @@ def _run_routes(app: FastAPI, state: _a._App) -> None:  # long: one small functi
             meta=_a._run_view(record, {}),
             fields=_a._record_fields(record),
             chartable=field(record, "command") in KINDS.values(),
-            table=_a._forecast_table(results),
+            table=_a._forecast_table(results, names),
             results=[(k, _a._payload_text(p)) for k, p in results],
         )
 

@@ -13,7 +13,8 @@ One ASGI middleware (:class:`Guard`) wraps the whole app:
 4. a body larger than the limit is refused with 413 (by ``Content-Length`` before reading,
    and by counting while reading when the length is not given);
 5. every response gets the security headers (a CSP without inline scripts,
-   ``frame-ancestors 'none'``, ``X-Content-Type-Options: nosniff``, no referrer).
+   ``frame-ancestors 'none'``, ``X-Content-Type-Options: nosniff``, referrers to this site
+   only).
 
 The CSRF token itself is checked by the POST handlers (:func:`check_csrf`), since it travels
 in the form body (or the ``X-CSRF-Token`` header HTMX sends).
@@ -53,7 +54,7 @@ _HEADERS = {
     b"content-security-policy": CSP.encode(),
     b"x-content-type-options": b"nosniff",
     b"x-frame-options": b"DENY",
-    b"referrer-policy": b"no-referrer",
+    b"referrer-policy": b"same-origin",  # "no-referrer" would make browsers send Origin: null
     b"cross-origin-opener-policy": b"same-origin",
     b"cross-origin-resource-policy": b"same-origin",
 }

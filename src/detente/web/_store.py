@@ -35,19 +35,26 @@ def results_of(run: Any) -> list[tuple[str, Any]]:
 
 
 class StoreAccess:
-    """Opens the run store at ``path`` once per thread (SQLite connections stay in the thread
-    that made them); :meth:`get` returns this thread's store."""
+    """The run store at ``path``, opened on first use and shared by every thread (the store
+    serialises its calls on one connection)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._store: Any = None
 
     def get(self) -> Any:
-        """This thread's :class:`~detente.store.RunStore`."""
-        store = getattr(self._local, "store", None)
-        if store is None:
-            from detente.store import RunStore
+        """The :class:`~detente.store.RunStore`."""
+        with self._lock:
+            if self._store is None:
+                from detente.store import RunStore
 
-            store = RunStore(self.path)
-            self._local.store = store
-        return store
+                self._store = RunStore(self.path)
+            return self._store
+
+    def close(self) -> None:
+        """Close the store (it opens again on the next use)."""
+        with self._lock:
+            if self._store is not None:
+                self._store.close()
+                self._store = None

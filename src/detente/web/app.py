@@ -72,10 +72,9 @@ def _checked_id(value: str, what: str) -> str:
     return value
 
 
-def _run_key(value: str) -> Any:
-    """A run id as the store takes it (a whole number when it looks like one)."""
-    _checked_id(value, "run")
-    return int(value) if value.isdigit() else value
+def _run_key(value: str) -> str:
+    """A run id (or a unique prefix of one) as the store takes it."""
+    return _checked_id(value, "run")
 
 
 def _err_view(e: ScenarioError) -> dict[str, Any]:
@@ -153,15 +152,15 @@ class _App:
         """A stored scenario, parsed (cached: a hash names one content)."""
         if h in self._scenarios:
             return self._scenarios[h]
+        from detente.store import StoreError
+
+        store = self.store.get()
         try:
-            text = self.store.get().scenario_text(h)
-        except KeyError:
-            text = None
-        if text is None:
-            raise _Http(404, "no such scenario in the store")
-        if h not in self._formats:
-            self.scenario_records()
-        scenario = load_text(text, self._formats.get(h, "yaml"), f"scenario {h[:12]}")
+            text = store.scenario_text(h)
+        except StoreError:
+            raise _Http(404, "no such scenario in the store") from None
+        fmt = self._formats.get(h) or store.scenario_fmt(h) or "yaml"
+        scenario = load_text(text, fmt, f"scenario {h[:12]}")
         self._scenarios[h] = scenario
         while len(self._scenarios) > 64:
             self._scenarios.popitem(last=False)
@@ -174,13 +173,12 @@ class _App:
 
     # runs --------------------------------------------------------------------------------
     def run_record(self, key: Any) -> Any:
+        from detente.store import StoreError
+
         try:
-            run = self.store.get().get_run(key)
-        except (KeyError, LookupError, ValueError):
-            run = None
-        if run is None:
-            raise _Http(404, "no such run in the store")
-        return run
+            return self.store.get().get_run(key)
+        except StoreError as e:
+            raise _Http(404, f"no such run in the store ({e.message})") from None
 
     def run_chart(self, key: Any, fmt: str) -> bytes:
         """A run's chart: cached, else drawn from the result in memory, else computed again
@@ -236,9 +234,12 @@ def _record_fields(run: Any) -> list[tuple[str, str]]:
     return [(k, v if isinstance(v, str) else json.dumps(v, default=str)) for k, v in items.items()]
 
 
-def _forecast_table(results: list[tuple[str, Any]]) -> dict[str, Any] | None:
-    """Forecasts per issue (rows) and model (columns) from stored forecast payloads."""
-    fc = [p for k, p in results if k == "forecast" and isinstance(p, dict)]
+def _forecast_table(
+    results: list[tuple[str, Any]], names: dict[str, str] | None = None
+) -> dict[str, Any] | None:
+    """Forecasts per issue (rows, by ``names`` where given) and model (columns) from stored
+    forecast payloads."""
+    fc = [p for k, p in results if k.startswith("forecast") and isinstance(p, dict)]
     if not fc:
         return None
     issues = [str(i) for i in fc[0].get("issues", [])]
@@ -248,7 +249,7 @@ def _forecast_table(results: list[tuple[str, Any]]) -> dict[str, Any] | None:
         for p in fc:
             v = p.get("forecast", [])
             values.append(f"{v[j]:.1f}" if j < len(v) and isinstance(v[j], int | float) else "")
-        rows.append({"issue": issue, "values": values})
+        rows.append({"issue": (names or {}).get(issue, issue), "values": values})
     return {"models": [str(p.get("model", "")) for p in fc], "rows": rows}
 
 
@@ -331,6 +332,7 @@ def _lifespan(state: _App) -> Callable[[Any], AbstractAsyncContextManager[None]]
     async def lifespan(app: Any) -> AsyncIterator[None]:
         yield
         state.jobs.shutdown()
+        state.store.close()
 
     return lifespan
 
