@@ -18,6 +18,9 @@ from detente.web._store import field, results_of
 
 __all__: list[str] = []
 
+#: Scenarios listed on the scenarios page (the newest).
+_LISTED = 200
+
 _BRIEF_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"
 
 
@@ -88,11 +91,14 @@ def _scenario_routes(app: FastAPI, state: _a._App) -> None:  # long: one small f
     def listing(
         request: Request, status: int = 200, error: ScenarioError | None = None
     ) -> Response:
+        every = state.scenario_records()
+        shown = every[::-1][:_LISTED]  # the newest first
         return state.page(
             request,
             "scenarios.html",
             status,
-            scenarios=state.scenario_records(),
+            scenarios=shown,
+            hidden=len(every) - len(shown),
             max_mb=f"{state.max_bytes / 1e6:g}",
             error=None if error is None else str(error),
             error_obj=None if error is None else _a._err_view(error),
