@@ -348,13 +348,22 @@ def test_edit_makes_a_new_version_and_the_revisions_compare(client: TestClient) 
 
 
 @pytest.mark.parametrize(
-    ("value", "message"), [("abc", "not a number"), ("150", "at most 100"), ("nan", "not a number")]
+    ("name", "value", "message"),
+    [
+        ("salience-1", "abc", "not a number"),
+        ("salience-1", "150", "at most 100"),
+        ("salience-1", "nan", "not a number"),
+        ("position-1", "500", "off the scale"),
+    ],
 )
-def test_a_bad_edit_is_located_in_the_page(client: TestClient, value: str, message: str) -> None:
+def test_a_bad_edit_is_located_in_the_page(
+    client: TestClient, name: str, value: str, message: str
+) -> None:
     h = stored(client)
-    r = client.post(f"/scenarios/{h}/edit", data={"csrf_token": csrf(client), "salience-1": value})
+    r = client.post(f"/scenarios/{h}/edit", data={"csrf_token": csrf(client), name: value})
     assert r.status_code == 422
-    assert 'class="err-field">positions[1].salience<' in r.text
+    field = name.replace("-1", "")
+    assert f'class="err-field">positions[1].{field}<' in r.text
     assert message in r.text
     assert '<tr class="bad">' in r.text
 
@@ -483,3 +492,43 @@ def test_brief_download(client: TestClient) -> None:
     assert r.status_code == 200
     assert "attachment" in r.headers["content-disposition"]
     assert r.text.lstrip().lower().startswith("<!doctype html")
+
+
+def test_progress_of_a_running_job_is_shown(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from detente.progress import task
+
+    halfway, release = threading.Event(), threading.Event()
+    real = __import__("detente.web._jobs", fromlist=["compute"]).compute
+
+    def slow(scenario: Any, spec: Any) -> Any:
+        with task("counting rounds", total=4) as advance:
+            advance()
+            advance()
+            halfway.set()
+            release.wait(30)
+            advance()
+            advance()
+        return real(scenario, spec)
+
+    monkeypatch.setattr("detente.web._jobs.compute", slow)
+    h = stored(client)
+    job_url = launch(client, h, kind="forecast", model="compromise").headers["location"]
+    assert halfway.wait(30)
+    fragment = client.get(job_url, headers={"hx-request": "true"}).text
+    release.set()
+    assert "counting rounds (2 of 4)" in fragment
+    assert '<progress max="1" value="0.5">' in fragment
+    assert 'hx-trigger="every 1s"' in fragment  # still polling
+    assert wait_job(client, job_url)["state"] == "done"
+
+
+def test_a_full_run_queue_is_429(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("detente.web._jobs.MAX_PENDING", 0)
+    h = stored(client)
+    r = launch(client, h, kind="forecast", model="compromise")
+    assert r.status_code == 429 and "too many runs waiting" in r.text
+    assert client.app.state.detente.store.get().list_runs() == []  # type: ignore[attr-defined]
