@@ -121,7 +121,7 @@ def _brief(page: Any, server: str, scenario_url: str, artifacts: Path) -> None:
         page.goto(scenario_url)
         return
     page.goto(scenario_url)
-    with page.expect_download() as info:
+    with page.expect_download(timeout=300_000) as info:  # the brief runs its models
         page.locator("#brief-link").click()
     target = artifacts / "brief.html"
     info.value.save_as(str(target))

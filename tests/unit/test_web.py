@@ -532,3 +532,16 @@ def test_a_full_run_queue_is_429(client: TestClient, monkeypatch: pytest.MonkeyP
     r = launch(client, h, kind="forecast", model="compromise")
     assert r.status_code == 429 and "too many runs waiting" in r.text
     assert client.app.state.detente.store.get().list_runs() == []  # type: ignore[attr-defined]
+
+
+def test_a_run_recorded_elsewhere_without_seed_has_no_chart(client: TestClient) -> None:
+    h = stored(client)
+    store = client.app.state.detente.store.get()  # type: ignore[attr-defined]
+    payload = {"model": "compromise", "issues": ["x"], "forecast": [47.78]}
+    with store.run("forecast", scenario_hash=h, models=["compromise"], params={}, seed=None) as run:
+        run.add_result("forecast:compromise", payload)
+    page = client.get(f"/runs/{run.id}")
+    assert page.status_code == 200
+    assert "<td>47.8</td>" in page.text and 'id="chart"' not in page.text
+    r = client.get(f"/runs/{run.id}/chart.png")
+    assert r.status_code == 404 and "recorded no seed" in r.text

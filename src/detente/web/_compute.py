@@ -40,7 +40,7 @@ MAX_RUNS = 2_000
 DEFAULT_FORECAST_MODELS = ("compromise", "median", "nash", "smp", "eu")
 
 #: matplotlib's pyplot is not thread-safe: one chart at a time.
-_PLOT_LOCK = threading.Lock()
+PLOT_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -167,7 +167,7 @@ def chart(scenario: Scenario, spec: RunSpec, result: Any, fmt: str) -> bytes:
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
-    with _PLOT_LOCK, tempfile.TemporaryDirectory(prefix="detente-chart-") as tmp:
+    with PLOT_LOCK, tempfile.TemporaryDirectory(prefix="detente-chart-") as tmp:
         path = Path(tmp) / f"chart.{fmt}"
         if spec.kind == "forecast":
             from detente.report import plot_forecasts

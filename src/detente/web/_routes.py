@@ -224,7 +224,10 @@ def _brief(state: _a._App, h: str) -> Response:
         raise _a._Http(
             501, "brief not available in this build (detente.report.brief is missing)"
         ) from None
-    html = render_brief(scenario)
+    from detente.web._compute import PLOT_LOCK
+
+    with PLOT_LOCK:  # the brief draws with pyplot, which is not thread-safe
+        html = render_brief(scenario)
     headers = {
         "Content-Disposition": f'attachment; filename="brief-{h[:12]}.html"',
         "Content-Security-Policy": _BRIEF_CSP,
@@ -266,7 +269,8 @@ def _run_routes(app: FastAPI, state: _a._App) -> None:  # long: one small functi
             run_id=run_id,
             meta=_a._run_view(record, {}),
             fields=_a._record_fields(record),
-            chartable=field(record, "command") in KINDS.values(),
+            chartable=field(record, "command") in KINDS.values()
+            and (field(record, "seed") is not None or state.jobs.cached(record.id) is not None),
             table=_a._forecast_table(results, names),
             results=[(k, _a._payload_text(p)) for k, p in results],
         )
