@@ -111,6 +111,7 @@ class Load:
         self.status: dict[str, Counter[str]] = defaultdict(Counter)
         self.accepted_runs: list[str] = []
         self.n_upload = 0
+        self.failures: list[str] = []
 
     async def one(self, kind: str, rng: random.Random) -> None:
         """Send one request of ``kind``; record its latency and status."""
@@ -120,6 +121,7 @@ class Load:
             code = str(r.status_code)
         except Exception as e:  # a transport error is an error of the run, recorded as such
             r, code = None, type(e).__name__
+            self.failures.append(f"{kind} after {time.perf_counter() - t0:.1f} s: {e!r}"[:300])
         self.latency[kind].append(time.perf_counter() - t0)
         self.status[kind][code] += 1
         if r is None or not 200 <= r.status_code < 300:
@@ -289,6 +291,7 @@ def _report(
     wall: float,
     problems: list[str],
     loads: tuple[tuple[float, ...], tuple[float, ...]],
+    server_log: list[str],
 ) -> str:
     statuses: Counter[str] = Counter()
     for c in load.status.values():
@@ -326,6 +329,11 @@ def _report(
         f"Result: **{'PASS' if not problems and five == 0 and transport == 0 else 'FAIL'}**",
         "",
     ]
+    if load.failures:
+        lines += ["Transport errors (the first ten):", ""]
+        lines += [f"- {f}" for f in load.failures[:10]] + [""]
+    if server_log:
+        lines += ["The server's log (its last lines):", "", "```", *server_log[-20:], "```", ""]
     return "\n".join(lines)
 
 
@@ -349,9 +357,10 @@ def main() -> int:
             proc.wait(timeout=60)
         after = os.getloadavg()
         problems = _check_store(store, final)
+        server_log = (Path(tmp) / "server.log").read_text(errors="replace").splitlines()
         if proc.returncode not in (0, -15):
             problems.append(f"the server exited with {proc.returncode}")
-    text = _report(args, load, final, wall, problems, (before, after))
+    text = _report(args, load, final, wall, problems, (before, after), server_log)
     args.out.write_text(text, encoding="utf-8")
     print(text)
     bad = problems or any(
