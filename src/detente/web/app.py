@@ -159,12 +159,20 @@ class _App:
             text = store.scenario_text(h)
         except StoreError:
             raise _Http(404, "no such scenario in the store") from None
-        fmt = self._formats.get(h) or store.scenario_fmt(h) or "yaml"
-        scenario = load_text(text, fmt, f"scenario {h[:12]}")
+        fmt = self._formats.get(h) or store.scenario_fmt(h) or self._fmt_by_prefix(h)
+        try:
+            scenario = load_text(text, fmt, f"scenario {h[:12]}")
+        except ScenarioError as e:  # stored by another version of detente, say
+            raise _Http(422, "the stored scenario cannot be read", error=e) from None
         self._scenarios[h] = scenario
         while len(self._scenarios) > 64:
             self._scenarios.popitem(last=False)
         return scenario
+
+    def _fmt_by_prefix(self, prefix: str) -> str:
+        """The format of the one stored scenario whose hash starts with ``prefix``."""
+        found = {r["fmt"] for r in self.scenario_records() if r["hash"].startswith(prefix)}
+        return str(found.pop()) if len(found) == 1 else "yaml"
 
     def store_scenario(self, text: str, scenario: Scenario, fmt: str) -> str:
         h = self.store.get().add_scenario(text, name=scenario.name, fmt=fmt, as_of=scenario.as_of)
