@@ -9,6 +9,7 @@ without ``smp``, no scipy). The time these save is measured by benchmarks/bench_
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -44,7 +45,12 @@ def _run(args: list[str], before: str = "", after: str = "") -> tuple[str, set[s
         text=True,
         cwd=ROOT,
         timeout=300,
-        env={"COLUMNS": "100", "PATH": "/usr/bin:/bin"},
+        # the test's own run store (tests/conftest.py), never the user's
+        env={
+            "COLUMNS": "100",
+            "PATH": "/usr/bin:/bin",
+            "DETENTE_STORE": os.environ["DETENTE_STORE"],
+        },
     )
     line = [x for x in proc.stderr.splitlines() if x.startswith("MODULES ")]
     assert line, proc.stderr

@@ -326,3 +326,67 @@ def test_threads_share_one_store(store: RunStore) -> None:
         t.join()
     assert store.count_runs() == 40
     assert len({r.id for r in store.list_runs()}) == 40
+
+
+def test_big_seed_round_trips(store: RunStore) -> None:
+    seed = 2**127 + 12345  # SeedSequence entropy is 128 bits
+    with store.run("ensemble", scenario_hash=None, models=[], params={}, seed=seed) as run:
+        pass
+    assert store.get_run(run.id).seed == seed
+    assert store.list_runs()[0].seed == seed
+
+
+def test_record_prepared_run(store: RunStore) -> None:
+    from detente.store import Run
+
+    run = Run("simulate", scenario_hash=None, models=[], params={}, seed=None)
+    run.models, run.params, run.seed = ["smp"], {"runs": 10}, 5
+    run.add_result("simulation", {"p": 0.5})
+    assert store.record(run) == run.id
+    rec = store.get_run(run.id)
+    assert (rec.models, rec.params, rec.seed) == (["smp"], {"runs": 10}, 5)
+
+
+def test_load_scenario_parses_json_and_yaml_refuses_text_only(store: RunStore) -> None:
+    h = store.add_scenario(_YAML_A, name="talks", fmt="yaml")
+    s = store.load_scenario(h[:8])
+    assert [a.id for a in s.actors] == ["A", "B"] and s.as_of == date(2025, 12, 19)
+    d = store.add_scenario("id\tx\n1\t2\n", name="t.tsv", fmt="deu")
+    with pytest.raises(StoreError, match="text only"):
+        store.load_scenario(d)
+    bad = store.add_scenario("name: x\nactors: []\n", name="x", fmt="yaml")
+    with pytest.raises(StoreError, match="actors"):
+        store.load_scenario(bad)
+
+
+def test_diff_ensemble_medians_and_zone(store: RunStore) -> None:
+    def ens(q50: float, pz: float) -> dict[str, object]:
+        stats = {"q05": 1.0, "q50": q50, "q95": 9.0}
+        return {
+            "forecasts": {"smp": {"x": stats, "y": stats | {"q50": 5.0}}},
+            "probability_zone": pz,
+        }
+
+    ids = []
+    for q50, pz in ((4.0, 0.25), (6.0, 0.5)):
+        with store.run("ensemble", scenario_hash=None, models=["smp"], params={}, seed=1) as run:
+            run.add_result("ensemble", ens(q50, pz))
+        ids.append(run.id)
+    got = {(c.field, c.issue, c.model): (c.a, c.b, c.change) for c in store.diff(*ids).changes}
+    assert got == {
+        ("median", "x", "smp"): (4.0, 6.0, 2.0),
+        ("probability_zone", "", ""): (0.25, 0.5, 0.25),
+    }
+
+
+def test_parquet_without_pyarrow_gives_install_hint(
+    store: RunStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    with store.run("forecast", scenario_hash=None, models=["m"], params={}, seed=None) as run:
+        pass
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # import pyarrow now raises ImportError
+    with pytest.raises(StoreError, match=r"pip install 'detente\[parquet\]'"):
+        store.export([run.id], tmp_path / "r.parquet", fmt="parquet")
+    assert list(tmp_path.glob("*parquet*")) == []

@@ -22,6 +22,7 @@ from detente.store._rows import RunRecord, RunRow, ScenarioRow, StoreError
 from detente.store._schema import MIGRATIONS, SCHEMA_VERSION
 
 if TYPE_CHECKING:
+    from detente.scenario.schema import Scenario
     from detente.store._diff import RunDiff
 
 __all__ = ["ENV_VAR", "Run", "RunStore", "default_store_path", "scenario_hash"]
@@ -102,7 +103,7 @@ class Run:
         self.command = command
         self.scenario_hash = scenario_hash
         self.models = [str(m) for m in models]
-        self.params_json = _dumps(params, "params")
+        self.params = dict(params)
         self.seed = seed
         self.results: dict[str, str] = {}
         self.scenario: tuple[str, str, str, date | None] | None = None
@@ -304,6 +305,38 @@ class RunStore:
             row = self._conn.execute("SELECT fmt FROM scenarios WHERE hash = ?", (hash,)).fetchone()
         return "" if row is None else str(row[0])
 
+    def load_scenario(self, hash: str) -> Scenario:
+        """The scenario with this hash (or a unique prefix), parsed: a
+        :class:`~detente.scenario.schema.Scenario`.
+
+        Raises
+        ------
+        StoreError
+            No such scenario, or one kept in a format read as text only (``deu``, a DEU
+            table) or that no longer parses (the message says why).
+        """
+        from detente.scenario.errors import ScenarioError
+        from detente.scenario.io.native import read_json, read_yaml
+
+        text = self.scenario_text(hash)
+        full = scenario_hash(text)
+        fmt = self.scenario_fmt(full)
+        reader = {"yaml": read_yaml, "json": read_json}.get(fmt)
+        if reader is None:
+            raise StoreError(
+                "this scenario is kept as text only",
+                path=self.path,
+                field="scenario",
+                value=f"{full[:12]} ({fmt})",
+                allowed="a scenario recorded as yaml or json; read this one with scenario_text()",
+            )
+        try:
+            return reader(f"{self.path}#scenario={full[:12]}", text)
+        except ScenarioError as e:
+            raise StoreError(
+                e.message, path=e.path, line=e.line, field=e.field, value=e.value, allowed=e.allowed
+            ) from None
+
     def list_scenarios(self) -> list[ScenarioRow]:
         """Every scenario held, oldest first."""
         with self._sql("read the store"):
@@ -335,7 +368,14 @@ class RunStore:
         """
         run = Run(command, scenario_hash=scenario_hash, models=models, params=params, seed=seed)
         yield run
+        self.record(run)
+
+    def record(self, run: Run) -> str:
+        """Write a :class:`Run` built by hand (its ``models``, ``params``, ``seed`` may be set
+        after it was made), its results and attached scenario, in one transaction, with the
+        time since it was made as its wall time; returns its id. :meth:`run` calls this."""
         self._write(run, run.elapsed())
+        return run.id
 
     def _write(self, run: Run, seconds: float) -> None:
         """The run and its results, in one transaction."""
@@ -353,9 +393,9 @@ class RunStore:
                     run.command,
                     _iso(run.started),
                     run.scenario_hash,
-                    json.dumps(run.models),
-                    run.params_json,
-                    run.seed,
+                    json.dumps([str(m) for m in run.models]),
+                    _dumps(run.params, "params"),
+                    _seed_cell(run.seed),
                     __version__,
                     float(seconds),
                     platform.python_version(),
@@ -464,10 +504,20 @@ def _run_row(r: tuple[Any, ...]) -> RunRow:
         scenario_hash=r[3],
         scenario_name=r[4],
         models=json.loads(r[5]),
-        seed=r[6],
+        seed=None if r[6] is None else int(r[6], 0) if isinstance(r[6], str) else int(r[6]),
         version=r[7],
         seconds=float(r[8]),
     )
+
+
+def _seed_cell(seed: int | None) -> int | str | None:
+    """A seed as SQLite keeps it: an integer, or beyond 64 bits (the 128-bit seeds
+    :func:`numpy.random.SeedSequence` draws) its hexadecimal text (``0x...``: decimal text
+    would be turned into an inexact REAL by the column's INTEGER affinity)."""
+    if seed is None:
+        return None
+    seed = int(seed)
+    return seed if -(2**63) <= seed < 2**63 else hex(seed)
 
 
 def _hint(e: sqlite3.DatabaseError) -> str:

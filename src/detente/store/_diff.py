@@ -8,7 +8,9 @@ Steps of :func:`diff_runs`:
    otherwise only whether the scenario changed (its hash);
 3. the parameters (flattened to dotted keys), the seed and the models run;
 4. the forecasts, per issue and model, from every result that holds a ``forecast`` list
-   beside its ``issues`` (a :class:`~detente.models.Forecast`'s ``to_dict()``).
+   beside its ``issues`` (a :class:`~detente.models.Forecast`'s ``to_dict()``, the
+   predictions of ``backtest predict``), and an ensemble's medians (``q50``) per model and
+   issue and its probability of a zone of agreement.
 """
 
 from __future__ import annotations
@@ -158,19 +160,14 @@ def diff_runs(store: RunStore, a: str, b: str) -> RunDiff:
 
 
 def _parsed(store: RunStore, run: RunRecord) -> Scenario | None:
-    """The run's scenario parsed, or ``None`` (no scenario, or a format not parsed here)."""
-    from detente.scenario.errors import ScenarioError
-    from detente.scenario.io.native import read_json, read_yaml
+    """The run's scenario parsed, or ``None`` (no scenario, or one that does not parse)."""
+    from detente.store._rows import StoreError
 
     if run.scenario_hash is None:
         return None
-    fmt = store.scenario_fmt(run.scenario_hash)
-    reader = {"yaml": read_yaml, "json": read_json}.get(fmt)
-    if reader is None:
-        return None
     try:
-        return reader(f"<run {run.id}>", store.scenario_text(run.scenario_hash))
-    except ScenarioError:
+        return store.load_scenario(run.scenario_hash)
+    except StoreError:
         return None
 
 
@@ -228,29 +225,49 @@ def _model_changes(ra: RunRecord, rb: RunRecord) -> list[Change]:
     return out
 
 
-def _forecasts(run: RunRecord) -> dict[tuple[str, str], Any]:
-    """``(issue, model)`` → forecast from every result holding ``issues`` and ``forecast``."""
-    found: dict[tuple[str, str], Any] = {}
+def _forecasts(run: RunRecord) -> dict[tuple[str, str, str], Any]:
+    """``(field, issue, model)`` → value: ``forecast`` from every result holding ``issues``
+    and ``forecast`` lists (a Forecast), ``median`` (``q50``) per model and issue and
+    ``probability_zone`` from an ensemble's ``forecasts`` block."""
+    found: dict[tuple[str, str, str], Any] = {}
     for kind, payload in run.results.items():
         if not isinstance(payload, dict):
             continue
-        issues, values = payload.get("issues"), payload.get("forecast")
-        if not isinstance(issues, list) or not isinstance(values, list):
+        found |= _point_forecasts(kind, payload)
+        found |= _ensemble_medians(payload)
+    return found
+
+
+def _point_forecasts(kind: str, payload: dict[str, Any]) -> dict[tuple[str, str, str], Any]:
+    issues, values = payload.get("issues"), payload.get("forecast")
+    if not isinstance(issues, list) or not isinstance(values, list) or len(issues) != len(values):
+        return {}
+    model = str(payload.get("model") or kind)
+    return {("forecast", str(i), model): v for i, v in zip(issues, values, strict=True)}
+
+
+def _ensemble_medians(payload: dict[str, Any]) -> dict[tuple[str, str, str], Any]:
+    block = payload.get("forecasts")
+    found: dict[tuple[str, str, str], Any] = {}
+    if not isinstance(block, dict):
+        return found
+    for model, per_issue in block.items():
+        if not isinstance(per_issue, dict):
             continue
-        if len(issues) != len(values):
-            continue
-        model = str(payload.get("model") or kind)
-        for issue, value in zip(issues, values, strict=True):
-            found[(str(issue), model)] = value
+        for issue, stats in per_issue.items():
+            if isinstance(stats, dict) and "q50" in stats:
+                found[("median", str(issue), str(model))] = stats["q50"]
+    if "probability_zone" in payload:
+        found[("probability_zone", "", "")] = payload["probability_zone"]
     return found
 
 
 def _forecast_changes(ra: RunRecord, rb: RunRecord) -> list[Change]:
-    """Each (issue, model) forecast that differs (or is in one run only)."""
+    """Each forecast (issue, model) that differs, or is in one run only."""
     fa, fb = _forecasts(ra), _forecasts(rb)
     out = []
-    for issue, model in dict.fromkeys([*fa, *fb]):
-        va, vb = fa.get((issue, model)), fb.get((issue, model))
+    for name, issue, model in dict.fromkeys([*fa, *fb]):
+        va, vb = fa.get((name, issue, model)), fb.get((name, issue, model))
         if va != vb:
-            out.append(Change("forecast", "forecast", issue=issue, model=model, a=va, b=vb))
+            out.append(Change("forecast", name, issue=issue, model=model, a=va, b=vb))
     return out
