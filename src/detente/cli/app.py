@@ -600,6 +600,7 @@ def _register_commands() -> None:
         "cmd_runs",
         "cmd_sensitivity",
         "cmd_simulate",
+        "cmd_serve",
     ):
         try:
             importlib.import_module(f"detente.cli.{mod}")

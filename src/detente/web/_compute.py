@@ -1,0 +1,189 @@
+"""What the dashboard runs: forecasts, analyses, ensembles and simulations of a scenario, with
+options checked before any work, and their charts drawn by the results' own plotting methods.
+
+Every run is a function of (scenario, kind, options, seed): the dashboard always fixes a seed
+(a fresh one when none is given) and records it, so that a run's chart can be drawn again from
+the store alone.
+"""
+
+from __future__ import annotations
+
+import secrets
+import tempfile
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from detente.scenario.errors import ScenarioError
+
+if TYPE_CHECKING:
+    from detente.scenario.schema import Scenario
+
+__all__: list[str] = []
+
+#: The kinds of run the dashboard launches, and the store's command name for each.
+KINDS = {
+    "forecast": "forecast",
+    "analyze": "analyze",
+    "ensemble": "ensemble",
+    "simulate": "simulate",
+}
+
+#: The result kind each run records (forecasts: ``forecast:MODEL``, one per model).
+_RESULT_KIND = {"analyze": "analysis", "ensemble": "ensemble", "simulate": "simulation"}
+
+#: Bounds on the sizes a form may ask for (a browser is no place for an hours-long run).
+MAX_DRAWS = 5_000
+MAX_RUNS = 2_000
+DEFAULT_FORECAST_MODELS = ("compromise", "median", "nash", "smp", "eu")
+
+#: matplotlib's pyplot is not thread-safe: one chart at a time.
+PLOT_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """A checked request: the kind, the models, the sizes and the seed."""
+
+    kind: str
+    models: tuple[str, ...]
+    seed: int
+    draws: int = 0
+    runs: int = 0
+
+    def params(self) -> dict[str, Any]:
+        """The options recorded in the store (without the models and seed, kept apart)."""
+        out: dict[str, Any] = {}
+        if self.kind == "ensemble":
+            out["draws"] = self.draws
+        if self.kind == "simulate":
+            out["runs"] = self.runs
+        return out
+
+
+def _whole(raw: Any, name: str, default: int, lo: int, hi: int) -> int:
+    if raw is None or str(raw).strip() == "":
+        return default
+    try:
+        value = int(str(raw).strip())
+    except ValueError:
+        value = lo - 1
+    if not lo <= value <= hi:
+        raise ScenarioError(
+            "out of range", field=name, value=raw, allowed=f"a whole number from {lo} to {hi:,}"
+        )
+    return value
+
+
+def check_request(kind: str, form: Mapping[str, Any], models: list[str]) -> RunSpec:
+    """The run a form asks for, every option checked (a located :class:`ScenarioError`)."""
+    from detente.models import get_model
+
+    if kind not in KINDS:
+        raise ScenarioError(
+            "unknown kind of run", field="kind", value=kind, allowed=", ".join(KINDS)
+        )
+    for m in models:
+        try:
+            get_model(m)
+        except KeyError as e:
+            raise ScenarioError(str(e.args[0]), field="model", value=m) from None
+    if kind == "forecast":
+        chosen = tuple(dict.fromkeys(models)) or _registered(DEFAULT_FORECAST_MODELS)
+    elif kind == "ensemble":
+        from detente.uncertainty.ensemble import DEFAULT_MODELS
+
+        chosen = tuple(dict.fromkeys(models)) or DEFAULT_MODELS
+    else:
+        chosen = ()
+    seed = _whole(form.get("seed"), "seed", secrets.randbelow(2**31), 0, 2**63 - 1)
+    draws = _whole(form.get("draws"), "draws", 200, 1, MAX_DRAWS) if kind == "ensemble" else 0
+    runs = _whole(form.get("runs"), "runs", 100, 1, MAX_RUNS) if kind == "simulate" else 0
+    return RunSpec(kind, chosen, seed, draws=draws, runs=runs)
+
+
+def _registered(names: tuple[str, ...]) -> tuple[str, ...]:
+    from detente.models import list_models
+
+    known = {m.name for m in list_models()}
+    return tuple(n for n in names if n in known)
+
+
+def spec_from_record(kind: str, models: Any, params: Any, seed: Any) -> RunSpec:
+    """The request behind a stored run (to draw its chart again)."""
+    p = dict(params or {})
+    return RunSpec(
+        kind,
+        tuple(models or ()),
+        int(seed or 0),
+        draws=int(p.get("draws", 0)),
+        runs=int(p.get("runs", 0)),
+    )
+
+
+def compute(scenario: Scenario, spec: RunSpec) -> Any:
+    """Run ``spec`` on ``scenario``: a list of forecasts (forecast) or one result object."""
+    if spec.kind == "forecast":
+        from detente.models.registry import model_stream, run_by_group
+
+        arrays = scenario.to_arrays()
+        return [run_by_group(m, arrays, rng=model_stream(spec.seed, m)) for m in spec.models]
+    if spec.kind == "analyze":
+        from detente.bargaining import analyze
+        from detente.bargaining.rules import PackageRules
+
+        return analyze(scenario.to_arrays(), rules=PackageRules.from_scenario(scenario))
+    if spec.kind == "ensemble":
+        from detente.uncertainty.ensemble import ensemble
+
+        return ensemble(scenario, draws=spec.draws, seed=spec.seed, models=spec.models)
+    from detente.process.simulation import simulate
+
+    return simulate(scenario, runs=spec.runs, seed=spec.seed)
+
+
+def payloads(spec: RunSpec, result: Any) -> list[tuple[str, Any]]:
+    """The results to record (``to_dict()``): ``forecast:MODEL`` per model for a forecast,
+    ``analysis``, ``ensemble`` or ``simulation`` otherwise."""
+    if spec.kind == "forecast":
+        return [(f"forecast:{f.model}", f.to_dict()) for f in result]
+    return [(_RESULT_KIND[spec.kind], result.to_dict())]
+
+
+def summary_text(spec: RunSpec, result: Any) -> str:
+    """The result's own summary, in words."""
+    if spec.kind == "forecast":
+        return "\n\n".join(f.summary() for f in result)
+    return str(result.summary())
+
+
+def chart(scenario: Scenario, spec: RunSpec, result: Any, fmt: str) -> bytes:
+    """The run's chart as PNG or SVG bytes, drawn by the result's plotting method (every
+    model's forecast per issue for a forecast)."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    with PLOT_LOCK, tempfile.TemporaryDirectory(prefix="detente-chart-") as tmp:
+        path = Path(tmp) / f"chart.{fmt}"
+        if spec.kind == "forecast":
+            from detente.report import plot_forecasts
+
+            plot_forecasts(
+                result,
+                issue_names=[i.name for i in scenario.issues],
+                anchors=[[(a.value, a.label) for a in i.scale.anchors] for i in scenario.issues],
+                scales=[(i.scale.lo, i.scale.hi) for i in scenario.issues],
+                path=path,
+            )
+        else:
+            ax = result.plot()
+            fig = ax.figure
+            try:
+                fig.savefig(path, bbox_inches="tight")
+            finally:
+                plt.close(fig)
+        return path.read_bytes()
