@@ -516,6 +516,7 @@ def validate(
     with errors(oom_hint="a smaller scenario file"):
         s = load_scenario(file, input_format)
         _checked_params(s, file)
+    _warn_late_sources(s, file)
     documented = sum(p.basis == "documented" for p in s.positions)
     judged = len(s.positions) - documented
     vetoes = [a.id for a in s.actors if a.veto]
@@ -525,6 +526,17 @@ def validate(
         f"{len(s.sources)} sources; veto players: {escape(', '.join(vetoes) or 'none')}",
         soft_wrap=True,
     )
+
+
+def _warn_late_sources(s: Scenario, file: str) -> None:
+    """One ``warning:`` line per source dated after the scenario's as_of (the date rule)."""
+    from detente.scenario.revision_spec import warn_late
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warn_late(s, display_path(file))
+    for w in caught:
+        warn(str(w.message))
 
 
 @app.command()
