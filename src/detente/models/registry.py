@@ -20,8 +20,10 @@ if TYPE_CHECKING:
     from detente.scenario.arrays import ScenarioArrays
 
 __all__ = [
+    "DISPLAY_NAMES",
     "ModelInfo",
     "check_model_params",
+    "display_name",
     "get_model",
     "group_cost",
     "list_models",
@@ -34,6 +36,40 @@ __all__ = [
     "run_model",
     "spawn_streams",
 ]
+
+
+#: What a reader sees for a model in tables, charts and the brief (the ``--model`` name stays
+#: the name and alias): short, and never a name a reader could confuse ("eu" reads as the
+#: European Union). Models not listed are shown by their registry name.
+DISPLAY_NAMES: dict[str, str] = {
+    "compromise": "compromise",
+    "median": "weighted median",
+    "nash": "Nash bargaining",
+    "smp": "KTAB spatial model (SMP)",
+    "eu": "expected utility (BDM)",
+    "eu-damped": "expected utility, damped (BDM)",
+    "exchange": "position exchange (Stokman)",
+    "sq-compromise": "compromise pulled to the status quo",
+    "role-compromise": "compromise weighted by role",
+    "procedural": "procedural (agenda setter)",
+    "fitted": "fitted compromise",
+    "fitted-lite": "fitted compromise (2 parameters)",
+}
+
+
+def display_name(name: str) -> str:
+    """The name a reader sees for model ``name`` (:data:`DISPLAY_NAMES`, else ``name``).
+
+    Needs no model to be loaded (the forecast table calls it without importing the models).
+
+    Examples
+    --------
+    >>> display_name("eu")
+    'expected utility (BDM)'
+    >>> display_name("compromise")
+    'compromise'
+    """
+    return DISPLAY_NAMES.get(name, name)
 
 
 @dataclass(frozen=True)
