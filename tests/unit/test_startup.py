@@ -98,7 +98,7 @@ def test_small_forecast_table_imports_no_pandas_scipy_matplotlib() -> None:
 def test_default_forecast_table_imports_no_pandas_matplotlib() -> None:
     """The default models include smp, whose distance matrix comes from scipy.spatial."""
     out, mods = _run(["forecast", str(EXAMPLE)])
-    assert "smp (" in out
+    assert "(SMP)" in out
     assert not _top(mods) & {"pandas", "matplotlib", "SALib", "dask"}
 
 
