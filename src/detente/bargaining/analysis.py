@@ -696,7 +696,11 @@ class BargainingAnalysis(Result):
         colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
         veto = [p for p, v in zip(self.domain.party_ids, self.domain.veto_mask, strict=True) if v]
         pos = {(r["actor"], r["issue"]): r["position"] for r in self.reservation_points}
-        seen = {t.get_label() for t in ax.get_lines()} | {p.get_label() for p in ax.patches}
+        seen = (
+            {t.get_label() for t in ax.get_lines()}
+            | {p.get_label() for p in ax.patches}
+            | {c.get_label() for c in ax.containers}  # barh labels its container
+        )
         actors = list(g["limits"])
         offsets = np.linspace(-0.25, 0.25, len(actors)) if len(actors) > 1 else [0.0]
         for a, off in zip(actors, offsets, strict=True):

@@ -596,7 +596,9 @@ def _register_commands() -> None:
     for mod in (
         "cmd_analyze",
         "cmd_backtest",
+        "cmd_brief",
         "cmd_ensemble",
+        "cmd_revisions",
         "cmd_sensitivity",
         "cmd_simulate",
     ):
