@@ -11,6 +11,18 @@ import pytest
 SHARED_DATA = (Path(__file__).resolve().parents[1] / ".." / "shared" / "data").resolve()
 
 
+@pytest.fixture(autouse=True)
+def _tmp_run_store(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Every test records its runs in a store of its own under pytest's temporary folder
+    (``DETENTE_STORE``), never in the user's data folder."""
+    path = tmp_path_factory.mktemp("store") / "runs.sqlite3"
+    monkeypatch.setenv("DETENTE_STORE", str(path))
+    monkeypatch.delenv("DETENTE_NO_STORE", raising=False)
+    return path
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """Path of ``../shared/data`` relative to the repo root; skips when it is absent."""

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
+from detente.cli._store import NoStoreOpt, StoreOpt
+
 if TYPE_CHECKING:
     import numpy as np
     from rich.console import Console
@@ -297,6 +299,8 @@ def forecast(
             help="Issues the --plot figure shows: comma-separated ids. Default: the first ones.",
         ),
     ] = None,
+    store: StoreOpt = None,
+    no_store: NoStoreOpt = False,
 ) -> None:
     """Forecast every issue of a scenario with one or more models.
 
@@ -324,21 +328,28 @@ def forecast(
     check_output(plot, "--plot", figure=True, inputs=[file])
     if plot_issues is not None and plot is None:
         fail("--plot-issues: needs --plot (the figure it chooses issues for)")
-    with errors(oom_hint=_FORECAST_OOM):
-        names = _model_names(model)
-        scenario = load_scenario(file, input_format)
-        params = _checked_params(scenario, file)
-        arrays = scenario.to_arrays()
-        chosen = _plot_selection(plot_issues, scenario)
-        _check_cost(names, arrays, params, file)
-        results = _run_models(names, arrays, seed, file)
-    with errors():
-        from detente.cli._forecast_output import emit_forecasts
+    from detente.cli._store import recording
 
-        emit_forecasts(scenario, arrays, results, fmt.value, history, output)
-    if plot is not None:
+    with recording(store, no_store, "forecast", seed=seed) as rec:
+        with errors(oom_hint=_FORECAST_OOM):
+            names = _model_names(model)
+            scenario = load_scenario(file, input_format)
+            params = _checked_params(scenario, file)
+            arrays = scenario.to_arrays()
+            chosen = _plot_selection(plot_issues, scenario)
+            _check_cost(names, arrays, params, file)
+            results = _run_models(names, arrays, seed, file)
         with errors():
-            _draw_forecasts(results, scenario, plot, chosen)
+            from detente.cli._forecast_output import emit_forecasts
+
+            emit_forecasts(scenario, arrays, results, fmt.value, history, output)
+        if plot is not None:
+            with errors():
+                _draw_forecasts(results, scenario, plot, chosen)
+        rec.scenario(scenario)
+        rec.models, rec.params = names, {"input": display_path(file), "model_params": params}
+        for r in results:
+            rec.result(f"forecast:{r.model}", r)
 
 
 def _model_names(model: list[str] | None) -> list[str]:
@@ -599,6 +610,7 @@ def _register_commands() -> None:
         "cmd_brief",
         "cmd_ensemble",
         "cmd_revisions",
+        "cmd_runs",
         "cmd_sensitivity",
         "cmd_simulate",
     ):

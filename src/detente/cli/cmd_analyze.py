@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from detente.cli._store import NoStoreOpt, StoreOpt, recording
 from detente.cli.app import (
     InputFormat,
     app,
     check_output,
+    display_path,
     errors,
     fail,
     input_path,
@@ -81,6 +83,8 @@ def analyze(
         int, typer.Option("--grid", help="Grid points per continuous issue (scenarios).")
     ] = 21,
     input_format: InputFormat = None,
+    store: StoreOpt = None,
+    no_store: NoStoreOpt = False,
 ) -> None:
     """Which packages every veto player prefers to walking away, the efficient frontier, the
     Nash / Kalai–Smorodinsky / egalitarian / utilitarian packages, the cheapest concessions
@@ -101,17 +105,21 @@ def analyze(
     who = _check_options(loss, walkaway, objective, grid, actors)
     # before the analysis runs: a bad --plot never fails after the report has been printed
     check_output(plot, "--plot", figure=True, inputs=[file])
-    with errors(oom_hint=_OOM):
-        scenario, source = _read_source(file, input_format)
-        options = {"shape": loss, "grid": grid, "walkaway": walkaway, "objective": objective}
-        res = _run(scenario, source, who, options)
-    prov = _provenance(scenario, res.reservation_points) if scenario is not None else []
-    if fmt is _Fmt.json:
-        _print_json(res, prov)
-    else:
-        _print_report(res, prov)
-    if plot is not None:
-        _save_plot(res, plot, who)
+    options = {"shape": loss, "grid": grid, "walkaway": walkaway, "objective": objective}
+    params = {"input": display_path(file), "actors": who, **options}
+    with recording(store, no_store, "analyze", params=params) as rec:
+        with errors(oom_hint=_OOM):
+            scenario, source = _read_source(file, input_format)
+            res = _run(scenario, source, who, options)
+        prov = _provenance(scenario, res.reservation_points) if scenario is not None else []
+        if fmt is _Fmt.json:
+            _print_json(res, prov)
+        else:
+            _print_report(res, prov)
+        if plot is not None:
+            _save_plot(res, plot, who)
+        rec.scenario(scenario)
+        rec.result("analysis", res)
 
 
 #: Largest --grid: points per continuous issue (the memory check refuses far smaller grids on

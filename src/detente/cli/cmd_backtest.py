@@ -13,10 +13,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperGroup
 
+from detente.cli._store import NoStoreOpt, StoreOpt, recording
 from detente.cli.app import STDIN, app, check_output, display_path, errors, fail, input_path
 
 if TYPE_CHECKING:
     from detente.backtest import BacktestResult, DeuData
+    from detente.cli._store import Recorder
 
 __all__ = ["backtest_app"]
 
@@ -101,6 +103,8 @@ def run_cmd(
     folds: Annotated[
         int, typer.Option("--folds", help="Folds of the grouped CV for fitted models.")
     ] = 10,
+    store: StoreOpt = None,
+    no_store: NoStoreOpt = False,
 ) -> None:
     """Score models on a DEU table: MAE, RMSE, share within 10 points.
 
@@ -123,26 +127,33 @@ def run_cmd(
     if folds < 2:
         fail(f"--folds {folds} is too small; use at least 2")
     _check_input(file)
-    with errors(oom_hint=_OOM):
-        try:
-            data = _load_table(file)
-            _check_cost(data, model, folds, boot, file, capability)
-            with reporting():
-                res = run_backtest(
-                    data, model, capability=capability, n_boot=boot, seed=seed, n_folds=folds
-                )
-                text = res.summary()  # the bootstrap runs here, once (to_df caches it)
-        except ValueError as e:
-            fail(str(e))
-        typer.echo(text)
-        if csv is not None:
-            from detente.scenario.io._common import atomic_write_text
+    params = {"input": display_path(file), "capability": capability, "boot": boot, "folds": folds}
+    with recording(
+        store, no_store, "backtest run", models=model or [], params=params, seed=seed
+    ) as rec:
+        with errors(oom_hint=_OOM):
+            try:
+                data = _load_table(file)
+                _check_cost(data, model, folds, boot, file, capability)
+                with reporting():
+                    res = run_backtest(
+                        data, model, capability=capability, n_boot=boot, seed=seed, n_folds=folds
+                    )
+                    text = res.summary()  # the bootstrap runs here, once (to_df caches it)
+            except ValueError as e:
+                fail(str(e))
+            typer.echo(text)
+            if csv is not None:
+                from detente.scenario.io._common import atomic_write_text
 
-            atomic_write_text(csv, res.to_df().to_csv(index=False))
-            typer.echo(f"wrote {csv}")
-        if plot is not None:
-            _save_plot(res, plot)
-            typer.echo(f"wrote {plot}")
+                atomic_write_text(csv, res.to_df().to_csv(index=False))
+                typer.echo(f"wrote {csv}")
+            if plot is not None:
+                _save_plot(res, plot)
+                typer.echo(f"wrote {plot}")
+        _record_table(rec, file)
+        rec.models = list(res.models)
+        rec.result("backtest", res)
 
 
 def _load_table(file: str) -> DeuData:
@@ -214,6 +225,8 @@ def predict_cmd(
     capability: Annotated[
         str, typer.Option("--capability", "-c", help=f"Capability option: {_CAPS}.")
     ] = "equal",
+    store: StoreOpt = None,
+    no_store: NoStoreOpt = False,
 ) -> None:
     """Blind forecasts for every held-out issue with at least three valid positions.
 
@@ -230,13 +243,48 @@ def predict_cmd(
         fail("--train - and HOLDOUT -: standard input can be read once; allowed: one of them")
     for p in (train, holdout):
         _check_input(p)
-    with errors(oom_hint=_OOM), reporting():
-        df = predict_file(_read_path(train), _read_path(holdout), model, capability=capability)
-        atomic_write_text(output, df.to_csv(index=False))
-    typer.echo(f"wrote {output}: {len(df)} issues, model {model}")
+    params: dict[str, Any] = {"input": display_path(holdout), "train": display_path(train)}
+    params |= {"train_sha256": _file_hash(train), "capability": capability}
+    with recording(store, no_store, "backtest predict", models=[model], params=params) as rec:
+        with errors(oom_hint=_OOM), reporting():
+            df = predict_file(_read_path(train), _read_path(holdout), model, capability=capability)
+            atomic_write_text(output, df.to_csv(index=False))
+        typer.echo(f"wrote {output}: {len(df)} issues, model {model}")
+        _record_table(rec, holdout)
+        rec.result("predictions", _predictions(df, model))
 
 
 def _read_path(file: str) -> str | Path:
     """What the DEU reader is given: a file's path, or ``-`` for standard input."""
     p = input_path(file)
     return STDIN if p is None else p
+
+
+def _record_table(rec: Recorder, file: str) -> None:
+    """Record a DEU table read from a file by its text (standard input, read once, is not)."""
+    p = input_path(file)
+    try:
+        if p is not None and p.is_file():
+            rec.scenario_text(p.read_text(encoding="utf-8"), name=p.name, fmt="deu")
+    except (OSError, UnicodeDecodeError):  # read once already; the run is recorded without it
+        pass
+
+
+def _file_hash(file: str) -> str | None:
+    """The SHA-256 of a file's text (``None`` for standard input or a missing file)."""
+    from detente.store import scenario_hash
+
+    p = input_path(file)
+    try:
+        return scenario_hash(p.read_text(encoding="utf-8")) if p and p.is_file() else None
+    except (OSError, UnicodeDecodeError):  # the reader names the problem when it runs
+        return None
+
+
+def _predictions(df: Any, model: str) -> dict[str, Any]:
+    """Blind predictions as the store's forecast payload (``issues``, ``forecast``)."""
+    return {
+        "model": model,
+        "issues": [str(i) for i in df["issue"]],
+        "forecast": [float(x) for x in df["prediction"]],
+    }

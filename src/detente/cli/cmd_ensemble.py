@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -20,6 +20,7 @@ from detente.cli._runs import (
     make_executor,
     save_figure,
 )
+from detente.cli._store import NoStoreOpt, StoreOpt, recording
 from detente.cli.app import (
     InputFormat,
     ScenarioFile,
@@ -94,6 +95,8 @@ def ensemble_cmd(  # long: Typer declares every option in the signature; the bod
         typer.Option("--plot", help="Draw the forecast distributions to this PNG/SVG/PDF file."),
     ] = None,
     input_format: InputFormat = None,
+    store: StoreOpt = None,
+    no_store: NoStoreOpt = False,
 ) -> None:
     """Forecast distributions, the chance of a zone of agreement and what blocks it, over
     draws of every uncertain input (Monte Carlo).
@@ -115,7 +118,9 @@ def ensemble_cmd(  # long: Typer declares every option in the signature; the bod
 
       detente ensemble talks.yaml --executor dask --scheduler tcp://10.0.0.5:8786
     """
-    with interruptible():
+    params: dict[str, Any] = {"input": display_path(file), "draws": draws, "method": method.value}
+    params |= {"what_if": what_if or [], "simulate": simulate, "executor": executor.value}
+    with recording(store, no_store, "ensemble", params=params) as rec, interruptible():
         with errors(oom_hint=_OOM):
             ex = _check_options(file, draws, seed, executor, workers, scheduler, output, plot)
             scenario = load_scenario(file, input_format)
@@ -130,6 +135,9 @@ def ensemble_cmd(  # long: Typer declares every option in the signature; the bod
             _emit(res, fmt.value, output)
             if plot is not None:
                 _save_plot(res, plot)
+        rec.scenario(scenario)
+        rec.models, rec.seed = names, res.seed
+        rec.result("ensemble", res)
 
 
 def _check_options(

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -22,6 +22,7 @@ from detente.cli._runs import (
     make_executor,
     save_figure,
 )
+from detente.cli._store import NoStoreOpt, StoreOpt, recording
 from detente.cli.app import (
     InputFormat,
     app,
@@ -116,6 +117,8 @@ def sensitivity_cmd(  # long: the command's options, each one declaration
         int, typer.Option("--top", min=1, help="Inputs named per answer in the table.")
     ] = 3,
     input_format: InputFormat = None,
+    store: StoreOpt = None,
+    no_store: NoStoreOpt = False,
 ) -> None:
     """Global sensitivity: which uncertain inputs each model's forecast (and whether a zone of
     agreement exists) hinges on, with confidence intervals.
@@ -143,28 +146,39 @@ def sensitivity_cmd(  # long: the command's options, each one declaration
     if answer is not None and plot is None:
         fail("--answer: needs --plot (the chart it chooses the answer for)")
     ex = make_executor(executor, workers, scheduler)
-    with interruptible(), errors(oom_hint="a smaller --n or --groups analyst"):
-        scenario = load_scenario(file, input_format)
-        with reporting(), _located(file):
-            res = sensitivity(
-                scenario,
-                method=method.value,
-                n=n or DEFAULT_N[method.value],
-                models=list(dict.fromkeys(model or ["compromise"])),
-                seed=seed,
-                groups=groups.value,
-                what_if=what_if,
-                executor=ex,
-            )
-        if answer is not None and answer not in res.answers:
-            fail(f"--answer {answer!r}: unknown; allowed: {', '.join(res.answers)}")
-    _emit(res, fmt, output, top)
-    if plot is not None:
-        with errors():
-            _save_plot(res, plot, answer)
-    typer.echo(
-        f"seed {res.seed} ({display_path(file)}): --seed {res.seed} repeats this run", err=True
-    )
+    names = list(dict.fromkeys(model or ["compromise"]))
+    params: dict[str, Any] = {
+        "input": display_path(file),
+        "method": method.value,
+        "n": n or DEFAULT_N[method.value],
+    }
+    params |= {"groups": groups.value, "what_if": what_if, "executor": executor.value}
+    with recording(store, no_store, "sensitivity", models=names, params=params) as rec:
+        with interruptible(), errors(oom_hint="a smaller --n or --groups analyst"):
+            scenario = load_scenario(file, input_format)
+            with reporting(), _located(file):
+                res = sensitivity(
+                    scenario,
+                    method=method.value,
+                    n=n or DEFAULT_N[method.value],
+                    models=names,
+                    seed=seed,
+                    groups=groups.value,
+                    what_if=what_if,
+                    executor=ex,
+                )
+            if answer is not None and answer not in res.answers:
+                fail(f"--answer {answer!r}: unknown; allowed: {', '.join(res.answers)}")
+        _emit(res, fmt, output, top)
+        if plot is not None:
+            with errors():
+                _save_plot(res, plot, answer)
+        typer.echo(
+            f"seed {res.seed} ({display_path(file)}): --seed {res.seed} repeats this run", err=True
+        )
+        rec.scenario(scenario)
+        rec.seed = res.seed
+        rec.result("sensitivity", res)
 
 
 @contextmanager

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -19,6 +19,7 @@ from detente.cli._runs import (
     make_executor,
     save_figure,
 )
+from detente.cli._store import NoStoreOpt, StoreOpt, recording
 from detente.cli.app import (
     InputFormat,
     ScenarioFile,
@@ -83,6 +84,8 @@ def simulate_cmd(
         typer.Option("--plot", help="Draw the probability of a deal by date (PNG/SVG/PDF)."),
     ] = None,
     input_format: InputFormat = None,
+    store: StoreOpt = None,
+    no_store: NoStoreOpt = False,
 ) -> None:
     """Run the talks many times: how likely a deal is by when, on what terms, what blocks it.
 
@@ -107,21 +110,27 @@ def simulate_cmd(
     ex = make_executor(executor, workers, scheduler)
     check_output(output, "--output", inputs=[file])
     check_output(plot, "--plot", figure=True, inputs=[file])
-    with interruptible():
-        with errors(oom_hint=_OOM):
-            scenario = load_scenario(file, input_format)
-            if what_if is not None:
-                scenario = _what_if(scenario, file, what_if)
-            res = _run(scenario, file, protocol, until, rounds, runs, seed, point, ex)
-            if what_if is not None:
-                object.__setattr__(res, "what_if", what_if)
-            if point:  # point values, even where a what-if fixed a driver for every run
-                object.__setattr__(res, "point", True)
-    with errors():
-        _emit(res, fmt, output)
-    if plot is not None:
+    params: dict[str, Any] = {"input": display_path(file), "protocol": protocol, "until": until}
+    params |= {"rounds": rounds, "runs": runs, "point": point, "what_if": what_if}
+    with recording(store, no_store, "simulate", params=params) as rec:
+        with interruptible():
+            with errors(oom_hint=_OOM):
+                scenario = base = load_scenario(file, input_format)
+                if what_if is not None:
+                    scenario = _what_if(scenario, file, what_if)
+                res = _run(scenario, file, protocol, until, rounds, runs, seed, point, ex)
+                if what_if is not None:
+                    object.__setattr__(res, "what_if", what_if)
+                if point:  # point values, even where a what-if fixed a driver for every run
+                    object.__setattr__(res, "point", True)
         with errors():
-            _draw(res, plot)
+            _emit(res, fmt, output)
+        if plot is not None:
+            with errors():
+                _draw(res, plot)
+        rec.scenario(base)  # the file as read; the what-if is a parameter
+        rec.seed = res.seed
+        rec.result("simulation", res)
 
 
 def _check_options(runs: int, rounds: int | None, until: str | None) -> None:
