@@ -83,6 +83,15 @@ def analyze(
         int, typer.Option("--grid", help="Grid points per continuous issue (scenarios).")
     ] = 21,
     input_format: InputFormat = None,
+    detail: Annotated[
+        bool,
+        typer.Option(
+            "--detail",
+            "--verbose",
+            help="The full report (limits, concessions, solutions, logrolls, the reservation "
+            "points' sources) after the short summary.",
+        ),
+    ] = False,
     store: StoreOpt = None,
     no_store: NoStoreOpt = False,
 ) -> None:
@@ -91,12 +100,15 @@ def analyze(
     when no zone of agreement exists, and logrolls.
 
     Steps: check the options and the --plot path; read the scenario (every format forecast
-    reads) or the GENIUS folder; check --actors against it; analyse; print the report
-    (table or JSON, with the sources of the reservation points used); draw the figure.
+    reads) or the GENIUS folder; check --actors against it; analyse; print the report (a
+    short plain summary; with --detail the full report and the sources of the reservation
+    points used; or JSON); draw the figure.
 
     Examples:
 
       detente analyze miami
+
+      detente analyze miami --detail
 
       detente analyze ../shared/data/genius/EnglandZimbabwe --format json
 
@@ -115,7 +127,7 @@ def analyze(
         if fmt is _Fmt.json:
             _print_json(res, prov)
         else:
-            _print_report(res, prov)
+            _print_report(res, prov, scenario, detail)
         if plot is not None:
             _save_plot(res, plot, who)
         rec.scenario(scenario)
@@ -234,7 +246,17 @@ def _print_json(res: BargainingAnalysis, prov: list[dict[str, Any]]) -> None:
     typer.echo(json.dumps(d, indent=1, default=str))
 
 
-def _print_report(res: BargainingAnalysis, prov: list[dict[str, Any]]) -> None:
+def _print_report(
+    res: BargainingAnalysis, prov: list[dict[str, Any]], scenario: Scenario | None, detail: bool
+) -> None:
+    """The short plain summary; with ``detail``, then the full report and the reservation
+    points' sources."""
+    from detente.report.plain import plain_analysis
+
+    typer.echo(plain_analysis(res, scenario))
+    if not detail:
+        return
+    typer.echo("")
     typer.echo(res.summary())
     if not prov:
         return

@@ -172,13 +172,15 @@ def _checked(revs: list[Revision]) -> list[Revision]:
 
 @dataclass(frozen=True)
 class RevisionRun:
-    """What one revision gave: each model's forecast per issue and the bargaining analysis."""
+    """What one revision gave: each model's forecast per issue, whether a zone of agreement
+    exists, its blocking issues, the veto players' limits, and the analysis itself."""
 
     revision: Revision
     forecasts: dict[str, dict[str, float]]
     zone: bool | None
     blocking: list[str]
     limits: list[dict[str, Any]] = field(default_factory=list)
+    analysis: Any = field(default=None, repr=False)
 
 
 def _run_one(
@@ -198,7 +200,7 @@ def _run_one(
     from detente.bargaining import analyze
 
     a = analyze(rev.scenario, grid=grid)
-    return RevisionRun(rev, fc, a.zone_nonempty, list(a.blocking), list(a.limits))
+    return RevisionRun(rev, fc, a.zone_nonempty, list(a.blocking), list(a.limits), a)
 
 
 def run_revisions(
