@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from detente.cli._runs import Fmt, FmtOpt
+from detente.cli._store import NoStoreOpt, StoreOpt, recording
 from detente.cli.app import app, check_output, errors, fail, warn
 
 __all__ = ["revisions"]
@@ -43,6 +44,8 @@ def revisions(
         int,
         typer.Option("--grid", min=2, help="Grid points per issue of the zone analysis."),
     ] = 21,
+    store: StoreOpt = None,
+    no_store: NoStoreOpt = False,
 ) -> None:
     """Run every dated revision (forecasts per issue and model, the zone of agreement and its
     blocking issues) and show how they moved: a table, or JSON, and a plot.
@@ -63,23 +66,27 @@ def revisions(
 
     check_output(plot, "--plot", figure=True, inputs=files)
     names = list(dict.fromkeys(model)) if model else None
-    with errors():
-        from detente.scenario.revisions import DEFAULT_REVISION_MODELS, load_series, run_revisions
+    from detente.scenario.revisions import DEFAULT_REVISION_MODELS, load_series, run_revisions
 
-        names = names or list(DEFAULT_REVISION_MODELS)
-        for n in names:
-            get_model(n)
-        revs = load_series(files if len(files) > 1 else files[0])
-        if len(revs) < 2:
-            fail(f"{files[0]}: one revision only; allowed: two or more dated revisions")
-        _warn_late(revs)
-        res = run_revisions(revs, names, seed=seed, grid=grid)
-    if fmt is Fmt.json:
-        typer.echo(json.dumps(res.to_dict(), indent=1, allow_nan=False))
-    else:
-        typer.echo(res.summary())
-    if plot is not None:
-        _save(res, plot)
+    names = names or list(DEFAULT_REVISION_MODELS)
+    params = {"inputs": list(files), "grid": grid}
+    with recording(store, no_store, "revisions", models=names, params=params, seed=seed) as rec:
+        with errors():
+            for n in names:
+                get_model(n)
+            revs = load_series(files if len(files) > 1 else files[0])
+            if len(revs) < 2:
+                fail(f"{files[0]}: one revision only; allowed: two or more dated revisions")
+            _warn_late(revs)
+            res = run_revisions(revs, names, seed=seed, grid=grid)
+        if fmt is Fmt.json:
+            typer.echo(json.dumps(res.to_dict(), indent=1, allow_nan=False))
+        else:
+            typer.echo(res.summary())
+        if plot is not None:
+            _save(res, plot)
+        rec.scenario(revs[-1].scenario)
+        rec.result("revisions", res)
 
 
 def _warn_late(revs: list) -> None:  # type: ignore[type-arg]

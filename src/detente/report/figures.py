@@ -79,7 +79,7 @@ def spread_labels(
     if gap is None:
         fig = ax.get_figure()
         height_pt = ax.get_position().height * fig.get_figheight() * 72 if fig else 200.0
-        gap = 1.25 * fontsize * abs(hi - lo) / max(height_pt, 1.0)
+        gap = 1.45 * fontsize * abs(hi - lo) / max(height_pt, 1.0)
     ys = _spread([y for y, _, _ in items], gap, min(lo, hi), max(lo, hi))
     coords: Any = ("axes fraction", "data") if x_text is None else "data"
     xt = 1.02 if x_text is None else x_text
