@@ -146,9 +146,7 @@ def test_cli_brief_writes_a_file_and_refuses_its_input(
 def test_cli_brief_of_a_recorded_run(tmp_path: Path, files: tuple[Path, Path]) -> None:
     _register_commands()
     store = tmp_path / "runs.sqlite3"
-    r = runner.invoke(
-        app, ["forecast", str(files[0]), "-m", "compromise", "--store", str(store)]
-    )
+    r = runner.invoke(app, ["forecast", str(files[0]), "-m", "compromise", "--store", str(store)])
     assert r.exit_code == 0, r.output
     from detente.store import RunStore
 

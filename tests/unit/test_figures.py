@@ -19,7 +19,7 @@ from detente.report.words import option_words, round_sensibly, short_name
 from detente.scenario.io import load
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 runner = CliRunner()
 
@@ -70,7 +70,11 @@ def _no_overlap(ax: object, fig: object) -> None:
 def test_every_actor_line_is_labelled_with_full_titles(small: Path) -> None:
     s = load(small)
     arrays = s.to_arrays()
-    res = [run_model("compromise", arrays), run_model("smp", arrays, rng=1), run_model("eu", arrays)]
+    res = [
+        run_model("compromise", arrays),
+        run_model("smp", arrays, rng=1),
+        run_model("eu", arrays),
+    ]
     fig = plot_forecasts(res, issue_names=[i.name for i in s.issues])
     assert fig is not None
     panels = [ax for ax in fig.axes if ax.get_visible() and ax.has_data()]
@@ -135,9 +139,7 @@ def test_forecast_table_names_and_labels(small: Path) -> None:
     assert "expected utility" in r.stdout and "(BDM)" in r.stdout
     assert not re.search(r"\beu\b", r.stdout)  # the column is not "eu"
     assert "zebra" in r.stdout and "..." not in r.stdout  # the option label wraps, whole
-    csv = runner.invoke(
-        app, ["forecast", str(small), "-m", "eu", "--format", "csv", "--no-store"]
-    )
+    csv = runner.invoke(app, ["forecast", str(small), "-m", "eu", "--format", "csv", "--no-store"])
     assert csv.stdout.splitlines()[1].startswith("eu,")  # the machine name stays in CSV
 
 

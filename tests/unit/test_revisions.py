@@ -182,7 +182,9 @@ def test_plot_labels_every_issue_without_overlap(series: tuple[Path, Path]) -> N
 
 # ------------------------------------------------------------- the shipped series
 UKRAINE = [example_path(n) for n in series_examples("ukraine-2025")]
-CSV = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "ukraine-2025" / "sources.csv"
+CSV = (
+    Path(__file__).resolve().parents[2].parent / "shared" / "data" / "ukraine-2025" / "sources.csv"
+)
 
 
 def _cited(obj: object) -> set[str]:

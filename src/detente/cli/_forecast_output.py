@@ -152,7 +152,9 @@ def _notes(results: Sequence[Forecast]) -> list[str]:
                 f"with weight to its reservation point or the status quo; {there}"
             )
         if any(n and not b for b, n in zip(bad, nan, strict=True)):
-            notes.append(f"{_shown(r.model)}: '–' = no forecast (no actor with weight on the issue)")
+            notes.append(
+                f"{_shown(r.model)}: '–' = no forecast (no actor with weight on the issue)"
+            )
     return notes
 
 

@@ -41,8 +41,10 @@ def brief(
     model: Annotated[
         list[str] | None,
         typer.Option(
-            "--model", "-m", help="Model to forecast with (repeatable). Default: compromise, "
-            "smp, eu (for a run: the run's models)."
+            "--model",
+            "-m",
+            help="Model to forecast with (repeatable). Default: compromise, "
+            "smp, eu (for a run: the run's models).",
         ),
     ] = None,
     ensemble: Annotated[
@@ -117,7 +119,7 @@ def _resolve(
 
         series = load_series(file)
         scenario = series[-1].scenario
-    elif input_path(file) is not None and input_path(file).exists() or file == "-":  # type: ignore[union-attr]
+    elif (input_path(file) is not None and input_path(file).exists()) or file == "-":  # type: ignore[union-attr]
         scenario = load_scenario(file)
         series = _chain(file, scenario)
     else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -89,7 +89,7 @@ def revisions(
         rec.result("revisions", res)
 
 
-def _warn_late(revs: list) -> None:  # type: ignore[type-arg]
+def _warn_late(revs: list[Any]) -> None:
     """One ``warning:`` line per source dated after its revision's as_of."""
     import warnings
 

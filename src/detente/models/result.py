@@ -133,7 +133,7 @@ class Forecast(Result):
 
         assert self.history is not None
         last = self.history.shape[0] - 1
-        ends = []
+        ends: list[tuple[float, str, Any]] = []
         for i, a in enumerate(self.actor_ids):
             (line,) = ax.plot(self.history[:, i, j], lw=1, gid=f"actor:{a}")
             ends.append((float(self.history[-1, i, j]), str(a), line.get_color()))

@@ -64,8 +64,7 @@ def _forecasts(scenario: Scenario, models: Sequence[str], seed: int | None) -> l
 
     arrays = scenario.to_arrays()
     return [
-        run_by_group(m, arrays, rng=None if seed is None else model_stream(seed, m))
-        for m in models
+        run_by_group(m, arrays, rng=None if seed is None else model_stream(seed, m)) for m in models
     ]
 
 
@@ -86,13 +85,13 @@ def _bottom_line(
             + ", ".join(veto)
             + ")."
         )
-        items = [
+        zone_items: list[Any] = [
             f"{issues[g['issue']].name}: every veto player signs "
             + _range_words(issues[g["issue"]], g["lo"], g["hi"])
             for g in analysis.limits
             if g["issue"] in issues
         ]
-        return {"zone": True, "headline": head, "items": items}
+        return {"zone": True, "headline": head, "items": zone_items}
     blocking = [b for b in analysis.blocking if b in issues]
     head = (
         "No deal zone: no package of terms is acceptable to every veto player ("
@@ -166,9 +165,7 @@ def _limits_chart(scenario: Scenario, analysis: BargainingAnalysis) -> str | Non
     return _png(fig)
 
 
-def _forecast_table(
-    scenario: Scenario, results: Sequence[Forecast], ens: Any
-) -> dict[str, Any]:
+def _forecast_table(scenario: Scenario, results: Sequence[Forecast], ens: Any) -> dict[str, Any]:
     """Columns (model display names) and rows (issue, cells, nearest option of the first)."""
     from detente.models.registry import display_name
 
@@ -185,7 +182,7 @@ def _forecast_table(
             x = float(r.forecast[j])
             cell = round_sensibly(x)
             if r.model in spread:
-                med, lo, hi = (float(v[j]) for v in spread[r.model])
+                _med, lo, hi = (float(v[j]) for v in spread[r.model])
                 cell += f" (90% of draws {round_sensibly(lo)}–{round_sensibly(hi)})"
             cells.append(cell)
         first = float(results[0].forecast[j]) if results else math.nan
@@ -215,7 +212,10 @@ def _hinges(
     for g in blocked:
         i = issues[g["issue"]]
         span = i.scale.hi - i.scale.lo
-        low, high = names.get(g["low_side"], g["low_side"]), names.get(g["high_side"], g["high_side"])
+        low, high = (
+            names.get(g["low_side"], g["low_side"]),
+            names.get(g["high_side"], g["high_side"]),
+        )
         out.append(
             f"{i.name}: {low}'s floor and {high}'s ceiling are "
             f"{round_sensibly(100 * g['gap'] / span)}% of the scale apart."
@@ -286,9 +286,7 @@ def _caveats(scenario: Scenario, models: Sequence[str]) -> list[str]:
         f"The models were tested on {BACKTEST}. Their typical error there (mean absolute "
         "error on a 0-100 scale; docs/explanation/backtest.md): "
         + "; ".join(
-            f"{display_name(m)} {BACKTEST_MAE[m]:.1f} points"
-            for m in models
-            if m in BACKTEST_MAE
+            f"{display_name(m)} {BACKTEST_MAE[m]:.1f} points" for m in models if m in BACKTEST_MAE
         )
         + ". Expect errors at least as large here: nobody has scored them on peace talks.",
         "The zone of agreement rests on the limits: move one limit and the answer can change "
@@ -302,7 +300,7 @@ def _inputs(scenario: Scenario, names: dict[str, str]) -> dict[str, Any]:
     pos = {(p.actor, p.issue): p for p in scenario.positions}
     rows = []
     for a in scenario.actors:
-        cells = []
+        cells: list[dict[str, Any] | None] = []
         for i in scenario.issues:
             p = pos.get((a.id, i.id))
             if p is None:
@@ -367,7 +365,10 @@ def _moved(runs: RevisionsResult | None, names: dict[str, str]) -> dict[str, Any
             )
     for m in runs.models:
         for i in runs.issues:
-            x0, x1 = a.forecasts.get(m, {}).get(i, math.nan), b.forecasts.get(m, {}).get(i, math.nan)
+            x0, x1 = (
+                a.forecasts.get(m, {}).get(i, math.nan),
+                b.forecasts.get(m, {}).get(i, math.nan),
+            )
             if not (math.isnan(x0) or math.isnan(x1)) and abs(x1 - x0) >= 0.05:
                 lines.append(
                     f"{display_name(m)} on {i}: {round_sensibly(x0)} → {round_sensibly(x1)}."

@@ -45,7 +45,7 @@ def _spread(ys: Sequence[float], gap: float, lo: float, hi: float) -> list[float
 def spread_labels(
     ax: Axes,
     x: Any,
-    items: Sequence[tuple[float, str, str]],
+    items: Sequence[tuple[float, str, Any]],
     *,
     x_text: Any = None,
     fontsize: float = 7.0,
@@ -77,8 +77,9 @@ def spread_labels(
         return []
     lo, hi = ax.get_ylim()
     if gap is None:
-        fig = ax.get_figure()
-        height_pt = ax.get_position().height * fig.get_figheight() * 72 if fig else 200.0
+        # a SubFigure has no height of its own: then assume a panel of about 200 points
+        inches = getattr(ax.figure, "get_figheight", lambda: 200.0 / 72)()
+        height_pt = ax.get_position().height * inches * 72
         gap = 1.45 * fontsize * abs(hi - lo) / max(height_pt, 1.0)
     ys = _spread([y for y, _, _ in items], gap, min(lo, hi), max(lo, hi))
     coords: Any = ("axes fraction", "data") if x_text is None else "data"

@@ -11,6 +11,7 @@ forecast at every date and its change from the revision before.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -149,7 +150,7 @@ def _checked(revs: list[Revision]) -> list[Revision]:
                 allowed="as_of: YYYY-MM-DD",
             )
     revs = sorted(revs, key=lambda r: r.as_of)
-    for a, b in zip(revs, revs[1:], strict=False):
+    for a, b in itertools.pairwise(revs):
         if a.as_of == b.as_of:
             raise ScenarioError(
                 "two revisions share one as_of date",
@@ -395,7 +396,7 @@ class RevisionsResult(Result):
         m = model or self.models[0]
         if ax is None:
             _, ax = plt.subplots(figsize=(9.5, 5.5))
-        dates = [r.revision.as_of for r in self.runs]
+        dates: list[Any] = [r.revision.as_of for r in self.runs]
         colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
         if len(self.issues) > len(colours):  # no two issues share a colour
             colours = [plt.get_cmap("tab20")(k % 20) for k in range(len(self.issues))]
@@ -417,10 +418,11 @@ class RevisionsResult(Result):
         ax.set_xticks(dates, [f"{r.revision.as_of}: {r.revision.label}" for r in self.runs])
         ax.tick_params(axis="x", labelsize=7, labelrotation=20)
         for t in ax.get_xticklabels():
-            t.set_ha("right")
+            t.set_horizontalalignment("right")
         ax.set_ylabel(f"forecast of {display_name(m)}")
         zones = "; ".join(
-            f"{r.revision.as_of}: " + ("zone" if r.zone else "no zone" if r.zone is not None else "?")
+            f"{r.revision.as_of}: "
+            + ("zone" if r.zone else "no zone" if r.zone is not None else "?")
             for r in self.runs
         )
         ax.set_title(f"How the forecasts moved ({display_name(m)}); {zones}", fontsize=9, wrap=True)
