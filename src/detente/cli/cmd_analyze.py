@@ -36,6 +36,18 @@ class _Fmt(str, Enum):
     json = "json"
 
 
+#: --detail: the full report after the short plain summary.
+_DetailOpt = Annotated[
+    bool,
+    typer.Option(
+        "--detail",
+        "--verbose",
+        help="The full report (limits, concessions, solutions, logrolls, the reservation "
+        "points' sources) after the short summary.",
+    ),
+]
+
+
 @app.command("analyze")
 def analyze(
     file: Annotated[
@@ -83,15 +95,7 @@ def analyze(
         int, typer.Option("--grid", help="Grid points per continuous issue (scenarios).")
     ] = 21,
     input_format: InputFormat = None,
-    detail: Annotated[
-        bool,
-        typer.Option(
-            "--detail",
-            "--verbose",
-            help="The full report (limits, concessions, solutions, logrolls, the reservation "
-            "points' sources) after the short summary.",
-        ),
-    ] = False,
+    detail: _DetailOpt = False,
     store: StoreOpt = None,
     no_store: NoStoreOpt = False,
 ) -> None:

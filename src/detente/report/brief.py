@@ -384,7 +384,7 @@ def _moved(runs: RevisionsResult | None, names: dict[str, str]) -> dict[str, Any
     }
 
 
-def brief_context(  # long: one context dict, one line per section
+def brief_context(
     scenario: Scenario,
     *,
     runs: RevisionsResult | None = None,
