@@ -39,21 +39,13 @@ __all__ = [
 
 
 #: What a reader sees for a model in tables, charts and the brief (the ``--model`` name stays
-#: the name and alias): short, and never a name a reader could confuse ("eu" reads as the
-#: European Union). Models not listed are shown by their registry name.
+#: the name and alias): never a name a reader could confuse ("eu" reads as the European Union)
+#: or could not read (an acronym). Models not listed are shown by their registry name, which is
+#: already a word (compromise, median, nash, exchange, ...).
 DISPLAY_NAMES: dict[str, str] = {
-    "compromise": "compromise",
-    "median": "weighted median",
-    "nash": "Nash bargaining",
     "smp": "KTAB spatial model (SMP)",
     "eu": "expected utility (BDM)",
     "eu-damped": "expected utility, damped (BDM)",
-    "exchange": "position exchange (Stokman)",
-    "sq-compromise": "compromise pulled to the status quo",
-    "role-compromise": "compromise weighted by role",
-    "procedural": "procedural (agenda setter)",
-    "fitted": "fitted compromise",
-    "fitted-lite": "fitted compromise (2 parameters)",
 }
 
 

@@ -28,15 +28,13 @@ def _val(issues: dict[str, Any], issue: str, x: float) -> str:
 def _head(res: BargainingAnalysis, scenario: Scenario | None) -> list[str]:
     d = res.domain
     names = {} if scenario is None else {a.id: a.name.split(" (")[0] for a in scenario.actors}
-    veto = [
-        (f"{names[p]} ({p})" if p in names and names[p] != p else p)
-        for p, v in zip(d.party_ids, d.veto_mask, strict=True)
-        if v
-    ]
+    veto = [p for p, v in zip(d.party_ids, d.veto_mask, strict=True) if v]
+    who = [names[p] for p in veto if p in names and names[p] != p]
     return [
         f"Bargaining space: {len(d.party_ids)} parties, {d.n_issues} issues, "
         f"{d.n_outcomes:,} packages",
-        f"veto players: {', '.join(veto) or 'none'}",
+        f"veto players: {', '.join(veto) or 'none'}"
+        + (f" ({', '.join(who)})" if who and len(who) == len(veto) else ""),
     ]
 
 
@@ -52,7 +50,7 @@ def _zone(res: BargainingAnalysis, issues: dict[str, Any]) -> list[str]:
         if nash:
             pk = "; ".join(f"{k} {_round_label(v)}" for k, v in nash["package"].items())
             out.append(f"  the Nash bargaining package in it: {pk}")
-        return out
+        return out + _open_issues(res)
     out = ["zone of agreement: EMPTY — no package is acceptable to every veto player"]
     blocked = [g for g in res.limits if g["blocked"]]
     if blocked:
@@ -65,6 +63,30 @@ def _zone(res: BargainingAnalysis, issues: dict[str, Any]) -> list[str]:
             )
     elif res.blocking:
         out.append("blocking issues: " + ", ".join(res.blocking))
+    return out + _open_issues(res)
+
+
+def _open_issues(res: BargainingAnalysis) -> list[str]:
+    """The issues that do not block: where the veto players' limits meet (a single value
+    said so), and those on which no veto player has a limit."""
+    meet = []
+    for g in res.limits:
+        if g["blocked"]:
+            continue
+        lo, hi = g["lo"], g["hi"]
+        span = (
+            "only " + round_sensibly(lo)
+            if abs(hi - lo) < 1e-9
+            else (f"{round_sensibly(lo)} to {round_sensibly(hi)}")
+        )
+        meet.append(f"{g['issue']} ({span})")
+    limited = {g["issue"] for g in res.limits}
+    free = [i for i in res.domain.issue_ids if i not in limited and i not in res.blocking]
+    out = []
+    if meet:
+        out.append("the veto players' limits meet on: " + ", ".join(meet))
+    if free:
+        out.append("no veto player has a limit on: " + ", ".join(free))
     return out
 
 
