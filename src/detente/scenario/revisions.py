@@ -414,7 +414,7 @@ class RevisionsResult(Result):
         spread_labels(ax, dates[-1], ends)
         if any(r.blocking for r in self.runs):
             ax.plot([], [], "x", color="tab:red", ms=9, mew=2, label="blocks the zone of agreement")
-            ax.legend(loc="upper left", fontsize=8)
+            ax.legend(loc="best", fontsize=8)
         ax.set_xticks(dates, [f"{r.revision.as_of}: {r.revision.label}" for r in self.runs])
         ax.tick_params(axis="x", labelsize=7, labelrotation=20)
         for t in ax.get_xticklabels():
