@@ -1,22 +1,22 @@
 """Shipped example scenarios, written in detente's own format from published facts.
 
-===================== ==========================================================================
-name                  what
-===================== ==========================================================================
-``miami``             The Russia–Ukraine talks as of 19 December 2025 (the Miami round):
-                      five actors, twelve anchored issues, every number cited or flagged
-                      as judgement, every source dated and public by 19 December 2025
-                      (``miami-2025-12-19.yaml``).
-``eu-emissions``      The EC car-emission standards case (Bueno de Mesquita 1994, pp. 77–78):
-                      ten member states, one issue measured in years (``eu-emissions-1994.yaml``).
-``ukraine-2025-12-24`` The same talks as of 24 December 2025 (the 20-point draft): the Miami file
-                      with what the 20-point text documents (``ukraine-2025-12-24.yaml``).
-``ukraine-2026-01-24`` As of 24 January 2026 (the Abu Dhabi trilateral), with what was public by
-                      then (``ukraine-2026-01-24.yaml``).
-``camp-david``        Egypt and Israel on the eve of Camp David (4 September 1978), the United
-                      States mediating with a single negotiating text: six anchored issues,
-                      sources public by the eve, a process block (``camp-david-1978-09-04.yaml``).
-===================== ==========================================================================
+======================= ==========================================================================
+name                    what
+======================= ==========================================================================
+``miami``               The Russia–Ukraine talks as of 19 December 2025 (the Miami round):
+                        five actors, twelve anchored issues, every number cited or flagged
+                        as judgement, every source dated and public by 19 December 2025
+                        (``miami-2025-12-19.yaml``).
+``eu-emissions``        The EC car-emission standards case (Bueno de Mesquita 1994, pp. 77–78):
+                        ten member states, one issue measured in years (``eu-emissions-1994.yaml``).
+``ukraine-2025-12-24``   The same talks as of 24 December 2025 (the 20-point draft): the Miami file
+                        with what the 20-point text documents (``ukraine-2025-12-24.yaml``).
+``ukraine-2026-01-24``   As of 24 January 2026 (the Abu Dhabi trilateral), with what was public by
+                        then (``ukraine-2026-01-24.yaml``).
+``camp-david``          Egypt and Israel on the eve of Camp David (4 September 1978), the United
+                        States mediating with a single negotiating text: six anchored issues,
+                        sources public by the eve, a process block (``camp-david-1978-09-04.yaml``).
+======================= ==========================================================================
 
 Series of dated revisions (``detente revisions NAME``): ``ukraine-2025`` = ``miami``,
 ``ukraine-2025-12-24``, ``ukraine-2026-01-24``.
