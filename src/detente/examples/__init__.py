@@ -9,9 +9,9 @@ name                    what
                         (``miami-2025-12-19.yaml``).
 ``eu-emissions``        The EC car-emission standards case (Bueno de Mesquita 1994, pp. 77–78):
                         ten member states, one issue measured in years (``eu-emissions-1994.yaml``).
-``ukraine-2025-12-24``   The same talks as of 24 December 2025 (the 20-point draft): the Miami file
+``ukraine-2025-12-24``  The same talks as of 24 December 2025 (the 20-point draft): the Miami file
                         with what the 20-point text documents (``ukraine-2025-12-24.yaml``).
-``ukraine-2026-01-24``   As of 24 January 2026 (the Abu Dhabi trilateral), with what was public by
+``ukraine-2026-01-24``  As of 24 January 2026 (the Abu Dhabi trilateral), with what was public by
                         then (``ukraine-2026-01-24.yaml``).
 ``camp-david``          Egypt and Israel on the eve of Camp David (4 September 1978), the United
                         States mediating with a single negotiating text: six anchored issues,
