@@ -172,14 +172,12 @@ def _new_table(scenario: Scenario, results: Sequence[Forecast], wide: bool) -> T
         table.add_column("scale", overflow="fold")
     for r in results:
         rounds = f" ({r.n_rounds} rounds)" if r.history is not None else ""
-        table.add_column(escape(_shown(r.model)) + rounds, justify="right", overflow="fold")
-    if not wide:
         table.add_column(
-            f"nearest option to {escape(_shown(results[0].model))}",
-            overflow="fold",
-            ratio=1,
-            min_width=30,
+            escape(_shown(r.model)) + rounds, justify="right", overflow="fold", max_width=16
         )
+    if not wide:
+        # the label is folded onto more lines, never cut (rich shares the width out)
+        table.add_column(f"nearest option to {escape(_shown(results[0].model))}", overflow="fold")
     return table
 
 
