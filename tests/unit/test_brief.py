@@ -162,11 +162,20 @@ def test_cli_brief_of_a_recorded_run(tmp_path: Path, files: tuple[Path, Path]) -
 
 
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="no chromium to print with")
-def test_the_miami_brief_prints_to_two_pages(tmp_path: Path) -> None:
+@pytest.mark.parametrize("series", [False, True], ids=["miami", "ukraine-2025"])
+def test_the_miami_brief_prints_to_two_pages(tmp_path: Path, series: bool) -> None:
+    """The Miami brief, and the brief of the newest revision with what moved, print to at
+    most two A4 pages in Chromium."""
     from detente.examples import load_example
 
     page = tmp_path / "b.html"
-    page.write_text(render_brief(load_example("miami"), grid=5))
+    if series:
+        runs = run_revisions(load_series("ukraine-2025"), grid=5)
+        newest = runs.runs[-1]
+        html = render_brief(newest.revision.scenario, runs=runs, analysis=newest.analysis, grid=5)
+    else:
+        html = render_brief(load_example("miami"), grid=5)
+    page.write_text(html)
     pdf = tmp_path / "b.pdf"
     subprocess.run(
         ["chromium", "--headless", "--disable-gpu", "--no-sandbox", "--no-pdf-header-footer",
