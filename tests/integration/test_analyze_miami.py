@@ -105,7 +105,8 @@ def test_miami_concessions_close_every_gap(miami_json):
 
 def test_miami_table_and_options():
     _register_commands()
-    r = CliRunner().invoke(app, ["analyze", "miami"])
+    # issue 14: the concessions and sources are the detail behind --detail
+    r = CliRunner().invoke(app, ["analyze", "miami", "--detail"])
     assert r.exit_code == 0, r.output
     assert "zone of agreement: EMPTY" in r.output and "UKR alone" in r.output
     assert "sources: S8, S9;" in r.output  # RUS territory reservation point's sources

@@ -114,7 +114,7 @@ def brackets(tmp_path: Path) -> Path:
          ["Plan [/b] for [i]peace[/i]", "[i]pts[/b]", "deal [bold red]now[/]"]),
         (["forecast", "{f}", "-m", "compromise", "--history"], ["Plan [/b] for [i]peace[/i]"]),
         (["validate", "{f}"], ["Plan [/b] for [i]peace[/i]"]),
-        (["analyze", "{f}"], ["per [/b] text"]),
+        (["analyze", "{f}", "--detail"], ["per [/b] text"]),  # issue 14: notes in --detail
     ],
 )  # fmt: skip
 def test_brackets_in_names_are_printed_verbatim(

@@ -66,6 +66,15 @@ def _r(x: float, nd: int = 6) -> float | None:
     return float(round(x, nd)) if np.isfinite(x) else None
 
 
+def _label4(v: Any) -> str:
+    """An option label as printed: a number to 4 significant digits (``91.66666677`` →
+    ``91.67``), any other label as it is."""
+    try:
+        return f"{float(v):.4g}"
+    except (TypeError, ValueError):
+        return str(v)
+
+
 def _utils(ids: Any, u: Any) -> dict[str, float | None]:
     return {p: _r(u[i]) for i, p in enumerate(ids)}
 
@@ -449,7 +458,7 @@ class BargainingAnalysis(Result):
                 lines.append(f"  {name}: none")
                 continue
             u = ", ".join(f"{p} {x:.3f}" for p, x in s["utilities"].items())
-            pk = "; ".join(f"{k}={v}" for k, v in s["package"].items())
+            pk = "; ".join(f"{k}={_label4(v)}" for k, v in s["package"].items())
             lines.append(f"  {name}: [{u}]\n      {pk}")
         return lines
 
@@ -458,7 +467,7 @@ class BargainingAnalysis(Result):
         title = "joint (every veto player may move)" if who == "joint" else f"{who} alone"
         if c is None:
             return [f"  {title}: impossible (the others' limits do not meet)"]
-        out = [f"  {title}: cost {c.cost:.3f} (salience × units)"]
+        out = [f"  {title}: cost {c.cost:.1f} (points moved, weighted by salience)"]
         for m in c.moves:
             out.append(
                 f"    {m['actor']} moves its reservation point on {m['issue']} from "
@@ -466,7 +475,7 @@ class BargainingAnalysis(Result):
                 f"{m['salience']:.2f})"
             )
         if c.meeting:
-            out.append("    meeting at: " + ", ".join(f"{k}={v:.4g}" for k, v in c.meeting.items()))
+            out.append("    meeting at: " + ", ".join(f"{k}={v:.3g}" for k, v in c.meeting.items()))
         return out
 
     def _walkaway_line(self) -> str:
@@ -696,7 +705,11 @@ class BargainingAnalysis(Result):
         colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
         veto = [p for p, v in zip(self.domain.party_ids, self.domain.veto_mask, strict=True) if v]
         pos = {(r["actor"], r["issue"]): r["position"] for r in self.reservation_points}
-        seen = {t.get_label() for t in ax.get_lines()} | {p.get_label() for p in ax.patches}
+        seen = (
+            {t.get_label() for t in ax.get_lines()}
+            | {p.get_label() for p in ax.patches}
+            | {c.get_label() for c in ax.containers}  # barh labels its container
+        )
         actors = list(g["limits"])
         offsets = np.linspace(-0.25, 0.25, len(actors)) if len(actors) > 1 else [0.0]
         for a, off in zip(actors, offsets, strict=True):

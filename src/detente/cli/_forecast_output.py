@@ -100,11 +100,18 @@ def _history_frame(res: Forecast, arrays: ScenarioArrays) -> pd.DataFrame:
 
 
 def _nearest_anchor(issue: Issue, value: float) -> str:
+    """The documented option nearest ``value``, its label whole (the table wraps it)."""
     if not issue.scale.anchors or math.isnan(value):
         return ""
     a = min(issue.scale.anchors, key=lambda a: abs(a.value - value))
-    label = a.label if len(a.label) <= 48 else a.label[:45] + "..."
-    return f"{a.value:g}: {label}"
+    return f"{a.value:g}: {' '.join(a.label.split())}"
+
+
+def _shown(model: str) -> str:
+    """A model's name as a reader sees it (never the bare alias ``eu``)."""
+    from detente.models.registry import display_name
+
+    return display_name(model)
 
 
 def _infeasible(res: Forecast) -> list[bool]:
@@ -141,11 +148,13 @@ def _notes(results: Sequence[Forecast]) -> list[str]:
                 else "'–' there: those issues have no status quo to fall back on"
             )
             notes.append(
-                f"{r.model}: on {sum(bad)} issue(s) no outcome is preferred by every actor "
+                f"{_shown(r.model)}: on {sum(bad)} issue(s) no outcome is preferred by every actor "
                 f"with weight to its reservation point or the status quo; {there}"
             )
         if any(n and not b for b, n in zip(bad, nan, strict=True)):
-            notes.append(f"{r.model}: '–' = no forecast (no actor with weight on the issue)")
+            notes.append(
+                f"{_shown(r.model)}: '–' = no forecast (no actor with weight on the issue)"
+            )
     return notes
 
 
@@ -157,14 +166,18 @@ def _new_table(scenario: Scenario, results: Sequence[Forecast], wide: bool) -> T
         title=escape(scenario.name) + (f" (as of {scenario.as_of})" if scenario.as_of else ""),
         show_lines=False,
     )
-    table.add_column("issue", overflow="fold")
+    longest = max((len(i.id) for i in scenario.issues), default=5)
+    table.add_column("issue", overflow="fold", min_width=min(longest, 24))
     if not wide:
         table.add_column("scale", overflow="fold")
     for r in results:
         rounds = f" ({r.n_rounds} rounds)" if r.history is not None else ""
-        table.add_column(escape(r.model) + rounds, justify="right")
+        table.add_column(
+            escape(_shown(r.model)) + rounds, justify="right", overflow="fold", max_width=16
+        )
     if not wide:
-        table.add_column(f"nearest option to {escape(results[0].model)}", overflow="fold")
+        # the label is folded onto more lines, never cut (rich shares the width out)
+        table.add_column(f"nearest option to {escape(_shown(results[0].model))}", overflow="fold")
     return table
 
 

@@ -527,6 +527,7 @@ def validate(
     with errors(oom_hint="a smaller scenario file"):
         s = load_scenario(file, input_format)
         _checked_params(s, file)
+    _warn_late_sources(s, file)
     documented = sum(p.basis == "documented" for p in s.positions)
     judged = len(s.positions) - documented
     vetoes = [a.id for a in s.actors if a.veto]
@@ -536,6 +537,17 @@ def validate(
         f"{len(s.sources)} sources; veto players: {escape(', '.join(vetoes) or 'none')}",
         soft_wrap=True,
     )
+
+
+def _warn_late_sources(s: Scenario, file: str) -> None:
+    """One ``warning:`` line per source dated after the scenario's as_of (the date rule)."""
+    from detente.scenario.revision_spec import warn_late
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warn_late(s, display_path(file))
+    for w in caught:
+        warn(str(w.message))
 
 
 @app.command()
@@ -596,7 +608,9 @@ def _register_commands() -> None:
         "cmd_analyze",
         "cmd_backtest",
         "cmd_baserate",
+        "cmd_brief",
         "cmd_ensemble",
+        "cmd_revisions",
         "cmd_runs",
         "cmd_sensitivity",
         "cmd_simulate",

@@ -36,6 +36,18 @@ class _Fmt(str, Enum):
     json = "json"
 
 
+#: --detail: the full report after the short plain summary.
+_DetailOpt = Annotated[
+    bool,
+    typer.Option(
+        "--detail",
+        "--verbose",
+        help="The full report (limits, concessions, solutions, logrolls, the reservation "
+        "points' sources) after the short summary.",
+    ),
+]
+
+
 @app.command("analyze")
 def analyze(  # long: Typer declares every option in the signature (--store, --no-store too)
     file: Annotated[
@@ -83,6 +95,7 @@ def analyze(  # long: Typer declares every option in the signature (--store, --n
         int, typer.Option("--grid", help="Grid points per continuous issue (scenarios).")
     ] = 21,
     input_format: InputFormat = None,
+    detail: _DetailOpt = False,
     store: StoreOpt = None,
     no_store: NoStoreOpt = False,
 ) -> None:
@@ -91,12 +104,15 @@ def analyze(  # long: Typer declares every option in the signature (--store, --n
     when no zone of agreement exists, and logrolls.
 
     Steps: check the options and the --plot path; read the scenario (every format forecast
-    reads) or the GENIUS folder; check --actors against it; analyse; print the report
-    (table or JSON, with the sources of the reservation points used); draw the figure.
+    reads) or the GENIUS folder; check --actors against it; analyse; print the report (a
+    short plain summary; with --detail the full report and the sources of the reservation
+    points used; or JSON); draw the figure.
 
     Examples:
 
       detente analyze miami
+
+      detente analyze miami --detail
 
       detente analyze ../shared/data/genius/EnglandZimbabwe --format json
 
@@ -115,7 +131,7 @@ def analyze(  # long: Typer declares every option in the signature (--store, --n
         if fmt is _Fmt.json:
             _print_json(res, prov)
         else:
-            _print_report(res, prov)
+            _print_report(res, prov, scenario, detail)
         if plot is not None:
             _save_plot(res, plot, who)
         rec.scenario(scenario)
@@ -234,7 +250,17 @@ def _print_json(res: BargainingAnalysis, prov: list[dict[str, Any]]) -> None:
     typer.echo(json.dumps(d, indent=1, default=str))
 
 
-def _print_report(res: BargainingAnalysis, prov: list[dict[str, Any]]) -> None:
+def _print_report(
+    res: BargainingAnalysis, prov: list[dict[str, Any]], scenario: Scenario | None, detail: bool
+) -> None:
+    """The short plain summary; with ``detail``, then the full report and the reservation
+    points' sources."""
+    from detente.report.plain import plain_analysis
+
+    typer.echo(plain_analysis(res, scenario))
+    if not detail:
+        return
+    typer.echo("")
     typer.echo(res.summary())
     if not prov:
         return

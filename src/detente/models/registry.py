@@ -20,8 +20,10 @@ if TYPE_CHECKING:
     from detente.scenario.arrays import ScenarioArrays
 
 __all__ = [
+    "DISPLAY_NAMES",
     "ModelInfo",
     "check_model_params",
+    "display_name",
     "get_model",
     "group_cost",
     "list_models",
@@ -35,6 +37,32 @@ __all__ = [
     "spawn_streams",
     "split_trained",
 ]
+
+
+#: What a reader sees for a model in tables, charts and the brief (the ``--model`` name stays
+#: the name and alias): never a name a reader could confuse ("eu" reads as the European Union)
+#: or could not read (an acronym). Models not listed are shown by their registry name, which is
+#: already a word (compromise, median, nash, exchange, ...).
+DISPLAY_NAMES: dict[str, str] = {
+    "smp": "KTAB spatial model (SMP)",
+    "eu": "expected utility (BDM)",
+    "eu-damped": "expected utility, damped (BDM)",
+}
+
+
+def display_name(name: str) -> str:
+    """The name a reader sees for model ``name`` (:data:`DISPLAY_NAMES`, else ``name``).
+
+    Needs no model to be loaded (the forecast table calls it without importing the models).
+
+    Examples
+    --------
+    >>> display_name("eu")
+    'expected utility (BDM)'
+    >>> display_name("compromise")
+    'compromise'
+    """
+    return DISPLAY_NAMES.get(name, name)
 
 
 @dataclass(frozen=True)

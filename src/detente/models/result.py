@@ -117,15 +117,29 @@ class Forecast(Result):
             _, ax = plt.subplots(figsize=(7, 4))
         j = self.issue_ids.index(issue) if isinstance(issue, str) else int(issue)
         if self.history is not None and self.history.shape[0] > 1:
-            for i, a in enumerate(self.actor_ids):
-                ax.plot(self.history[:, i, j], label=a, lw=1)
-            ax.axhline(self.forecast[j], color="k", ls="--", lw=1.5, label="forecast")
-            ax.set_xlabel("round")
-            ax.set_ylabel(self.issue_ids[j])
-            if len(self.actor_ids) <= 12:
-                ax.legend(fontsize="small", ncol=2)
+            self._plot_rounds(ax, j)
         else:
             ax.barh(list(self.issue_ids), self.forecast)
             ax.set_xlabel("forecast (issue units)")
-        ax.set_title(f"{self.model}")
+        from detente.models.registry import display_name
+
+        ax.set_title(display_name(self.model))
         return ax
+
+    def _plot_rounds(self, ax: Axes, j: int) -> None:
+        """Every actor's position by round on issue ``j``, each line labelled at its end with
+        the actor's id (labels spread apart), and the forecast as a dashed line."""
+        from detente.report.figures import spread_labels
+
+        assert self.history is not None
+        last = self.history.shape[0] - 1
+        ends: list[tuple[float, str, Any]] = []
+        for i, a in enumerate(self.actor_ids):
+            (line,) = ax.plot(self.history[:, i, j], lw=1, gid=f"actor:{a}")
+            ends.append((float(self.history[-1, i, j]), str(a), line.get_color()))
+        ax.axhline(self.forecast[j], color="k", ls="--", lw=1.5, label="forecast")
+        ax.set_xlim(0, last * 1.3 if last else 1)
+        ax.set_xlabel("round")
+        ax.set_ylabel(self.issue_ids[j])
+        ax.legend(fontsize="small", loc="best")
+        spread_labels(ax, last, ends, x_text=last * 1.04)

@@ -13,10 +13,94 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["MAX_ISSUES", "plot_forecasts"]
+__all__ = ["MAX_ISSUES", "plot_forecasts", "spread_labels", "wrap_title"]
 
 #: Panels drawn by default (the first issues); ``issues=`` chooses others.
 MAX_ISSUES = 12
+
+
+def wrap_title(text: str, width: int = 48) -> str:
+    """``text`` whole, broken into lines of at most ``width`` characters (never cut)."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(" ".join(text.split()), width)) or text
+
+
+def _spread(ys: Sequence[float], gap: float, lo: float, hi: float) -> list[float]:
+    """Label heights as near ``ys`` (ascending) as possible, at least ``gap`` apart, within
+    [lo, hi] when they fit there."""
+    out = list(ys)
+    for k in range(1, len(out)):
+        out[k] = max(out[k], out[k - 1] + gap)
+    if out and out[-1] > hi:  # pushed off the top: slide the stack down, keeping the gaps
+        out[-1] = hi
+        for k in range(len(out) - 2, -1, -1):
+            out[k] = min(out[k], out[k + 1] - gap)
+    if out and out[0] < lo and (hi - lo) >= gap * (len(out) - 1):
+        shift = lo - out[0]
+        out = [y + shift for y in out]
+    return out
+
+
+def spread_labels(
+    ax: Axes,
+    x: Any,
+    items: Sequence[tuple[float, str, Any]],
+    *,
+    x_text: Any = None,
+    fontsize: float = 7.0,
+    gap: float | None = None,
+) -> list[Any]:
+    """Label line ends directly: each ``(y, text, colour)`` written beside the point
+    ``(x, y)``, the labels moved apart vertically so that none overlaps another, each joined
+    to its point by a thin line of its colour.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+        Its y-limits must be final (the spacing is a share of them).
+    x : scalar (or date)
+        Where the lines end (data coordinates).
+    items : sequence of (y, text, colour)
+    x_text : scalar, optional
+        Where the labels go, in data coordinates; default just right of the axes.
+    gap : float, optional
+        Least vertical distance between two labels, in data units (default: the text's
+        height plus a little, from ``fontsize`` and the axes' height).
+
+    Returns
+    -------
+    list of matplotlib Annotation
+    """
+    items = sorted((float(y), t, c) for y, t, c in items if np.isfinite(y))
+    if not items:
+        return []
+    lo, hi = ax.get_ylim()
+    if gap is None:
+        # a SubFigure has no height of its own: then assume a panel of about 200 points
+        inches = getattr(ax.figure, "get_figheight", lambda: 200.0 / 72)()
+        height_pt = ax.get_position().height * inches * 72
+        gap = 1.45 * fontsize * abs(hi - lo) / max(height_pt, 1.0)
+    ys = _spread([y for y, _, _ in items], gap, min(lo, hi), max(lo, hi))
+    coords: Any = ("axes fraction", "data") if x_text is None else "data"
+    xt = 1.02 if x_text is None else x_text
+    out = []
+    for (y, text, c), ya in zip(items, ys, strict=True):
+        out.append(
+            ax.annotate(
+                text,
+                xy=(x, y),
+                xytext=(xt, ya),
+                textcoords=coords,
+                color=c,
+                fontsize=fontsize,
+                va="center",
+                ha="left",
+                annotation_clip=False,
+                arrowprops={"arrowstyle": "-", "color": c, "lw": 0.5, "alpha": 0.6},
+            )
+        )
+    return out
 
 
 def _chosen_issues(n_issues: int, issues: Sequence[int] | None, max_issues: int) -> list[int]:
@@ -67,24 +151,51 @@ def _draw_panel(
     scale: tuple[float, float] | None,
     title: str,
 ) -> None:
-    """Issue ``j``'s panel: each dynamic model's rounds and final dot, each static model's
-    forecast as a dashed line, on the issue's scale."""
+    """Issue ``j``'s panel: each dynamic model's rounds (one line per actor, labelled with
+    the actor's id at its end) and final dot, each static model's forecast as a dashed line,
+    on the issue's scale; the issue's full name as the title, wrapped."""
+    from detente.models.registry import display_name
+
+    ends: list[tuple[float, str, str]] = []
+    last = max(rounds - 1, 1)
     for m, r in enumerate(results):
         c = colours[m % len(colours)]
+        name = display_name(r.model)
         if r.history is not None and r.history.shape[0] > 1:
             h = r.history[:, :, j]
-            ax.plot(np.arange(h.shape[0]), h, color=c, lw=0.7, alpha=0.5)
-            ax.plot([h.shape[0] - 1], [r.forecast[j]], "o", color=c, label=r.model)
+            for i, actor in enumerate(r.actor_ids):
+                ax.plot(np.arange(h.shape[0]), h[:, i], color=c, lw=0.7, alpha=0.5,
+                        gid=f"actor:{r.model}:{actor}")  # fmt: skip
+                ends.append((float(h[-1, i]), str(actor), c))
+            ax.plot([h.shape[0] - 1], [r.forecast[j]], "o", color=c, label=name)
         else:
-            ax.axhline(r.forecast[j], color=c, ls="--", lw=1.5, label=r.model)
-    ax.set_xlim(0, max(rounds - 1, 1))
+            ax.axhline(r.forecast[j], color=c, ls="--", lw=1.5, label=name)
+    room = 0.5 * last if ends else 0.0  # the actors' labels sit inside the panel
+    ax.set_xlim(0, last + room)
     if scale is not None:
         lo, hi = scale
         pad = 0.03 * (hi - lo)
         ax.set_ylim(lo - pad, hi + pad)
-    ax.set_title(title[:50], fontsize=9)
+    if ends:
+        _end_labels(ax, ends, last)
+    ax.set_title(wrap_title(title, 52), fontsize=8)
     ax.set_xlabel("round", fontsize=8)
     ax.tick_params(labelsize=7)
+
+
+def _end_labels(ax: Axes, ends: list[tuple[float, str, str]], last: int) -> None:
+    """Each actor's id at the end of its line; actors whose lines end together (within a
+    label's height, same colour) share one label ("RUS, UKR")."""
+    lo, hi = ax.get_ylim()
+    near = 0.02 * abs(hi - lo)
+    merged: list[tuple[float, str, str]] = []
+    for y, a, c in sorted(ends, key=lambda e: (e[2], e[0])):
+        if merged and merged[-1][2] == c and abs(merged[-1][0] - y) < near:
+            y0, names, _ = merged[-1]
+            merged[-1] = (y0, f"{names}, {a}", c)
+        else:
+            merged.append((y, a, c))
+    spread_labels(ax, last, merged, x_text=last + 0.04 * last, fontsize=6)
 
 
 def plot_forecasts(
@@ -154,7 +265,7 @@ def plot_forecasts(
         title = issue_names[j] if issue_names else first.issue_ids[j]
         _draw_panel(ax, results, j, colours, rounds, scales[j] if scales else None, title)
         if p == 0:
-            ax.legend(fontsize=7)
+            ax.legend(fontsize=7, loc="best")
     for p in range(k, rows * cols):
         axes[p // cols][p % cols].axis("off")
     note = _coverage_note(chosen, n_issues, issues is None)

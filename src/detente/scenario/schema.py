@@ -32,6 +32,7 @@ from detente.scenario._types import ref_error as _ref_error
 from detente.scenario.arrays import ScenarioArrays
 from detente.scenario.conflict_spec import ConflictSpec, check_conflict
 from detente.scenario.process_spec import ProcessSpec, check_process
+from detente.scenario.revision_spec import RevisionSpec, check_revision
 from detente.scenario.uncertainty_spec import UncertaintySpec, WhatIf, check_uncertainty
 
 _Strict = Strict
@@ -171,6 +172,7 @@ class Scenario(_Strict):
     what_ifs: list[WhatIf] = Field(default_factory=list)
     process: ProcessSpec | None = None
     conflict: ConflictSpec | None = None
+    revision: RevisionSpec | None = None
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:
@@ -242,6 +244,7 @@ class Scenario(_Strict):
         check_uncertainty(self)
         check_process(self)
         check_conflict(self)
+        check_revision(self)
         return self
 
     def _check_veto_issues(self, issues: set[str]) -> None:

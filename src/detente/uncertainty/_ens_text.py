@@ -30,7 +30,9 @@ def _fmt(x: float, d: int) -> str:
 
 
 def _forecast_line(res: EnsembleResult, j: int, what_if: str | None) -> str:
-    """``territory: compromise 52–62, eu 25–85 (defined in 40%)`` (5–95% of draws)."""
+    """``territory: compromise 52–62, expected utility (BDM) 25–85 (defined in 40%)`` (5–95%
+    of draws; models by their display names)."""
+    from detente.models.registry import display_name
     from detente.uncertainty._ens_result import _pct
 
     st = res.stats(what_if)
@@ -39,9 +41,9 @@ def _forecast_line(res: EnsembleResult, j: int, what_if: str | None) -> str:
     for model, stats in st.forecasts.items():
         lo, hi, dfd = stats["q05"][j], stats["q95"][j], stats["defined"][j]
         if dfd == 0:
-            parts.append(f"{model} none")
+            parts.append(f"{display_name(model)} none")
             continue
-        text = f"{model} {_fmt(lo, d)}–{_fmt(hi, d)}"
+        text = f"{display_name(model)} {_fmt(lo, d)}–{_fmt(hi, d)}"
         if dfd < 1:
             text += f" (defined in {_pct(dfd)})"
         parts.append(text)
@@ -114,6 +116,8 @@ def draw_boxes(res: EnsembleResult, ax: Axes | None, what_if: str | None) -> Axe
     stats = _box_stats(res, what_if, unit)
     k, nm = len(res.issue_ids), len(res.models)
     width = 0.8 / max(nm, 1)
+    from detente.models.registry import display_name
+
     colours = plt.get_cmap("tab10")
     for i, (model, rows) in enumerate(zip(res.models, stats, strict=True)):
         keep = [j for j in range(k) if np.isfinite(rows[j]["med"])]
@@ -128,7 +132,7 @@ def draw_boxes(res: EnsembleResult, ax: Axes | None, what_if: str | None) -> Axe
                 boxprops={"facecolor": colours(i % 10), "alpha": 0.6},
                 medianprops={"color": "black"},
             )
-        ax.plot([], [], color=colours(i % 10), linewidth=6, alpha=0.6, label=model)
+        ax.plot([], [], color=colours(i % 10), linewidth=6, alpha=0.6, label=display_name(model))
     ax.set_xticks(range(k))
     ax.set_xticklabels(list(res.issue_ids), rotation=40, ha="right", fontsize=8)
     ax.set_xlim(-0.6, k - 0.4)

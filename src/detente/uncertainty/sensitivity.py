@@ -348,8 +348,10 @@ class SensitivityResult(Result):
 def _answer_words(answer: str | None) -> str:
     if answer == ZONE:
         return "whether a zone of agreement exists"
+    from detente.models.registry import display_name
+
     model, _, issue = (answer or "").partition(":")
-    return f"{model} forecast on {issue}" if issue else str(answer)
+    return f"{display_name(model)} forecast on {issue}" if issue else str(answer)
 
 
 # ------------------------------------------------------------------------ evaluation

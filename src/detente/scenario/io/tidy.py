@@ -13,7 +13,7 @@ Files (UTF-8, comma-separated, one header row; blank rows are skipped; an empty 
     anchors.csv       issue, value, label, sources                         (optional)
     accommodation.csv actor, toward, weight                                (optional)
     scenario.csv      field, value  — rows name, description, as_of, model_params,
-                      uncertainty, what_ifs, process, conflict (optional)
+                      uncertainty, what_ifs, process, conflict, revision (optional)
 
 ``actors.csv``, ``issues.csv`` and ``positions.csv`` are required; in them ``id``, ``name``,
 ``capability`` / ``id``, ``name`` / ``actor``, ``issue``, ``position``, ``salience`` are the
@@ -21,8 +21,8 @@ required columns, the others may be left out. Saliences are on 0–100, position
 own units between ``lo`` and ``hi`` (default 0–100). ``low``/``high`` give a position's range
 (both or neither). Lists of source ids (``sources``, ``capability_sources``) are separated by
 ``;`` or ``,``. ``veto`` is ``true``/``false`` (``yes``/``no``, ``1``/``0`` also read).
-``attributes``, ``model_params``, ``uncertainty``, ``process`` and ``conflict`` are JSON objects and
-``what_ifs`` a JSON list of objects (the YAML blocks of the same names); ``veto_issues`` is a
+``attributes``, ``model_params``, ``uncertainty``, ``process``, ``conflict`` and ``revision``
+are JSON objects and ``what_ifs`` a JSON list of objects (the YAML blocks of the same names); ``veto_issues`` is a
 list of issue ids. The scale anchors (labelled documented
 options) are rows of ``anchors.csv`` rather than a cell, so that labels may hold any text.
 Without ``scenario.csv`` the scenario is named after the folder.
@@ -103,7 +103,7 @@ _LISTS = {
 }
 _SCENARIO_FIELDS = (
     "name", "description", "as_of", "model_params", "uncertainty", "what_ifs", "process",
-    "conflict",
+    "conflict", "revision",
 )  # fmt: skip
 #: scenario.csv fields holding JSON: an object, or (``what_ifs``) a list of objects.
 _JSON_FIELDS = {
@@ -111,6 +111,7 @@ _JSON_FIELDS = {
     "uncertainty": dict,
     "process": dict,
     "conflict": dict,
+    "revision": dict,
     "what_ifs": list,
 }
 _TRUE = {"true", "yes", "1"}
@@ -604,7 +605,7 @@ def dump_tidy(scenario: Scenario) -> dict[str, str]:
                 "value": json.dumps(scenario.model_params, ensure_ascii=False),
             }
         )
-    for key in ("uncertainty", "what_ifs", "process", "conflict"):
+    for key in ("uncertainty", "what_ifs", "process", "conflict", "revision"):
         block = getattr(scenario, key)
         if block:
             dumped = scenario.model_dump(mode="json", include={key}, exclude_defaults=True)
