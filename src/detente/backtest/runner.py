@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from detente.backtest.datasets import DeuData, check_capability, load_deu, proposal_arrays
-from detente.backtest.metrics import METRICS, bootstrap_metric, format_interval, paired_bootstrap
+from detente.backtest.metrics import (
+    METRICS,
+    bootstrap_metric,
+    format_interval,
+    paired_bootstrap,
+    paired_ratio,
+)
 from detente.results import Result, jsonable
 from detente.scenario.errors import ScenarioError
 
@@ -216,7 +222,8 @@ class BacktestResult(Result):
 
         Columns: ``model, subset, n, n_fallback``, then for each metric ``m`` in
         ``mae, rmse, within10``: ``m, m_lo, m_hi`` (the estimate and its proposal-bootstrap
-        interval) and ``d_m, d_m_lo, d_m_hi`` (paired difference against the baseline); for
+        interval) and ``d_m, d_m_lo, d_m_hi`` (paired difference against the baseline);
+        ``ratio, ratio_lo, ratio_hi`` (MAE / baseline MAE on the same resampled proposals); for
         fitted models ``in_sample_mae`` and ``cv`` = True (their rows use out-of-fold forecasts).
         """
         if self._metrics is None:
@@ -275,6 +282,11 @@ class BacktestResult(Result):
                         dv.lo,
                         dv.hi,
                     )
+                if be is not None and metric == "mae":
+                    rv = paired_ratio(
+                        e, be, g, metric, n_boot=self.n_boot, level=self.level, rng=self.seed
+                    )
+                    row["ratio"], row["ratio_lo"], row["ratio_hi"] = rv.estimate, rv.lo, rv.hi
             info = self.fitted.get(model)
             row["cv"] = info is not None
             row["in_sample_mae"] = info["in_sample"][subset] if info else math.nan
@@ -285,7 +297,7 @@ class BacktestResult(Result):
         """One subset's metrics as display text: one row per model, every interval formatted.
 
         Columns: ``model`` (``(CV)`` marks fitted models scored out of fold), ``n``, ``MAE``,
-        ``ratio`` (MAE / baseline MAE), ``ΔMAE``, ``RMSE``, ``ΔRMSE``, ``within 10``,
+        ``ratio`` (MAE / baseline MAE, with its paired proposal-bootstrap interval), ``ΔMAE``, ``RMSE``, ``ΔRMSE``, ``within 10``,
         ``Δwithin 10``, ``in-sample MAE``, ``fallbacks``. ``metrics`` is ``to_df()`` if
         already computed.
         """
@@ -302,7 +314,7 @@ class BacktestResult(Result):
                     "model": r["model"] + (" (CV)" if r["cv"] else ""),
                     "n": int(r["n"]),
                     "MAE": interval_text(r, "mae"),
-                    "ratio": f"{r['mae'] / base:.3f}" if base > 0 else "—",
+                    "ratio": _ratio_text(r, base),
                     "ΔMAE": interval_text(r, "d_mae", signed=True),
                     "RMSE": interval_text(r, "rmse"),
                     "ΔRMSE": interval_text(r, "d_rmse", signed=True),
@@ -354,14 +366,44 @@ class BacktestResult(Result):
                 _text(self.by_subset(metrics)),
             ]
         for m, info in self.fitted.items():
-            ps = ", ".join(f"{k}={v:.3g}" for k, v in info["params"].items())
+            ps = ", ".join(f"{k}={_param_text(v)}" for k, v in info["params"].items())
             lines.append(
                 f"{m}: grouped {info['n_folds']}-fold CV MAE {info['cv_mae']:.2f} (shown above); "
                 f"in-sample {info['in_sample_mae']:.2f}; fitted on all: {ps}"
             )
+        lines += self._snap_lines(metrics)
         for m, why in self.failures.items():
             lines.append(f"{m} failed: {why}")
         return "\n".join(lines)
+
+    def _snap_lines(self, metrics: pd.DataFrame) -> list[str]:
+        """For each focal-point model: its difference to the baseline (all issues) in points
+        and in per cent with their paired intervals, and the rules its CV folds chose."""
+        from collections import Counter
+
+        from detente.models.snap import is_snap
+
+        lines = []
+        t = metrics[metrics["subset"] == "all"].set_index("model")
+        for m in self.models:
+            if not is_snap(m) or m not in t.index or "d_mae" not in t.columns:
+                continue
+            r = t.loc[m]
+            pct = (
+                f"{100 * (r['ratio'] - 1):+.1f}% [{100 * (r['ratio_lo'] - 1):+.1f}%, "
+                f"{100 * (r['ratio_hi'] - 1):+.1f}%]"
+                if np.isfinite(r.get("ratio", math.nan))
+                else "—"
+            )
+            line = f"{m} vs {self.baseline}: ΔMAE {interval_text(r, 'd_mae', signed=True)} ({pct})"
+            folds = (self.fitted.get(m) or {}).get("fold_params") or []
+            rules = Counter(_rule_text(p) for p in folds if "snap_focal" in p)
+            if rules:
+                line += "; rules chosen in the folds: " + ", ".join(
+                    f"{k} ×{c}" for k, c in rules.most_common()
+                )
+            lines.append(line)
+        return lines
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """MAE with its interval per model and subset (points), the baseline dashed."""
@@ -392,6 +434,32 @@ class BacktestResult(Result):
         ax.set_title(f"DEU III backtest, capability = {self.capability}")
         ax.legend(fontsize="small", loc="lower right")
         return ax
+
+
+def _param_text(v: Any) -> str:
+    """A fitted option for the summary: numbers to 3 significant digits, mappings of numbers
+    as ``{a: 1.2, b: 0.8}``, anything else as text."""
+    if isinstance(v, (int, float, np.floating)) and not isinstance(v, bool):
+        return f"{v:.3g}"
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{k}: {_param_text(x)}" for k, x in v.items()) + "}"
+    return str(v)
+
+
+def _rule_text(p: dict[str, Any]) -> str:
+    """A focal-point rule's options as ``positions+round ≤ 0.1``."""
+    if not p.get("snap_distance"):
+        return "no snapping"
+    return f"{'+'.join(p['snap_focal'])} ≤ {p['snap_distance']:g}"
+
+
+def _ratio_text(r: Any, base: float) -> str:
+    """MAE / baseline MAE with its paired interval when computed (``"0.983 [0.962, 1.004]"``)."""
+    if not base > 0:
+        return "—"
+    if np.isfinite(r.get("ratio", math.nan)):
+        return format_interval(r["ratio"], r["ratio_lo"], r["ratio_hi"], digits=3)
+    return f"{r['mae'] / base:.3f}"
 
 
 def _text(df: Any) -> str:
@@ -549,7 +617,9 @@ def _forecast_all(
     with task("backtest: models", total=len(names)) as advance:
         for n in names:
             try:
-                if get_model(n).fittable:
+                if _snap_own_cv(n):
+                    preds[n], fitted[n] = _cv_snap(d, capability, n_folds, seed, n)
+                elif get_model(n).fittable:
                     preds[n], fitted[n] = _cv_fitted(d, capability, n_folds, seed, _free(n))
                 else:
                     preds[n] = predict_deu(d, n, capability=capability, seed=seed)
@@ -559,6 +629,38 @@ def _forecast_all(
                 failures[n] = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
             advance()
     return preds, fitted, failures
+
+
+def _snap_own_cv(name: str) -> bool:
+    """Whether ``name`` is a focal-point model scored by :func:`_cv_snap`: only while the
+    registry has no ``train`` hook for the generic fittable path to call (with the hook, the
+    generic path runs the snap model's own ``train``/``apply`` — the same folds, the same
+    numbers)."""
+    from detente.models import ModelInfo
+    from detente.models.snap import is_snap
+
+    return is_snap(name) and "train" not in ModelInfo.__dataclass_fields__
+
+
+def _cv_snap(
+    d: DeuData, capability: str, n_folds: int, seed: int, name: str
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """A focal-point model's out-of-fold forecasts (:func:`detente.models.snap.nested_cv_snap`:
+    rule and inner model trained on the training folds only) and its fit details."""
+    from detente.models.snap import apply_snap, nested_cv_snap, train_snap
+
+    cap = capability_matrix(d, capability)
+    oof, fold_params = nested_cv_snap(
+        name, d.arrays, d.outcome, d.proposal, cap=cap, n_folds=n_folds, seed=seed
+    )
+    params = train_snap(name, d.arrays, d.outcome, d.proposal, cap=cap, seed=seed)
+    return oof, {
+        "params": params,
+        "fold_params": fold_params,
+        "n_folds": n_folds,
+        "cv_mae": float(np.mean(np.abs(oof - d.outcome))),
+        "_in_sample_pred": apply_snap(name, d.arrays, params, cap),
+    }
 
 
 def _issue_table(d: DeuData, preds: dict[str, np.ndarray], baseline: str) -> Any:

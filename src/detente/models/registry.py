@@ -235,11 +235,18 @@ def list_models() -> list[ModelInfo]:
 
 
 def get_model(name: str) -> ModelInfo:
-    """The entry for ``name``; ``KeyError`` with the known names otherwise."""
+    """The entry for ``name``; ``KeyError`` with the known names otherwise.
+
+    ``snap:<model>`` resolves for every registered model (:mod:`detente.models.snap`), listed
+    or not."""
     _load_builtin()
     try:
         return _REGISTRY[name]
     except KeyError:
+        if name.startswith("snap:"):  # the focal-point family: snap:<any registered model>
+            from detente.models.snap import family_entry
+
+            return family_entry(name)
         known = ", ".join(sorted(_REGISTRY))
         raise KeyError(f"unknown model {name!r}; known models: {known}") from None
 
