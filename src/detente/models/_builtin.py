@@ -16,7 +16,6 @@ MODULES = (
     "exchange",
     "procedural",
     "fitted",
-    "snap",  # last: it lists a snap: version of the models registered before it
 )
 
 for _name in MODULES:

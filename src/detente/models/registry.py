@@ -222,16 +222,20 @@ def _load_builtin() -> None:
 
 def list_models() -> list[ModelInfo]:
     """All registered models: built-in ones in the order of ``_builtin.MODULES``, then any
-    others in registration order."""
+    others in registration order, then the listed focal-point models
+    (:func:`detente.models.snap.listed`: ``snap:compromise`` and ``snap:`` of every fittable
+    model)."""
     _load_builtin()
     from detente.models._builtin import MODULES
+    from detente.models.snap import listed
 
     rank = {f"detente.models.{m}": n for n, m in enumerate(MODULES)}
     entries = list(_REGISTRY.values())
-    return sorted(
+    base = sorted(
         entries,
         key=lambda m: (rank.get(m.run.__module__, len(rank)), entries.index(m)),
     )
+    return base + listed(base)
 
 
 def get_model(name: str) -> ModelInfo:

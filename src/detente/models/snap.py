@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from detente.models import _params
-from detente.models.registry import _REGISTRY, ModelInfo, get_model
+from detente.models.registry import ModelInfo, get_model
 from detente.models.result import Forecast
 from detente.scenario.errors import ModelParamError
 from detente.typing import RNG
@@ -67,6 +67,7 @@ __all__ = [
     "fit_snap_rule",
     "focal_points",
     "is_snap",
+    "listed",
     "nested_cv_snap",
     "rule_orders",
     "snap",
@@ -672,7 +673,21 @@ def _entry(name: str, inner: str, rule: Mapping[str, Any]) -> ModelInfo:
     def check(params: Mapping[str, Any]) -> dict[str, Any]:
         rule_p = {k: v for k, v in params.items() if k in RULE_KEYS}
         rest = {k: v for k, v in params.items() if k not in RULE_KEYS}
-        return {**info.validate_params(rest), **_check_rule(name, rule_p)}
+        try:
+            inner_p = info.validate_params(rest)
+        except ModelParamError as e:  # name the option as the user wrote it: snap:<model>.x
+            field_ = e.field or ""
+            if field_.startswith(f"{inner}."):
+                field_ = f"{name}.{field_[len(inner) + 1 :]}"
+            raise ModelParamError(
+                e.message.replace(f"model {inner!r}", f"model {name!r}"),
+                path=e.path,
+                line=e.line,
+                field=field_,
+                value=e.value,
+                allowed=e.allowed,
+            ) from None
+        return {**inner_p, **_check_rule(name, rule_p)}
 
     def cost(n: int, k: int, params: Mapping[str, Any]) -> Cost:
         rest = {a: b for a, b in params.items() if a not in RULE_KEYS}
@@ -755,14 +770,10 @@ def snap(model: str, **rule: Any) -> str:
     return name
 
 
-def _register_listed() -> None:
-    """List ``snap:compromise`` and a ``snap:`` version of every fittable model registered so
-    far (the built-in modules import this one last)."""
-    names = ["compromise"] + [m.name for m in _REGISTRY.values() if m.fittable]
-    for inner in names:
-        name = f"{_PREFIX}{inner}"
-        if inner in _REGISTRY and not is_snap(inner) and name not in _REGISTRY:
-            _REGISTRY[name] = _entry(name, inner, {})
-
-
-_register_listed()
+def listed(base: Sequence[ModelInfo]) -> list[ModelInfo]:
+    """The focal-point models :func:`~detente.models.registry.list_models` lists after
+    ``base``: ``snap:compromise`` and ``snap:<model>`` of every fittable model of ``base``, in
+    its order (every other ``snap:<model>`` resolves through ``get_model`` unlisted)."""
+    names = [m.name for m in base if m.name == "compromise"]
+    names += [m.name for m in base if m.fittable and not is_snap(m.name)]
+    return [family_entry(f"{_PREFIX}{n}") for n in names]
