@@ -356,7 +356,7 @@ def _snap_variants(comp: np.ndarray, dev, fp, boot: int) -> list[str]:  # type: 
     y, g = dev.outcome, dev.proposal
     sets3 = ["positions", "status_quo", "round"]
     variants = {
-        "best of 160 (orders of 1–2 sets × 10 reaches)": {},
+        "best of all (orders of 1–2 sets × 9 reaches, or none: 82 on DEU)": {},
         "same, one-standard-error choice (shipped)": {"se_rule": 1.0},
         "one set × 10 reaches": {"orders": rule_orders(1, sets3)},
         "one set × 10 reaches, one-SE": {"orders": rule_orders(1, sets3), "se_rule": 1.0},

@@ -307,3 +307,22 @@ def test_no_positions_at_all_is_refused_before_snapping() -> None:
     a = ScenarioArrays.from_numpy([1.0], [[np.nan]], 0.0)
     with pytest.raises(ScenarioError):
         run_model("snap:compromise", a)
+
+
+def test_one_standard_error_choice_by_hand() -> None:
+    # 20 proposals of 2 issues, one actor at 30 and one at 70 on each, outcome 30: the forecast
+    # 34 snaps to 30 within 0.05 (error 0) and stays 4 off without snapping
+    k = 40
+    a = ScenarioArrays.from_numpy([1.0, 1.0], np.tile([[30.0], [70.0]], (1, k)), 0.5)
+    g = np.array([f"p{j // 2}" for j in range(k)], dtype=object)
+    y = np.full(k, 30.0)
+    fp = focal_points(a)
+    # the gain on every proposal alike: no spread, the best rule is chosen even with se_rule
+    f = np.full(k, 34.0)
+    assert fit_snap_rule(f, y, fp, g, se_rule=1.0).distance == 0.05
+    # the whole gain on one proposal (other forecasts sit on the outcome already): the mean
+    # gain 8/40 = 0.2 equals its clustered standard error, so no snapping is within one SE
+    f = y.copy()
+    f[:2] = 34.0
+    assert fit_snap_rule(f, y, fp, g).distance == 0.05
+    assert fit_snap_rule(f, y, fp, g, se_rule=1.0).distance == 0.0

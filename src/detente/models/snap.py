@@ -94,7 +94,7 @@ issue 11 reports, and the one nested CV picks most often: docs/explanation/focal
 
 SE_RULE = 1.0
 """The rule a ``snap:`` model learns is the simplest within one grouped standard error of the
-best (:func:`fit_snap_rule`'s ``se_rule``): on DEU III dev the plain best of the 160 candidate
+best (:func:`fit_snap_rule`'s ``se_rule``): on DEU III dev the plain best of the 82 candidate
 rules chased noise (grouped-CV MAE 24.55 against the compromise model's 24.46, seed 0), the
 one-standard-error choice did not (24.06); docs/explanation/focal-points.md lists the variants
 tried."""
