@@ -31,6 +31,7 @@ __all__ = [
     "format_interval",
     "mae",
     "paired_bootstrap",
+    "paired_ratio",
     "rmse",
     "within",
 ]
@@ -211,6 +212,45 @@ def paired_bootstrap(
     if e.shape != b.shape:
         raise ValueError(f"error shapes differ: {e.shape} vs {b.shape}")
     return Interval(*_bootstrap([e, b], groups, metric, n_boot, level, tol, rng))
+
+
+def paired_ratio(
+    error: Any,
+    baseline_error: Any,
+    groups: Any,
+    metric: str = "mae",
+    *,
+    n_boot: int = 2000,
+    level: float = 0.95,
+    tol: float = 10.0,
+    rng: RNG = None,
+) -> Interval:
+    """Ratio ``metric(model) / metric(baseline)`` on the same issues, cluster-bootstrapped.
+
+    Steps
+    -----
+    1. Point estimate: the ratio of the two models' metric on all items.
+    2. Each replicate resamples whole clusters once (the same draws as
+       :func:`paired_bootstrap` with the same ``rng``) and takes the ratio on that sample.
+    3. Percentile interval of the replicated ratios: ``0.92 [0.87, 0.97]`` reads "8% lower
+       error, between 3% and 13% lower".
+
+    References
+    ----------
+    Efron, B. & Tibshirani, R. J. (1993). *An Introduction to the Bootstrap*, ch. 13.
+    """
+    e = np.asarray(error, dtype=float)
+    b = np.asarray(baseline_error, dtype=float)
+    if e.shape != b.shape:
+        raise ValueError(f"error shapes differ: {e.shape} vs {b.shape}")
+    counts, label = cluster_resample_counts(groups, n_boot, rng)
+    reps = _replicates(np.stack([e, b]), counts, label, metric, tol)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = reps[0] / reps[1]
+        point = _point(e, metric, tol) / _point(b, metric, tol)
+    a = (1.0 - level) / 2.0
+    lo, hi = np.nanquantile(ratio, [a, 1.0 - a]) if np.isfinite(ratio).any() else (np.nan,) * 2
+    return Interval(float(point), float(lo), float(hi))
 
 
 def format_interval(

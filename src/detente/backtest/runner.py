@@ -18,7 +18,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from detente.backtest.datasets import DeuData, check_capability, load_deu, proposal_arrays
-from detente.backtest.metrics import METRICS, bootstrap_metric, format_interval, paired_bootstrap
+from detente.backtest.metrics import (
+    METRICS,
+    bootstrap_metric,
+    format_interval,
+    paired_bootstrap,
+    paired_ratio,
+)
 from detente.results import Result, jsonable
 from detente.scenario.errors import ScenarioError
 
@@ -217,7 +223,8 @@ class BacktestResult(Result):
 
         Columns: ``model, subset, n, n_fallback``, then for each metric ``m`` in
         ``mae, rmse, within10``: ``m, m_lo, m_hi`` (the estimate and its proposal-bootstrap
-        interval) and ``d_m, d_m_lo, d_m_hi`` (paired difference against the baseline); for
+        interval) and ``d_m, d_m_lo, d_m_hi`` (paired difference against the baseline);
+        ``ratio, ratio_lo, ratio_hi`` (MAE / baseline MAE on the same resampled proposals); for
         fitted models ``in_sample_mae`` and ``cv`` = True (their rows use out-of-fold forecasts).
         """
         if self._metrics is None:
@@ -276,6 +283,11 @@ class BacktestResult(Result):
                         dv.lo,
                         dv.hi,
                     )
+                if be is not None and metric == "mae":
+                    rv = paired_ratio(
+                        e, be, g, metric, n_boot=self.n_boot, level=self.level, rng=self.seed
+                    )
+                    row["ratio"], row["ratio_lo"], row["ratio_hi"] = rv.estimate, rv.lo, rv.hi
             info = self.fitted.get(model)
             row["cv"] = info is not None
             row["in_sample_mae"] = info["in_sample"][subset] if info else math.nan
@@ -286,7 +298,7 @@ class BacktestResult(Result):
         """One subset's metrics as display text: one row per model, every interval formatted.
 
         Columns: ``model`` (``(CV)`` marks fitted models scored out of fold), ``n``, ``MAE``,
-        ``ratio`` (MAE / baseline MAE), ``ΔMAE``, ``RMSE``, ``ΔRMSE``, ``within 10``,
+        ``ratio`` (MAE / baseline MAE, with its paired proposal-bootstrap interval), ``ΔMAE``, ``RMSE``, ``ΔRMSE``, ``within 10``,
         ``Δwithin 10``, ``in-sample MAE``, ``fallbacks``. ``metrics`` is ``to_df()`` if
         already computed.
         """
@@ -303,7 +315,7 @@ class BacktestResult(Result):
                     "model": r["model"] + (" (CV)" if r["cv"] else ""),
                     "n": int(r["n"]),
                     "MAE": interval_text(r, "mae"),
-                    "ratio": f"{r['mae'] / base:.3f}" if base > 0 else "—",
+                    "ratio": _ratio_text(r, base),
                     "ΔMAE": interval_text(r, "d_mae", signed=True),
                     "RMSE": interval_text(r, "rmse"),
                     "ΔRMSE": interval_text(r, "d_rmse", signed=True),
@@ -360,9 +372,39 @@ class BacktestResult(Result):
                 f"{m}: grouped {info['n_folds']}-fold CV MAE {info['cv_mae']:.2f} (shown above); "
                 f"in-sample {info['in_sample_mae']:.2f}; fitted on all: {ps}"
             )
+        lines += self._snap_lines(metrics)
         for m, why in self.failures.items():
             lines.append(f"{m} failed: {why}")
         return "\n".join(lines)
+
+    def _snap_lines(self, metrics: pd.DataFrame) -> list[str]:
+        """For each focal-point model: its difference to the baseline (all issues) in points
+        and in per cent with their paired intervals, and the rules its CV folds chose."""
+        from collections import Counter
+
+        from detente.models.snap import is_snap
+
+        lines = []
+        t = metrics[metrics["subset"] == "all"].set_index("model")
+        for m in self.models:
+            if not is_snap(m) or m not in t.index or "d_mae" not in t.columns:
+                continue
+            r = t.loc[m]
+            pct = (
+                f"{100 * (r['ratio'] - 1):+.1f}% [{100 * (r['ratio_lo'] - 1):+.1f}%, "
+                f"{100 * (r['ratio_hi'] - 1):+.1f}%]"
+                if np.isfinite(r.get("ratio", math.nan))
+                else "—"
+            )
+            line = f"{m} vs {self.baseline}: ΔMAE {interval_text(r, 'd_mae', signed=True)} ({pct})"
+            folds = (self.fitted.get(m) or {}).get("fold_params") or []
+            rules = Counter(_rule_text(p) for p in folds if "snap_focal" in p)
+            if rules:
+                line += "; rules chosen in the folds: " + ", ".join(
+                    f"{k} ×{c}" for k, c in rules.most_common()
+                )
+            lines.append(line)
+        return lines
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """MAE with its interval per model and subset (points), the baseline dashed."""
@@ -403,6 +445,22 @@ def _param_text(v: Any) -> str:
     if isinstance(v, dict):
         return "{" + ", ".join(f"{k}: {_param_text(x)}" for k, x in v.items()) + "}"
     return str(v)
+
+
+def _rule_text(p: dict[str, Any]) -> str:
+    """A focal-point rule's options as ``positions+round ≤ 0.1``."""
+    if not p.get("snap_distance"):
+        return "no snapping"
+    return f"{'+'.join(p['snap_focal'])} ≤ {p['snap_distance']:g}"
+
+
+def _ratio_text(r: Any, base: float) -> str:
+    """MAE / baseline MAE with its paired interval when computed (``"0.983 [0.962, 1.004]"``)."""
+    if not base > 0:
+        return "—"
+    if np.isfinite(r.get("ratio", math.nan)):
+        return format_interval(r["ratio"], r["ratio_lo"], r["ratio_hi"], digits=3)
+    return f"{r['mae'] / base:.3f}"
 
 
 def _text(df: Any) -> str:

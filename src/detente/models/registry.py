@@ -287,24 +287,35 @@ def _load_builtin() -> None:
 
 def list_models() -> list[ModelInfo]:
     """All registered models: built-in ones in the order of ``_builtin.MODULES``, then any
-    others in registration order."""
+    others in registration order, then the listed focal-point models
+    (:func:`detente.models.snap.listed`: ``snap:compromise`` and ``snap:`` of every fittable
+    model)."""
     _load_builtin()
     from detente.models._builtin import MODULES
+    from detente.models.snap import listed
 
     rank = {f"detente.models.{m}": n for n, m in enumerate(MODULES)}
     entries = list(_REGISTRY.values())
-    return sorted(
+    base = sorted(
         entries,
         key=lambda m: (rank.get(m.run.__module__, len(rank)), entries.index(m)),
     )
+    return base + listed(base)
 
 
 def get_model(name: str) -> ModelInfo:
-    """The entry for ``name``; ``KeyError`` with the known names otherwise."""
+    """The entry for ``name``; ``KeyError`` with the known names otherwise.
+
+    ``snap:<model>`` resolves for every registered model (:mod:`detente.models.snap`), listed
+    or not."""
     _load_builtin()
     try:
         return _REGISTRY[name]
     except KeyError:
+        if name.startswith("snap:"):  # the focal-point family: snap:<any registered model>
+            from detente.models.snap import family_entry
+
+            return family_entry(name)
         known = ", ".join(sorted(_REGISTRY))
         raise KeyError(f"unknown model {name!r}; known models: {known}") from None
 

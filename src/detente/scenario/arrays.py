@@ -167,6 +167,7 @@ class ScenarioArrays:
         for key, size, sel in (
             ("issue_groups", self.n_issues, ii),
             ("issue_attributes", self.n_issues, ii),
+            ("issue_anchors", self.n_issues, ii),
             ("roles", self.n_actors, ai),
         ):
             val = meta.get(key)

@@ -330,6 +330,9 @@ class Scenario(_Strict):
                 "model_params": dict(self.model_params),
                 "issue_groups": tuple(i.group for i in self.issues),
                 "issue_attributes": tuple(dict(i.attributes) for i in self.issues),
+                "issue_anchors": tuple(
+                    tuple(a.value for a in i.scale.anchors) for i in self.issues
+                ),
                 "roles": tuple(a.role for a in self.actors),
             },
         )
