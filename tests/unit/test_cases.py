@@ -310,3 +310,30 @@ def test_check_dating_passes_on_the_case_files() -> None:
     )
     assert run.returncode == 0, run.stdout + run.stderr
     assert "0 late citations" in run.stdout
+
+
+def test_a_focal_point_model_runs_untrained_on_the_cases_with_its_default_rule() -> None:
+    # snap:compromise needs no training set: with its documented default rule each forecast is
+    # the compromise forecast, or a documented option or an actor's position within 10% of the
+    # scale of it; a fittable model with a fittable inner (fitted) is still not scored.
+    from detente.history.cases import load_case, score_cases
+
+    res = score_cases(models=["compromise", "snap:compromise", "fitted"], n_boot=10, eve=False)
+    assert "fitted" in res.skipped and "snap:compromise" not in res.skipped
+    df = res.to_df()
+    comp = df[df.model == "compromise"].set_index(["case", "issue"])["forecast"]
+    snapped = df[df.model == "snap:compromise"].set_index(["case", "issue"])["forecast"]
+    moved = 0
+    for (case, issue), v in snapped.items():
+        c = comp[(case, issue)]
+        if v == c:
+            continue
+        moved += 1
+        sc = load_case(case).scenario
+        scale = next(i.scale for i in sc.issues if i.id == issue)
+        focal = {a.value for a in scale.anchors} | {
+            p.position for p in sc.positions if p.issue == issue
+        }
+        assert v in focal, (case, issue, v)
+        assert abs(v - c) <= 0.1 * (scale.hi - scale.lo) + 1e-9
+    assert moved > 0

@@ -373,7 +373,7 @@ def _errors_rows(cases: list[Case], models: list[str], seed: int) -> tuple[list[
     rows: list[dict[str, Any]] = []
     skipped: dict[str, str] = {}
     for m in models:
-        if get_model(m).fittable:
+        if get_model(m).fittable and not _runs_untrained(m):
             skipped[m] = "needs training on outcomes (fittable); there is no training set of cases"
             continue
         failed = []
@@ -385,6 +385,17 @@ def _errors_rows(cases: list[Case], models: list[str], seed: int) -> tuple[list[
         if failed:
             skipped[m] = "failed on " + "; ".join(failed)
     return rows, skipped
+
+
+def _runs_untrained(model: str) -> bool:
+    """Whether a fittable model still has an honest forecast without a training set: a
+    focal-point model (``snap:<inner>``) over an inner model that needs no training runs with
+    its documented default rule (a documented option, else an actor's position, within 10% of
+    the scale), which is the rule for scenarios without a record."""
+    from detente.models.registry import get_model
+    from detente.models.snap import is_snap, snap_parts
+
+    return is_snap(model) and not get_model(snap_parts(model)[0]).fittable
 
 
 def _case_rows(c: Case, m: str, seed: int) -> list[dict[str, Any]]:
