@@ -259,3 +259,36 @@ def test_recording_says_where_on_a_terminal_only(
     with RunStore(db) as s:
         newest = s.list_runs()[0]
     assert err == f"recorded run {newest.id} in {db}\n" and newest.seed == 9
+
+
+def test_baserate_and_backtest_cases_are_recorded(shared_data: Path, tmp_path: Path) -> None:
+    # Every command that runs something is recorded: the base rate with its conflict and date,
+    # the case scores with their models; the stored payload is what the command printed.
+    db = tmp_path / "runs.sqlite3"
+    r = invoke(
+        "baserate", "miami", "--no-model", "--boot", "20", "--format", "json", "--store", str(db)
+    )
+    assert r.exit_code == 0, r.output
+    printed = json.loads(r.stdout)
+    r = invoke("backtest", "cases", "oslo-1993", "-m", "compromise", "--boot", "10",
+               "--runs", "5", "--format", "json", "--store", str(db))  # fmt: skip
+    assert r.exit_code == 0, r.output
+    cases = json.loads(r.stdout)
+    with RunStore(db) as st:
+        runs = {row.command: st.get_run(row.id) for row in st.list_runs()}
+    assert set(runs) == {"baserate", "backtest cases"}
+    base = runs["baserate"]
+    assert base.params["conflict"]["type"] == "interstate"
+    assert base.params["as_of"] == "2025-12-19"
+    assert base.results["baserate"]["probability_agreement"] == printed["probability_agreement"]
+    assert runs["backtest cases"].models == ["compromise"]
+    assert runs["backtest cases"].results["cases"] == cases
+
+
+def test_a_failed_baserate_records_nothing(tmp_path: Path) -> None:
+    db = tmp_path / "runs.sqlite3"
+    r = invoke("baserate", "--type", "interstellar", "--store", str(db))
+    assert r.exit_code == 2
+    if db.exists():
+        with RunStore(db) as st:
+            assert st.count_runs() == 0

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from detente.cli._store import NoStoreOpt, StoreOpt, recording
 from detente.cli.app import app, check_output, display_path, errors, fail, load_scenario
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ _FIELDS = ("type", "intensity", "incompatibility", "region")
 
 
 @app.command("baserate")
-def baserate_cmd(
+def baserate_cmd(  # long: the options are the covariates; the body is six steps
     file: Annotated[
         str | None,
         typer.Argument(
@@ -79,6 +80,8 @@ def baserate_cmd(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to this file instead.")
     ] = None,
+    store: StoreOpt = None,
+    no_store: NoStoreOpt = False,
 ) -> None:
     """How and when conflicts like this one ended: the probability of an agreement or a
     ceasefire within 3, 6, 12 and 24 months, given how long it has lasted (UCDP Conflict
@@ -100,11 +103,14 @@ def baserate_cmd(
     if not 1 <= boot <= 100_000:
         fail(f"--boot {boot}: out of range; allowed: a whole number from 1 to 100,000")
     check_output(output, "--output", inputs=[file] if file else [])
-    with errors():
+    params = {"input": display_path(file) if file else None, "boot": boot, "cox": not no_model}
+    with recording(store, no_store, "baserate", params=params, seed=0) as rec, errors():
         spec, when = _conflict(file, type_, intensity, incompatibility, region, start, as_of)
         label = "--as-of" if as_of is not None or file is None else f"{display_path(file)}: as_of"
         res = _compute(spec, when, label, data, boot, not no_model)
         _emit(res, fmt, output)
+        rec.params = {**params, "conflict": spec.model_dump(mode="json"), "as_of": str(when)}
+        rec.result("baserate", res)
 
 
 def _conflict(
