@@ -18,6 +18,9 @@ upload     15 %   ``POST /scenarios`` (a small scenario, a distinct text each ti
 run        20 %   ``POST /scenarios/{hash}/runs`` (a compromise forecast; queued)
 ========== ====== ============================================================
 
+The anchor, measured in the same run before the bursts: ``--alone`` requests of each kind
+(default 20) sent one at a time; the table gives each kind's burst p50 as a multiple of it.
+
 After the last burst the script waits until every queued run has finished, then checks:
 no response had a 5xx status; every run request answered 2xx names a job that finished
 ``done`` with a run id; those ids are distinct, and the store (read directly) holds exactly
@@ -112,6 +115,9 @@ class Load:
         self.accepted_runs: list[str] = []
         self.n_upload = 0
         self.failures: list[str] = []
+        #: the anchor: each kind's latency sent one at a time, before the bursts, same run
+        self.alone: dict[str, list[float]] = defaultdict(list)
+        self.phase = "burst"
 
     async def one(self, kind: str, rng: random.Random) -> None:
         """Send one request of ``kind``; record its latency and status."""
@@ -122,7 +128,9 @@ class Load:
         except Exception as e:  # a transport error is an error of the run, recorded as such
             r, code = None, type(e).__name__
             self.failures.append(f"{kind} after {time.perf_counter() - t0:.1f} s: {e!r}"[:300])
-        self.latency[kind].append(time.perf_counter() - t0)
+        (self.alone if self.phase == "alone" else self.latency)[kind].append(
+            time.perf_counter() - t0
+        )
         self.status[kind][code] += 1
         if r is None or not 200 <= r.status_code < 300:
             return
@@ -222,6 +230,11 @@ async def _drive(url: str, args: argparse.Namespace) -> tuple[Load, dict[str, An
         names, weights = zip(*MIX.items(), strict=True)
         per = [args.requests // args.bursts] * args.bursts
         per[-1] += args.requests - sum(per)
+        load.phase = "alone"  # the anchor: every kind one at a time, on the same server
+        for kind in MIX:
+            for _ in range(args.alone):
+                await load.one(kind, rng)
+        load.phase = "burst"
         t0 = time.perf_counter()
         for n in per:
             kinds = rng.choices(names, weights=weights, k=n)
@@ -263,8 +276,9 @@ def _q(values: list[float], q: float) -> float:
 
 def _table(load: Load) -> list[str]:
     rows = [
-        "| kind | requests | p50 ms | p90 ms | p99 ms | max ms | statuses |",
-        "|---|---:|---:|---:|---:|---:|---|",
+        "| kind | requests | p50 ms | p90 ms | p99 ms | max ms | alone p50 ms | p50 / alone |"
+        " statuses |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     every: list[float] = []
     for kind in MIX:
@@ -273,13 +287,19 @@ def _table(load: Load) -> list[str]:
             continue
         every += lat
         codes = ", ".join(f"{c}: {n}" for c, n in sorted(load.status[kind].items()))
+        alone = load.alone.get(kind, [])
+        a50 = _q(alone, 0.5) if alone else float("nan")
         rows.append(
             f"| {kind} | {len(lat):,} | {_q(lat, 0.5):.0f} | {_q(lat, 0.9):.0f} | "
-            f"{_q(lat, 0.99):.0f} | {max(lat) * 1000:.0f} | {codes} |"
+            f"{_q(lat, 0.99):.0f} | {max(lat) * 1000:.0f} | {a50:.1f} | "
+            f"{_q(lat, 0.5) / a50:.0f}x | {codes} |"
         )
+    alone_all = [x for v in load.alone.values() for x in v]
+    a_all = _q(alone_all, 0.5) if alone_all else float("nan")
     rows.append(
         f"| **all** | {len(every):,} | {_q(every, 0.5):.0f} | {_q(every, 0.9):.0f} | "
-        f"{_q(every, 0.99):.0f} | {max(every) * 1000:.0f} | |"
+        f"{_q(every, 0.99):.0f} | {max(every) * 1000:.0f} | {a_all:.1f} | "
+        f"{_q(every, 0.5) / a_all:.0f}x | |"
     )
     return rows
 
@@ -310,7 +330,8 @@ def _report(
         f"`detente serve` (uvicorn, one process, one job worker) on loopback over a fresh "
         f"temporary store; {args.requests:,} requests in {args.bursts} bursts of at most "
         f"{args.concurrency} concurrent (httpx, asyncio; mix seed {args.seed}); "
-        f"{wall:.1f} s for the bursts ({args.requests / wall:.0f} requests/s).",
+        f"{wall:.1f} s for the bursts ({args.requests / wall:.0f} requests/s). Anchor: "
+        f"{args.alone} requests of each kind sent one at a time first (`alone p50`).",
         "",
         *_table(load),
         "",
@@ -343,6 +364,9 @@ def main() -> int:
     ap.add_argument("--concurrency", type=int, default=200)
     ap.add_argument("--bursts", type=int, default=5)
     ap.add_argument("--seed", type=int, default=20251219)
+    ap.add_argument(
+        "--alone", type=int, default=20, help="requests of each kind sent one at a time first"
+    )
     ap.add_argument("--settle", type=float, default=1800, help="seconds to wait for the runs")
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args()
