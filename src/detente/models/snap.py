@@ -691,7 +691,8 @@ def _entry(name: str, inner: str, rule: Mapping[str, Any]) -> ModelInfo:
 
     def cost(n: int, k: int, params: Mapping[str, Any]) -> Cost:
         rest = {a: b for a, b in params.items() if a not in RULE_KEYS}
-        return info.estimate_cost(n, k, rest)
+        c = info.estimate_cost(n, k, rest)  # snapping itself is a linear pass
+        return replace(c, what=f"{c.what}, inside {name}")
 
     return ModelInfo(
         train=run.train,
