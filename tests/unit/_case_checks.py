@@ -211,3 +211,36 @@ def check_forecast_runs(scenario: Path, issues: set[str]) -> None:
     for row in rows:
         if row["forecast"] is not None:
             assert 0.0 <= row["forecast"] <= 100.0
+
+
+class CaseChecks:
+    """The generic checks of one historical case, as tests: a case file subclasses it as
+    ``TestCaseChecks`` and sets the class attributes to its own paths, dates and ids."""
+
+    SCENARIO: Path
+    CASE: Path
+    EVE: dt.date
+    ISSUES: set[str]
+    ACTORS: tuple[str, ...]  # ids the analysis must name
+    LATE: tuple[str, str]  # a cited source and a date after the eve to give it
+
+    def test_every_cited_source_resolves_and_is_dated_by_the_eve(self) -> None:
+        check_sources_dated_by_the_eve(self.SCENARIO, self.EVE)
+
+    def test_the_date_check_catches_a_late_source(self) -> None:
+        check_date_rule_catches(self.SCENARIO, self.EVE, *self.LATE)
+
+    def test_validate_command_accepts_the_scenario(self) -> None:
+        check_validate_runs(self.SCENARIO)
+
+    def test_every_judgement_is_marked_and_argued(self) -> None:
+        check_every_judgement_marked_and_argued(self.SCENARIO)
+
+    def test_case_file_validates_and_resolves_against_the_scenario(self) -> None:
+        check_case_file_resolves(self.CASE, self.SCENARIO, self.ISSUES)
+
+    def test_analyze_runs_on_the_eve(self) -> None:
+        check_analyze_runs(self.SCENARIO, self.ACTORS)
+
+    def test_forecast_runs_on_the_eve(self) -> None:
+        check_forecast_runs(self.SCENARIO, self.ISSUES)

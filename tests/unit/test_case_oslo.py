@@ -47,26 +47,6 @@ def test_scenario_loads_and_validates() -> None:
     checks.check_anchors_on_the_scale(s)
 
 
-def test_every_cited_source_resolves_and_is_dated_by_the_eve() -> None:
-    checks.check_sources_dated_by_the_eve(SCENARIO, EVE)
-
-
-def test_the_date_check_catches_a_late_source() -> None:
-    checks.check_date_rule_catches(SCENARIO, EVE, "S14", "1993-09-13")
-
-
-def test_validate_command_accepts_the_scenario() -> None:
-    checks.check_validate_runs(SCENARIO)
-
-
-def test_every_judgement_is_marked_and_argued() -> None:
-    checks.check_every_judgement_marked_and_argued(SCENARIO)
-
-
-def test_case_file_validates_and_resolves_against_the_scenario() -> None:
-    checks.check_case_file_resolves(CASE, SCENARIO, ISSUES)
-
-
 def test_outcome_facts_of_the_record() -> None:
     case = CaseFile.model_validate(checks.read_yaml(CASE))
     # Initialled in Oslo on 20 August 1993, signed at the White House on 13 September 1993;
@@ -85,9 +65,9 @@ def test_outcome_facts_of_the_record() -> None:
     assert [a.value for a in madrid] == [case.outcome.issues["timetable"].value] == [40.0]
 
 
-def test_analyze_runs_on_the_eve() -> None:
-    checks.check_analyze_runs(SCENARIO, ["ISR", "PLO"])
+class TestCaseChecks(checks.CaseChecks):
+    """The generic checks (:mod:`_case_checks`) on this case's own files, dates and ids."""
 
-
-def test_forecast_runs_on_the_eve() -> None:
-    checks.check_forecast_runs(SCENARIO, ISSUES)
+    SCENARIO, CASE, EVE, ISSUES = SCENARIO, CASE, EVE, ISSUES
+    ACTORS = ("ISR", "PLO")
+    LATE = ("S14", "1993-09-13")
