@@ -11,19 +11,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
+import _case_checks as checks
 import yaml
 
 from detente.scenario.io import load
 
 ROOT = Path(__file__).resolve().parents[2]
 FILE = ROOT / "src" / "detente" / "examples" / "camp-david-1978-09-04.yaml"
-SHARED_TOOL = ROOT.parent / "shared" / "tools" / "check_dating.py"
 EVE = dt.date(1978, 9, 4)
 ISSUES = {
     "sinai_withdrawal",
@@ -33,8 +30,6 @@ ISSUES = {
     "linkage",
     "palestinian_self_government",
 }
-#: ``[S4]``, ``[S9, S10]``: source ids cited in brackets in free text.
-_BRACKET = re.compile(r"\[([^\[\]]+)\]")
 
 
 def _raw() -> dict[str, Any]:
@@ -43,36 +38,13 @@ def _raw() -> dict[str, Any]:
     return data
 
 
-def _cited(node: Any) -> set[str]:
-    """Every source id cited in a raw YAML tree: lists under keys ending in ``sources`` and
-    ``[S..]`` brackets in any text (the shared date tool's rule, written again here)."""
-    if isinstance(node, dict):
-        out: set[str] = set()
-        for k, v in node.items():
-            if str(k).endswith("sources") and isinstance(v, list):
-                out |= {str(x) for x in v}
-            else:
-                out |= _cited(v)
-        return out
-    if isinstance(node, list):
-        return set().union(set(), *(_cited(v) for v in node))
-    if isinstance(node, str):
-        found: set[str] = set()
-        for group in _BRACKET.findall(node):
-            for token in re.split(r"[,;]", group):
-                if re.fullmatch(r"S\d+", token.strip()):
-                    found.add(token.strip())
-        return found
-    return set()
-
-
 def _late_citations(data: dict[str, Any]) -> list[str]:
     """Cited ids that are unknown, undated or dated after ``as_of`` (the date rule)."""
     as_of = dt.date.fromisoformat(str(data["as_of"]))
     dates = {str(s["id"]): s.get("date") for s in data.get("sources", [])}
     body = {k: v for k, v in data.items() if k != "sources"}
     bad = []
-    for sid in sorted(_cited(body)):
+    for sid in sorted(checks.cited(body)):
         if sid not in dates or dates[sid] is None:
             bad.append(f"{sid}: not a dated source")
         elif dt.date.fromisoformat(str(dates[sid])) > as_of:
@@ -133,13 +105,7 @@ def test_date_rule_check_catches_a_late_source() -> None:
 
 
 def test_shared_date_tool_passes() -> None:
-    if not SHARED_TOOL.exists():
-        pytest.skip(f"the shared date tool is absent ({SHARED_TOOL}); ../shared not mounted")
-    run = subprocess.run(
-        [sys.executable, str(SHARED_TOOL)], cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
-    assert run.returncode == 0, run.stdout + run.stderr
-    assert "0 late citations" in run.stdout
+    checks.check_shared_date_tool()
 
 
 def test_every_position_cites_or_is_judgement_and_every_judgement_says_so() -> None:

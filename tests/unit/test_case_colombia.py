@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import _case_checks as checks
 import pytest
 
 from detente.history.cases import load_case, score_cases
@@ -17,23 +18,13 @@ def case():
 
 
 def test_every_cited_source_is_dated_by_the_eve(case) -> None:
-    s = case.scenario
-    assert s.as_of == EVE
-    dates = {x.id: x.date for x in s.sources}
-    cited = {i for p in s.positions for i in p.sources}
-    cited |= {i for iss in s.issues for a in iss.scale.anchors for i in a.sources}
-    cited |= {i for st in s.process.ratification for i in st.sources}
-    assert cited <= set(dates)
-    late = {i: dates[i] for i in cited if dates[i] is None or dates[i] > EVE}
-    assert not late
+    checks.check_loaded_cited_by_the_eve(case.scenario, EVE, ratification=True)
 
 
 def test_positions_documented_or_marked_judgement(case) -> None:
-    for p in case.scenario.positions:
-        assert p.basis in {"documented", "judgement"}
-        assert p.salience_basis == "judgement"  # every salience is judgement, and says so
-        if p.basis == "documented":
-            assert p.sources, f"{p.actor}/{p.issue} documented without a source"
+    checks.check_positions_documented_or_judgement(case.scenario)
+    for p in case.scenario.positions:  # every salience is judgement, and says so
+        assert p.salience_basis == "judgement"
 
 
 def test_the_six_agenda_points_are_the_issues(case) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import _case_checks as checks
 import pytest
 
 from detente.history.cases import load_case, score_cases
@@ -17,24 +18,13 @@ def case():
 
 
 def test_every_cited_source_is_dated_by_the_eve(case) -> None:
-    s = case.scenario
-    assert s.as_of == EVE
-    dates = {x.id: x.date for x in s.sources}
-    cited = {i for p in s.positions for i in p.sources}
-    cited |= {i for iss in s.issues for a in iss.scale.anchors for i in a.sources}
-    assert cited <= set(dates)
-    assert not {i for i in cited if dates[i] is None or dates[i] > EVE}
+    cited = checks.check_loaded_cited_by_the_eve(case.scenario, EVE)
     # the governments' papers the scales are anchored on are among them
     assert {"S1", "S2", "S3", "S4"} <= cited
 
 
 def test_positions_documented_or_marked_judgement(case) -> None:
-    for p in case.scenario.positions:
-        assert p.basis in {"documented", "judgement"}
-        if p.basis == "documented":
-            assert p.sources, f"{p.actor}/{p.issue} documented without a source"
-        else:
-            assert p.basis == "judgement"
+    checks.check_positions_documented_or_judgement(case.scenario)
 
 
 def test_the_veto_players_and_the_recorded_referendums(case) -> None:

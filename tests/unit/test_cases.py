@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
-import sys
 from pathlib import Path
 
+import _case_checks as checks
 import numpy as np
 import pytest
 from typer.testing import CliRunner
@@ -16,7 +15,6 @@ from detente.history.cases import CaseScores, list_cases, load_case, score_cases
 from detente.scenario.errors import ScenarioError
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED_TOOL = ROOT.parent / "shared" / "tools" / "check_dating.py"
 
 # A tiny scenario: two equal actors, issue x on 0-100 and issue y on 0-10 (another unit).
 SCENARIO = """\
@@ -303,13 +301,7 @@ def test_cli_bad_case_file_is_one_located_line(tmp_path: Path) -> None:
 
 
 def test_check_dating_passes_on_the_case_files() -> None:
-    if not SHARED_TOOL.exists():
-        pytest.skip(f"the shared date tool is absent ({SHARED_TOOL}); ../shared not mounted")
-    run = subprocess.run(
-        [sys.executable, str(SHARED_TOOL)], cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
-    assert run.returncode == 0, run.stdout + run.stderr
-    assert "0 late citations" in run.stdout
+    checks.check_shared_date_tool()
 
 
 def test_a_focal_point_model_runs_untrained_on_the_cases_with_its_default_rule() -> None:

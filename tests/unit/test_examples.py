@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import re
 from pathlib import Path
 from typing import Any
 
+import _case_checks as checks
 import numpy as np
 import pytest
 import yaml
@@ -15,41 +15,10 @@ import yaml
 from detente.examples import example_path, list_examples, load_example
 from detente.models import run_model
 
-#: ``[S4]``, ``[S9, S10]``, ``[S1-S3]``: source ids cited in brackets in free text.
-_BRACKET = re.compile(r"\[([^\[\]]+)\]")
-_ID = re.compile(r"S(\d+)")
-_RANGE = re.compile(r"S(\d+)\s*[-\u2013]\s*S(\d+)")
-
-
-def _ids_in_text(text: str) -> set[str]:
-    """Source ids cited in ``[...]`` brackets of a text, ranges ``S1-S3`` expanded."""
-    out: set[str] = set()
-    for group in _BRACKET.findall(text):
-        for token in re.split(r"[,;]", group):
-            token = token.strip()
-            if m := _RANGE.fullmatch(token):
-                out |= {f"S{k}" for k in range(int(m.group(1)), int(m.group(2)) + 1)}
-            elif _ID.fullmatch(token):
-                out.add(token)
-    return out
-
 
 def _cited(node: Any) -> set[str]:
-    """Every id cited in a raw YAML tree: lists under a key ending in ``sources`` (a position's
-    ``sources``, an anchor's ``sources``, ``capability_sources``) and ``[S..]`` in any text."""
-    if isinstance(node, dict):
-        out: set[str] = set()
-        for k, v in node.items():
-            if str(k).endswith("sources") and isinstance(v, list):
-                out |= {str(x) for x in v}
-            else:
-                out |= _cited(v)
-        return out
-    if isinstance(node, list):
-        return set().union(*(_cited(v) for v in node))
-    if isinstance(node, str):
-        return _ids_in_text(node)
-    return set()
+    """The date rule's scanner, ``[S1-S3]`` ranges expanded."""
+    return checks.cited(node, ranges=True)
 
 
 @pytest.mark.parametrize("name", list_examples())

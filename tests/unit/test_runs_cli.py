@@ -16,27 +16,15 @@ from detente.store import RunStore
 _register_commands()
 runner = CliRunner()
 
-_SMALL = """\
-name: small
-actors:
-  - {id: A, name: Alpha, capability: 2}
-  - {id: B, name: Beta, capability: 1}
-issues:
-  - {id: x, name: An issue}
-positions:
-  - {actor: A, issue: x, position: 30, salience: 50}
-  - {actor: B, issue: x, position: 70, salience: 80}
-"""
-
 
 def invoke(*args: str):
     return runner.invoke(app, list(args), catch_exceptions=False)
 
 
 @pytest.fixture
-def small(tmp_path: Path) -> Path:
+def small(tmp_path: Path, small_yaml: str) -> Path:
     f = tmp_path / "small.yaml"
-    f.write_text(_SMALL)
+    f.write_text(small_yaml)
     return f
 
 
@@ -77,9 +65,9 @@ def test_no_store_flag_and_env(small: Path, db: Path, monkeypatch: pytest.Monkey
     assert not db.exists()
 
 
-def test_failing_run_records_nothing(tmp_path: Path, db: Path) -> None:
+def test_failing_run_records_nothing(tmp_path: Path, db: Path, small_yaml: str) -> None:
     bad = tmp_path / "bad.yaml"
-    bad.write_text(_SMALL.replace("salience: 80", "salience: 800"))
+    bad.write_text(small_yaml.replace("salience: 80", "salience: 800"))
     r = invoke("forecast", str(bad), "-m", "compromise", "--store", str(db))
     assert r.exit_code == 2
     r = invoke("forecast", "miami", "-m", "no-such-model", "--store", str(db))
@@ -154,7 +142,9 @@ def test_fresh_seed_recorded_repeats_the_run(db: Path) -> None:
 
 def _two_forecasts(small: Path, db: Path) -> tuple[str, str]:
     assert invoke("forecast", str(small), "-m", "compromise", "--store", str(db)).exit_code == 0
-    small.write_text(_SMALL.replace("position: 30, salience: 50", "position: 30, salience: 60"))
+    small.write_text(
+        small.read_text().replace("position: 30, salience: 50", "position: 30, salience: 60")
+    )
     assert invoke("forecast", str(small), "-m", "compromise", "--store", str(db)).exit_code == 0
     new, old = (r.id for r in _runs(db))
     return old, new

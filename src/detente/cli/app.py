@@ -448,7 +448,7 @@ def _draw_forecasts(
     results: list[Forecast], scenario: Scenario, plot: Path, chosen: list[str] | None
 ) -> None:
     """The --plot figure; a note on stderr when it leaves issues out."""
-    from detente.report import plot_forecasts
+    from detente.report import plot_forecasts, scenario_panels
 
     n = len(scenario.issues)
     limit = _figure_limit()
@@ -459,14 +459,7 @@ def _draw_forecasts(
             f"note: the figure shows the first {limit} of {n} issues; choose with --plot-issues",
             err=True,
         )
-    plot_forecasts(
-        results,
-        issue_names=[i.name for i in scenario.issues],
-        anchors=[[(a.value, a.label) for a in i.scale.anchors] for i in scenario.issues],
-        scales=[(i.scale.lo, i.scale.hi) for i in scenario.issues],
-        path=plot,
-        issues=issues,
-    )
+    plot_forecasts(results, **scenario_panels(scenario), path=plot, issues=issues)
 
 
 @app.command("models")

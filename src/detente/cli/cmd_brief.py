@@ -173,17 +173,10 @@ def _from_store(run_id: str, store: Path | None) -> tuple[Scenario, list[str], i
 
 
 def _revisions(series: Any, models: list[str], seed: int | None, grid: int) -> RevisionsResult:
-    import warnings
-
-    from detente.scenario.revision_spec import warn_late
+    from detente.cli.cmd_revisions import warn_late_sources
     from detente.scenario.revisions import run_revisions
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        for r in series:
-            warn_late(r.scenario, r.path)
-    for w in caught:
-        warn(str(w.message))
+    warn_late_sources(series)
     return run_revisions(series, models, seed=seed, grid=grid)
 
 

@@ -77,7 +77,7 @@ def revisions(
             revs = load_series(files if len(files) > 1 else files[0])
             if len(revs) < 2:
                 fail(f"{files[0]}: one revision only; allowed: two or more dated revisions")
-            _warn_late(revs)
+            warn_late_sources(revs)
             res = run_revisions(revs, names, seed=seed, grid=grid)
         if fmt is Fmt.json:
             typer.echo(json.dumps(res.to_dict(), indent=1, allow_nan=False))
@@ -89,7 +89,7 @@ def revisions(
         rec.result("revisions", res)
 
 
-def _warn_late(revs: list[Any]) -> None:
+def warn_late_sources(revs: list[Any]) -> None:
     """One ``warning:`` line per source dated after its revision's as_of."""
     import warnings
 

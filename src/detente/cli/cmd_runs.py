@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from detente.cli.app import app, check_output, errors
+from detente.cli.app import TableFormat, app, check_output, errors
 
 if TYPE_CHECKING:
     from detente.store import RunRecord, RunRow, RunStore
@@ -43,12 +43,6 @@ StorePath = Annotated[
 ]
 
 
-class _Fmt(str, Enum):
-    table = "table"
-    csv = "csv"
-    json = "json"
-
-
 class _ExportFmt(str, Enum):
     csv = "csv"
     json = "json"
@@ -71,7 +65,9 @@ _LIST_COLUMNS = ("id", "command", "created", "scenario_name", "models", "seed", 
 
 @runs_app.command("list")
 def list_cmd(
-    fmt: Annotated[_Fmt, typer.Option("--format", "-f", help="table, csv or json.")] = _Fmt.table,
+    fmt: Annotated[
+        TableFormat, typer.Option("--format", "-f", help="table, csv or json.")
+    ] = TableFormat.table,
     limit: Annotated[
         int | None, typer.Option("--limit", "-n", min=1, help="At most this many (newest).")
     ] = None,
@@ -88,9 +84,9 @@ def list_cmd(
     """
     with _open(store) as db:
         rows = db.list_runs(limit=limit, command=command)
-    if fmt is _Fmt.json:
+    if fmt is TableFormat.json:
         sys.stdout.write(json.dumps([r.to_dict() for r in rows], indent=1) + "\n")
-    elif fmt is _Fmt.csv:
+    elif fmt is TableFormat.csv:
         sys.stdout.write(_frame([r.to_dict() for r in rows]).to_csv(index=False))
     else:
         _print_table(rows, db.path)
@@ -138,19 +134,19 @@ def _print_table(rows: list[RunRow], path: Path) -> None:
 def show_cmd(
     run_id: Annotated[str, typer.Argument(help="A run id, or a unique prefix of one.")],
     fmt: Annotated[
-        _Fmt, typer.Option("--format", "-f", help="table (a summary) or json (everything).")
-    ] = _Fmt.table,
+        TableFormat, typer.Option("--format", "-f", help="table (a summary) or json (everything).")
+    ] = TableFormat.table,
     store: StorePath = None,
 ) -> None:
     """Show one run: when, what, with which inputs and parameters, and its results."""
     with _open(store) as db:
         rec = db.get_run(run_id)
-    if fmt is _Fmt.table:
+    if fmt is TableFormat.table:
         typer.echo(_describe(rec))
         return
     from detente.store._export import tidy_rows
 
-    if fmt is _Fmt.json:
+    if fmt is TableFormat.json:
         body = rec.to_dict() | {"params": rec.params, "python": rec.python}
         sys.stdout.write(json.dumps(body | {"results": rec.results}, indent=1) + "\n")
         return
@@ -190,7 +186,9 @@ def _describe(rec: RunRecord) -> str:
 def diff_cmd(
     a: Annotated[str, typer.Argument(help="The first run (id or unique prefix).")],
     b: Annotated[str, typer.Argument(help="The second run.")],
-    fmt: Annotated[_Fmt, typer.Option("--format", "-f", help="table, csv or json.")] = _Fmt.table,
+    fmt: Annotated[
+        TableFormat, typer.Option("--format", "-f", help="table, csv or json.")
+    ] = TableFormat.table,
     store: StorePath = None,
 ) -> None:
     """What changed from run A to run B: scenario inputs (capabilities, positions,
@@ -198,9 +196,9 @@ def diff_cmd(
     per issue and model."""
     with _open(store) as db:
         d = db.diff(a, b)
-    if fmt is _Fmt.json:
+    if fmt is TableFormat.json:
         sys.stdout.write(json.dumps(d.to_dict(), indent=1, allow_nan=False) + "\n")
-    elif fmt is _Fmt.csv:
+    elif fmt is TableFormat.csv:
         sys.stdout.write(d.to_df().to_csv(index=False))
     else:
         typer.echo(d.summary())

@@ -146,28 +146,13 @@ def load_case(path_or_name: str | Path) -> Case:
 
 def _read_yaml(path: Path) -> tuple[Any, dict[tuple[Any, ...], int]]:
     """The case file's data and the line of every value (the scenario reader's machinery)."""
-    import yaml
 
     from detente.scenario.io._common import read_text
-    from detente.scenario.io.native import _construct, _Loader
+    from detente.scenario.io.native import _construct, _single_node
 
     if not path.is_file():
         raise ScenarioError("no such case file", path=path, allowed="an existing *.case.yaml")
-    text = read_text(path)
-    try:
-        loader = _Loader(text)
-        try:
-            node = loader.get_single_node()
-        finally:
-            loader.dispose()
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        line = None if mark is None else mark.line + 1
-        raise ScenarioError(
-            f"not valid YAML: {e.problem or e.context}", path=path, line=line
-        ) from None
-    if node is None:
-        raise ScenarioError("the file holds no YAML document", path=path)
+    node = _single_node(read_text(path), path)
     lines: dict[tuple[Any, ...], int] = {}
     return _construct(node, (), lines, path), lines
 

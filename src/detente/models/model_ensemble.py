@@ -201,18 +201,23 @@ _CITATION = (
 _PARAMS = {"members": DEFAULT_MEMBERS, "member_params": {}}
 
 
-@register(
-    "ensemble-mean",
-    title="Ensemble of models: the mean of the members' forecasts",
-    citation=_CITATION,
-    stochastic=True,
-    draws_when="a member draws, e.g. smp with StateTransitions Stochastic",
-    params=dict(_PARAMS),
-    fittable=True,
-    check_params=lambda p: _check("ensemble-mean", p),
-    cost=_cost("ensemble-mean"),
-    train=train,
-)
+def _register_rule(name: str, title: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register an ensemble ``name``: the two rules differ only in name, title and rule."""
+    return register(
+        name,
+        title=title,
+        citation=_CITATION,
+        stochastic=True,
+        draws_when="a member draws, e.g. smp with StateTransitions Stochastic",
+        params=dict(_PARAMS),
+        fittable=True,
+        check_params=lambda p: _check(name, p),
+        cost=_cost(name),
+        train=train,
+    )
+
+
+@_register_rule("ensemble-mean", "Ensemble of models: the mean of the members' forecasts")
 def run_mean(
     arrays: ScenarioArrays,
     *,
@@ -241,18 +246,7 @@ def run_mean(
     )
 
 
-@register(
-    "ensemble-median",
-    title="Ensemble of models: the median of the members' forecasts",
-    citation=_CITATION,
-    stochastic=True,
-    draws_when="a member draws, e.g. smp with StateTransitions Stochastic",
-    params=dict(_PARAMS),
-    fittable=True,
-    check_params=lambda p: _check("ensemble-median", p),
-    cost=_cost("ensemble-median"),
-    train=train,
-)
+@_register_rule("ensemble-median", "Ensemble of models: the median of the members' forecasts")
 def run_median(
     arrays: ScenarioArrays,
     *,

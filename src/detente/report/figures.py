@@ -198,6 +198,16 @@ def _end_labels(ax: Axes, ends: list[tuple[float, str, str]], last: int) -> None
     spread_labels(ax, last, merged, x_text=last + 0.04 * last, fontsize=6)
 
 
+def scenario_panels(scenario: Any) -> dict[str, Any]:
+    """The :func:`plot_forecasts` options a scenario gives: its issues' names, documented
+    anchors ``(value, label)`` and scale ends."""
+    return {
+        "issue_names": [i.name for i in scenario.issues],
+        "anchors": [[(a.value, a.label) for a in i.scale.anchors] for i in scenario.issues],
+        "scales": [(i.scale.lo, i.scale.hi) for i in scenario.issues],
+    }
+
+
 def plot_forecasts(
     results: Sequence[Any],
     *,

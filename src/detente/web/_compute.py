@@ -170,15 +170,9 @@ def chart(scenario: Scenario, spec: RunSpec, result: Any, fmt: str) -> bytes:
     with PLOT_LOCK, tempfile.TemporaryDirectory(prefix="detente-chart-") as tmp:
         path = Path(tmp) / f"chart.{fmt}"
         if spec.kind == "forecast":
-            from detente.report import plot_forecasts
+            from detente.report import plot_forecasts, scenario_panels
 
-            plot_forecasts(
-                result,
-                issue_names=[i.name for i in scenario.issues],
-                anchors=[[(a.value, a.label) for a in i.scale.anchors] for i in scenario.issues],
-                scales=[(i.scale.lo, i.scale.hi) for i in scenario.issues],
-                path=path,
-            )
+            plot_forecasts(result, **scenario_panels(scenario), path=path)
         else:
             ax = result.plot()
             fig = ax.figure

@@ -147,6 +147,27 @@ def _construct(
     raise ScenarioError("unsupported YAML node", path=file, line=node.start_mark.line + 1)
 
 
+def _single_node(text: str, path: Path) -> Any:
+    """The one YAML document of ``text`` as a node; a syntax error located at its line, an
+    empty file refused."""
+    try:
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        raise ScenarioError(
+            f"not valid YAML: {e.problem or e.context}",
+            path=path,
+            line=None if mark is None else mark.line + 1,
+        ) from None
+    if node is None:
+        raise ScenarioError("the file holds no YAML document", path=path)
+    return node
+
+
 def read_yaml(path: str | Path, text: str | None = None) -> Scenario:
     """Read a detente scenario written in YAML.
 
@@ -158,24 +179,11 @@ def read_yaml(path: str | Path, text: str | None = None) -> Scenario:
     p = Path(path)
     text = read_text(p) if text is None else text
     try:
-        loader = _Loader(text)
-        try:
-            node = loader.get_single_node()
-        finally:
-            loader.dispose()
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        raise ScenarioError(
-            f"not valid YAML: {e.problem or e.context}",
-            path=p,
-            line=None if mark is None else mark.line + 1,
-        ) from None
+        node = _single_node(text, p)
     except yaml.YAMLError as e:
         raise ScenarioError(f"not valid YAML: {e}", path=p) from None
     except RecursionError:
         raise ScenarioError(_DEEP, path=p, allowed="a scenario's few levels of nesting") from None
-    if node is None:
-        raise ScenarioError("the file holds no YAML document", path=p)
     lines: dict[tuple[Any, ...], int] = {}
     try:
         data = _construct(node, (), lines, p)
