@@ -153,7 +153,6 @@ def test_upload_of_another_format_ktab_csv(client: TestClient, tmp_path: Path) -
     assert page.status_code == 200 and "Alpha" in page.text
     fresh = TestClient(client.app)  # read back by its format, also by a hash prefix
     client.app.state.detente._scenarios.clear()  # type: ignore[attr-defined]
-    client.app.state.detente._formats.clear()  # type: ignore[attr-defined]
     assert "Alpha" in fresh.get(f"/scenarios/{h[:12]}").text
 
 

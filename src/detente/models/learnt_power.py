@@ -258,7 +258,8 @@ def fit_power(
     3. BFGS (scipy) with the exact gradient, from ``start`` (a previous fit; warm starts
        along a penalty path) or from the prior (``m = 1``, ``p = 1``); parameters are clipped
        to a box (multipliers within ``[e^-5, e^5]``, ``p`` within [0.05, 8]). (L-BFGS-B
-       finds the same optima but its bounded line search was ten times slower here.)
+       would take the box itself; BFGS with clipping was kept after an informal trial, not a
+       benchmark, in which it was the quicker of the two.)
 
     Parameters
     ----------

@@ -381,8 +381,9 @@ def nested_cv_snap(
        :func:`fit_snap_rule` chooses the rule on them.
     3. The test fold's forecasts: the trained options applied (:meth:`_SnapRun.apply`).
 
-    This is what the backtest's generic cross-validation of a fittable model does with the
-    ``train`` and ``apply`` hooks; it is here so that the snapping can be checked on its own.
+    This is the backtest's generic cross-validation of a fittable model
+    (:func:`detente.models._fitting.cross_validate`) with the ``train`` and ``apply`` hooks,
+    named here so that the snapping can be checked on its own.
 
     Returns
     -------
@@ -394,19 +395,11 @@ def nested_cv_snap(
     Varma, S. & Simon, R. (2006). Bias in error estimation when using cross-validation for
     model selection. *BMC Bioinformatics* 7, 91.
     """
-    run = _runner(name)
-    y = np.asarray(outcome, float)
-    g = np.asarray(groups, dtype=object)
-    fold = _grouped_folds(g, n_folds, seed)
-    oof = np.full(y.shape, np.nan)
-    params: list[dict[str, Any]] = []
-    for f in range(n_folds):
-        test = fold == f
-        if not test.any():
-            continue
-        p = _train_subset(run, arrays, y, g, ~test, cap, seed)
-        params.append(p)
-        oof[test] = run.apply(arrays, p, cap)[test]
+    from detente.models._fitting import cross_validate
+
+    oof, params, _ = cross_validate(
+        name, arrays, outcome, groups, cap=cap, n_folds=n_folds, seed=seed
+    )
     return oof, params
 
 

@@ -14,7 +14,6 @@ from detente.scenario.errors import ScenarioError
 from detente.web import app as _a
 from detente.web._compute import DEFAULT_FORECAST_MODELS, KINDS, MAX_DRAWS, MAX_RUNS, check_request
 from detente.web._jobs import QueueFull
-from detente.web._store import field, results_of
 
 __all__: list[str] = []
 
@@ -260,8 +259,8 @@ def _run_routes(app: FastAPI, state: _a._App) -> None:  # long: one small functi
     def run(request: Request, run_id: str) -> Response:
         key = _a._run_key(run_id)
         record = state.run_record(key)
-        results = results_of(record)
-        h = field(record, "scenario_hash")
+        results = list(record.results.items())
+        h = record.scenario_hash
         names = {i.id: i.name for i in state.scenario(h).issues} if h else {}
         return state.page(
             request,
@@ -269,8 +268,8 @@ def _run_routes(app: FastAPI, state: _a._App) -> None:  # long: one small functi
             run_id=run_id,
             meta=_a._run_view(record, {}),
             fields=_a._record_fields(record),
-            chartable=field(record, "command") in KINDS.values()
-            and (field(record, "seed") is not None or state.jobs.cached(record.id) is not None),
+            chartable=record.command in KINDS.values()
+            and (record.seed is not None or state.jobs.cached(record.id) is not None),
             table=_a._forecast_table(results, names),
             results=[(k, _a._payload_text(p)) for k, p in results],
         )

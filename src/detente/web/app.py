@@ -40,7 +40,7 @@ from detente.web._scenarios import (
     load_text,
 )
 from detente.web._security import CsrfError, Guard, _TooLarge, check_csrf, same
-from detente.web._store import StoreAccess, field
+from detente.web._store import StoreAccess
 
 if TYPE_CHECKING:
     from fastapi import FastAPI, Request
@@ -107,7 +107,6 @@ class _App:
         )
         self.templates = Jinja2Templates(env=env)
         self._scenarios: OrderedDict[str, Scenario] = OrderedDict()
-        self._formats: dict[str, str] = {}
         self.charts: OrderedDict[tuple[Any, str], bytes] = OrderedDict()
 
     # pages -------------------------------------------------------------------------------
@@ -131,35 +130,24 @@ class _App:
 
     # scenarios ---------------------------------------------------------------------------
     def scenario_records(self) -> list[dict[str, Any]]:
-        out = []
-        for r in self.store.get().list_scenarios():
-            h = field(r, "hash") or field(r, "scenario_hash")
-            fmt = field(r, "fmt") or field(r, "format")
-            if h and fmt:
-                self._formats[str(h)] = str(fmt)
-            out.append(
-                {
-                    "hash": str(h),
-                    "name": field(r, "name", ""),
-                    "as_of": field(r, "as_of"),
-                    "fmt": fmt,
-                    "added": field(r, "created") or field(r, "added") or field(r, "created_at"),
-                }
-            )
-        return out
+        """The stored scenarios as the pages show them."""
+        return [
+            {"hash": r.hash, "name": r.name, "as_of": r.as_of, "fmt": r.fmt, "added": r.added}
+            for r in self.store.get().list_scenarios()
+        ]
 
     def scenario(self, h: str) -> Scenario:
         """A stored scenario, parsed (cached: a hash names one content)."""
         if h in self._scenarios:
             return self._scenarios[h]
-        from detente.store import StoreError
+        from detente.store import StoreError, scenario_hash
 
         store = self.store.get()
         try:
             text = store.scenario_text(h)
         except StoreError:
             raise _Http(404, "no such scenario in the store") from None
-        fmt = self._formats.get(h) or store.scenario_fmt(h) or self._fmt_by_prefix(h)
+        fmt = store.scenario_fmt(scenario_hash(text))  # h may be a prefix; the text names it
         try:
             scenario = load_text(text, fmt, f"scenario {h[:12]}")
         except ScenarioError as e:  # stored by another version of detente, say
@@ -169,15 +157,10 @@ class _App:
             self._scenarios.popitem(last=False)
         return scenario
 
-    def _fmt_by_prefix(self, prefix: str) -> str:
-        """The format of the one stored scenario whose hash starts with ``prefix``."""
-        found = {r["fmt"] for r in self.scenario_records() if r["hash"].startswith(prefix)}
-        return str(found.pop()) if len(found) == 1 else "yaml"
-
     def store_scenario(self, text: str, scenario: Scenario, fmt: str) -> str:
-        h = self.store.get().add_scenario(text, name=scenario.name, fmt=fmt, as_of=scenario.as_of)
-        self._formats[str(h)] = fmt
-        return str(h)
+        return self.store.get().add_scenario(
+            text, name=scenario.name, fmt=fmt, as_of=scenario.as_of
+        )
 
     # runs --------------------------------------------------------------------------------
     def run_record(self, key: Any) -> Any:
@@ -194,13 +177,13 @@ class _App:
         if (key, fmt) in self.charts:
             return self.charts[(key, fmt)]
         run = self.run_record(key)
-        command = str(field(run, "command", ""))
+        command = run.command
         if command not in KINDS.values():
             raise _Http(404, f"no chart for a {command or 'unknown'} run")
         kind = next(k for k, v in KINDS.items() if v == command)
-        seed = field(run, "seed")
-        spec = spec_from_record(kind, field(run, "models"), field(run, "params"), seed)
-        scenario = self.scenario(str(field(run, "scenario_hash")))
+        seed = run.seed
+        spec = spec_from_record(kind, run.models, run.params, seed)
+        scenario = self.scenario(str(run.scenario_hash))
         result = self.jobs.cached(key)
         if result is None:
             if seed is None:
@@ -215,15 +198,15 @@ class _App:
 
 
 def _run_view(r: Any, names: dict[str, str]) -> dict[str, Any]:
-    h = field(r, "scenario_hash")
+    h = r.scenario_hash
     return {
-        "id": field(r, "id"),
-        "command": field(r, "command", ""),
+        "id": r.id,
+        "command": r.command,
         "scenario_hash": h,
-        "scenario_name": names.get(str(h)) if h else None,
-        "models": list(field(r, "models") or []),
-        "seed": field(r, "seed"),
-        "when": field(r, "started") or field(r, "created") or field(r, "created_at"),
+        "scenario_name": names.get(h) if h else None,
+        "models": list(r.models),
+        "seed": r.seed,
+        "when": r.created,
     }
 
 
