@@ -407,28 +407,39 @@ def _case_rows(c: Case, m: str, seed: int) -> list[dict[str, Any]]:
 
 
 def _boot_mean(values: np.ndarray, n_boot: int, rng: np.random.Generator) -> tuple[float, float]:
-    """95% percentile interval of the mean of ``values`` resampled with replacement."""
+    """95% percentile interval of the mean of the absolute errors ``values``, resampling
+    issues (each its own cluster of :func:`~detente.backtest.metrics.bootstrap_metric`);
+    none below two issues."""
+    from detente.backtest.metrics import bootstrap_metric
+
     if values.size < 2:
         return (math.nan, math.nan)
-    idx = rng.integers(0, values.size, size=(n_boot, values.size))
-    means = values[idx].mean(axis=1)
-    lo, hi = np.quantile(means, [0.025, 0.975])
-    return float(lo), float(hi)
+    iv = bootstrap_metric(values, np.arange(values.size), "mae", n_boot=n_boot, rng=rng)
+    return iv.lo, iv.hi
 
 
 def _boot_cases(
-    err: dict[str, np.ndarray], n_boot: int, rng: np.random.Generator
+    err: dict[str, np.ndarray],
+    n_boot: int,
+    rng: np.random.Generator,
+    base: dict[str, np.ndarray] | None = None,
 ) -> tuple[float, float]:
-    """95% interval of the pooled (issue-weighted) MAE, resampling whole cases."""
+    """95% interval of the pooled (issue-weighted) MAE, or of its difference from ``base``'s
+    on the same issues, resampling whole cases (the backtest's cluster bootstrap, clusters =
+    cases); none below two cases."""
+    from detente.backtest.metrics import bootstrap_metric, paired_bootstrap
+
     names = list(err)
     if len(names) < 2:
         return (math.nan, math.nan)
-    sums = np.array([err[c].sum() for c in names])
-    counts = np.array([err[c].size for c in names], float)
-    idx = rng.integers(0, len(names), size=(n_boot, len(names)))
-    pooled = sums[idx].sum(axis=1) / counts[idx].sum(axis=1)
-    lo, hi = np.quantile(pooled, [0.025, 0.975])
-    return float(lo), float(hi)
+    e = np.concatenate([err[c] for c in names])
+    groups = np.repeat(names, [err[c].size for c in names])
+    if base is None:
+        iv = bootstrap_metric(e, groups, "mae", n_boot=n_boot, rng=rng)
+    else:
+        b = np.concatenate([base[c] for c in names])
+        iv = paired_bootstrap(e, b, groups, "mae", n_boot=n_boot, rng=rng)
+    return iv.lo, iv.hi
 
 
 def _metrics(rows: list[dict], models: list[str], n_boot: int, seed: int) -> list[dict]:
@@ -475,10 +486,9 @@ def _metrics(rows: list[dict], models: list[str], n_boot: int, seed: int) -> lis
             "interval": f"cases (n={len(cases)})",
         }
         if BASELINE in errs and m != BASELINE and any(errs[BASELINE][c].size for c in cases):
-            diff = {c: by_case[c] - errs[BASELINE][c] for c in cases}
-            d_all = np.concatenate(list(diff.values()))
-            row["vs_baseline"] = float(d_all.mean())
-            row["vs_lo"], row["vs_hi"] = _boot_cases(diff, n_boot, rng)
+            base = errs[BASELINE]
+            row["vs_baseline"] = float(allv.mean() - np.concatenate(list(base.values())).mean())
+            row["vs_lo"], row["vs_hi"] = _boot_cases(by_case, n_boot, rng, base)
         out.append(row)
     return out
 
