@@ -186,3 +186,43 @@ def test_two_processes_writing_lose_nothing(tmp_path: Path) -> None:
             assert got == list(range(40))
         assert store.count_runs() == 80
         assert len({r.id for r in store.list_runs()}) == 80
+
+
+_OPENER = textwrap.dedent(
+    """
+    import sys, time
+    from detente.store import RunStore
+
+    path, start = sys.argv[1], float(sys.argv[2])
+    while time.time() < start:  # every process opens the new file at the same instant
+        pass
+    with RunStore(path) as store:
+        with store.run("open", scenario_hash=None, models=[], params={}, seed=None) as run:
+            run.add_result("r", {"ok": True})
+    print("ok", flush=True)
+    """
+)
+
+
+def test_many_processes_creating_one_new_store_at_once(tmp_path: Path) -> None:
+    # SQLite's busy handler does not cover the switch to WAL mode: without the retry, a
+    # process opening a new store while another creates it failed with "database is locked".
+    n, rounds = 6, 4
+    for r in range(rounds):
+        path = tmp_path / f"runs{r}.sqlite3"
+        start = time.time() + 1.5
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", _OPENER, str(path), repr(start)],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(n)
+        ]
+        for p in procs:
+            out, err = p.communicate(timeout=300)
+            assert p.returncode == 0, err
+            assert out.split() == ["ok"]
+        with RunStore(path) as store:
+            assert store.count_runs() == n

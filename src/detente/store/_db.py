@@ -126,6 +126,28 @@ class Run:
         return time.perf_counter() - self._t0
 
 
+def _set_wal_mode(conn: sqlite3.Connection) -> str:
+    """Switch ``conn``'s file to WAL mode and return the journal mode SQLite reports.
+
+    SQLite does not call its busy handler for the journal-mode switch: while another process
+    opens the same new file (switching it, or recovering its log), the switch fails at once
+    with "database is locked". Retry until :data:`_BUSY_SECONDS` have passed, as every other
+    statement waits.
+    """
+    deadline = time.monotonic() + _BUSY_SECONDS
+    pause = 0.005
+    while True:
+        try:
+            return str(conn.execute("PRAGMA journal_mode=WAL").fetchone()[0])
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) and "busy" not in str(e):
+                raise
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.2)
+
+
 class RunStore:
     """A run store: one SQLite file in WAL mode, created (with its folders) when missing.
 
@@ -176,7 +198,7 @@ class RunStore:
         except (OSError, sqlite3.Error) as e:
             raise StoreError(f"cannot open the run store: {e}", path=self.path) from None
         try:
-            mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+            mode = _set_wal_mode(conn)
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
         except sqlite3.Error as e:
