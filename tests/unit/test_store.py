@@ -390,3 +390,17 @@ def test_parquet_without_pyarrow_gives_install_hint(
     with pytest.raises(StoreError, match=r"pip install 'detente\[parquet\]'"):
         store.export([run.id], tmp_path / "r.parquet", fmt="parquet")
     assert list(tmp_path.glob("*parquet*")) == []
+
+
+def test_scenario_prefix_unknown_ambiguous_or_empty_refused(store: RunStore) -> None:
+    # 17 scenarios: two of them share their first hex digit (16 digits only).
+    hashes = [store.add_scenario(f"name: s{i}\n", name=f"s{i}", fmt="yaml") for i in range(17)]
+    first = [h[0] for h in hashes]
+    twice = next(c for c in first if first.count(c) > 1)
+    with pytest.raises(StoreError, match=f"ambiguous scenario hash prefix: it starts {twice}"):
+        store.scenario_text(twice)
+    with pytest.raises(StoreError, match="no such scenario"):
+        store.scenario_text("")  # not "the first scenario held"
+    with pytest.raises(StoreError, match="no such scenario"):
+        store.load_scenario("g")  # not a hex digit: no hash starts so
+    assert store.scenario_text(hashes[3]) == "name: s3\n"
