@@ -144,12 +144,11 @@ def show_cmd(
     if fmt is TableFormat.table:
         typer.echo(_describe(rec))
         return
+    if fmt is TableFormat.json:
+        sys.stdout.write(json.dumps(rec.to_dict(), indent=1) + "\n")
+        return
     from detente.store._export import tidy_rows
 
-    if fmt is TableFormat.json:
-        body = rec.to_dict() | {"params": rec.params, "python": rec.python}
-        sys.stdout.write(json.dumps(body | {"results": rec.results}, indent=1) + "\n")
-        return
     rows = [
         {"kind": kind, "key": key, "value": value}
         for kind, payload in rec.results.items()

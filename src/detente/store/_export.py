@@ -49,7 +49,7 @@ def export_runs(store: RunStore, run_ids: list[str], path: Path, fmt: str) -> Pa
         _require_pyarrow()
     records = [store.get_run(r) for r in run_ids]
     if fmt == "json":
-        _write_text(path, json.dumps([_full(r) for r in records], indent=1) + "\n")
+        _write_text(path, json.dumps([r.to_dict() for r in records], indent=1) + "\n")
     elif fmt == "csv":
         _write_text(path, _table(records).to_csv(index=False), newline="")
     else:
@@ -67,10 +67,6 @@ def _require_pyarrow() -> None:
             value="parquet",
             allowed=_PARQUET_HINT,
         ) from None
-
-
-def _full(r: RunRecord) -> dict[str, Any]:
-    return r.to_dict() | {"params": r.params, "python": r.python, "results": r.results}
 
 
 def tidy_rows(obj: Any, prefix: str = "") -> list[tuple[str, Any]]:
