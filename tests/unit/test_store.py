@@ -404,3 +404,18 @@ def test_scenario_prefix_unknown_ambiguous_or_empty_refused(store: RunStore) -> 
     with pytest.raises(StoreError, match="no such scenario"):
         store.load_scenario("g")  # not a hex digit: no hash starts so
     assert store.scenario_text(hashes[3]) == "name: s3\n"
+
+
+def test_tidy_rows_keys_and_params_diff_keeps_lists_whole(store: RunStore) -> None:
+    from detente.store._export import tidy_rows
+
+    value = {"f": [1, {"g": 2}], "h": {"i": None}, "e": []}
+    assert tidy_rows(value) == [("f[0]", 1), ("f[1].g", 2), ("h.i", None)]
+    assert tidy_rows(value, lists=False) == [("f", [1, {"g": 2}]), ("h.i", None), ("e", [])]
+    ids = []
+    for b in ([1, 2], [1, 3]):
+        with store.run("x", scenario_hash=None, models=[], params={"a": {"b": b}}, seed=1) as run:
+            pass
+        ids.append(run.id)
+    got = [(c.field, c.a, c.b) for c in store.diff(*ids).section("params")]
+    assert got == [("a.b", [1, 2], [1, 3])]
