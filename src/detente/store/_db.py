@@ -396,13 +396,9 @@ class RunStore:
         """Write a :class:`Run` built by hand (its ``models``, ``params``, ``seed`` may be set
         after it was made), its results and attached scenario, in one transaction, with the
         time since it was made as its wall time; returns its id. :meth:`run` calls this."""
-        self._write(run, run.elapsed())
-        return run.id
-
-    def _write(self, run: Run, seconds: float) -> None:
-        """The run and its results, in one transaction."""
         from detente import __version__
 
+        seconds = run.elapsed()
         with self._sql("record the run"), self._transaction():
             if run.scenario is not None:
                 text, name, fmt, as_of = run.scenario
@@ -427,6 +423,7 @@ class RunStore:
                 "INSERT INTO results (run_id, kind, payload) VALUES (?, ?, ?)",
                 [(run.id, k, p) for k, p in run.results.items()],
             )
+        return run.id
 
     def list_runs(
         self,
