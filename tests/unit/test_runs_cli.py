@@ -170,6 +170,8 @@ def test_runs_show(small: Path, db: Path) -> None:
     assert r.exit_code == 0 and "x=47.78" in r.stdout
     body = json.loads(invoke("runs", "show", old, "-f", "json", "--store", str(db)).stdout)
     assert body["id"] == old and body["params"]["input"] == str(small)
+    assert list(body)[-3:] == ["params", "results", "python"] and body["python"]
+    assert body["results"]["forecast:compromise"]["forecast"] == pytest.approx([8600 / 180])
     r = invoke("runs", "show", "nope", "--store", str(db))
     assert r.exit_code == 2 and "no such run" in r.output and "detente runs list" in r.output
 

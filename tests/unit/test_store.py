@@ -44,6 +44,10 @@ _YAML_B = (
 )
 
 
+#: The keys of a listed run, in order (``runs list -f json``); a run in full adds three.
+_ROW_KEYS = "id command created scenario_hash scenario_name models seed version seconds".split()
+
+
 def _forecast(model: str, values: list[float]) -> dict[str, object]:
     return {"model": model, "issues": ["x", "y"], "forecast": values}
 
@@ -288,6 +292,7 @@ def test_export_csv_json(store: RunStore, tmp_path: Path) -> None:
     js = json.loads(store.export([run.id[:12]], tmp_path / "runs.json", fmt="json").read_text())
     assert js[0]["id"] == run.id and js[0]["params"] == {"p": 1} and js[0]["seed"] == 2
     assert js[0]["results"]["forecast:m"]["forecast"] == [1.5, 2.5]
+    assert list(js[0]) == [*_ROW_KEYS, "params", "results", "python"]
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
