@@ -284,3 +284,10 @@ def test_a_failed_baserate_records_nothing(tmp_path: Path) -> None:
     if db.exists():
         with RunStore(db) as st:
             assert st.count_runs() == 0
+
+
+def test_export_format_choices_are_the_stores() -> None:
+    from detente.cli.cmd_runs import _ExportFmt
+    from detente.store import EXPORT_FORMATS
+
+    assert [f.value for f in _ExportFmt] == list(EXPORT_FORMATS) == ["csv", "json", "parquet"]
