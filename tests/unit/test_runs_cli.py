@@ -291,3 +291,13 @@ def test_export_format_choices_are_the_stores() -> None:
     from detente.store import EXPORT_FORMATS
 
     assert [f.value for f in _ExportFmt] == list(EXPORT_FORMATS) == ["csv", "json", "parquet"]
+
+
+def test_runs_show_csv_is_one_row_per_result_value(small: Path, db: Path) -> None:
+    old, _ = _two_forecasts(small, db)
+    r = invoke("runs", "show", old, "-f", "csv", "--store", str(db))
+    df = pd.read_csv(io.StringIO(r.stdout))
+    assert list(df.columns) == ["kind", "key", "value"]
+    row = df[df.key == "forecast[0]"]
+    assert row.kind.tolist() == ["forecast:compromise"]
+    assert float(row.value.iloc[0]) == pytest.approx(8600 / 180)

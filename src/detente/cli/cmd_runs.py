@@ -134,7 +134,13 @@ def _print_table(rows: list[RunRow], path: Path) -> None:
 def show_cmd(
     run_id: Annotated[str, typer.Argument(help="A run id, or a unique prefix of one.")],
     fmt: Annotated[
-        TableFormat, typer.Option("--format", "-f", help="table (a summary) or json (everything).")
+        TableFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="table (a summary), csv (kind, key, value: one row per result value) or json "
+            "(everything).",
+        ),
     ] = TableFormat.table,
     store: StorePath = None,
 ) -> None:
