@@ -170,6 +170,8 @@ def test_runs_show(small: Path, db: Path) -> None:
     assert r.exit_code == 0 and "x=47.78" in r.stdout
     body = json.loads(invoke("runs", "show", old, "-f", "json", "--store", str(db)).stdout)
     assert body["id"] == old and body["params"]["input"] == str(small)
+    assert list(body)[-3:] == ["params", "results", "python"] and body["python"]
+    assert body["results"]["forecast:compromise"]["forecast"] == pytest.approx([8600 / 180])
     r = invoke("runs", "show", "nope", "--store", str(db))
     assert r.exit_code == 2 and "no such run" in r.output and "detente runs list" in r.output
 
@@ -282,3 +284,20 @@ def test_a_failed_baserate_records_nothing(tmp_path: Path) -> None:
     if db.exists():
         with RunStore(db) as st:
             assert st.count_runs() == 0
+
+
+def test_export_format_choices_are_the_stores() -> None:
+    from detente.cli.cmd_runs import _ExportFmt
+    from detente.store import EXPORT_FORMATS
+
+    assert [f.value for f in _ExportFmt] == list(EXPORT_FORMATS) == ["csv", "json", "parquet"]
+
+
+def test_runs_show_csv_is_one_row_per_result_value(small: Path, db: Path) -> None:
+    old, _ = _two_forecasts(small, db)
+    r = invoke("runs", "show", old, "-f", "csv", "--store", str(db))
+    df = pd.read_csv(io.StringIO(r.stdout))
+    assert list(df.columns) == ["kind", "key", "value"]
+    row = df[df.key == "forecast[0]"]
+    assert row.kind.tolist() == ["forecast:compromise"]
+    assert float(row.value.iloc[0]) == pytest.approx(8600 / 180)

@@ -44,6 +44,10 @@ _YAML_B = (
 )
 
 
+#: The keys of a listed run, in order (``runs list -f json``); a run in full adds three.
+_ROW_KEYS = "id command created scenario_hash scenario_name models seed version seconds".split()
+
+
 def _forecast(model: str, values: list[float]) -> dict[str, object]:
     return {"model": model, "issues": ["x", "y"], "forecast": values}
 
@@ -288,6 +292,7 @@ def test_export_csv_json(store: RunStore, tmp_path: Path) -> None:
     js = json.loads(store.export([run.id[:12]], tmp_path / "runs.json", fmt="json").read_text())
     assert js[0]["id"] == run.id and js[0]["params"] == {"p": 1} and js[0]["seed"] == 2
     assert js[0]["results"]["forecast:m"]["forecast"] == [1.5, 2.5]
+    assert list(js[0]) == [*_ROW_KEYS, "params", "results", "python"]
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
@@ -390,3 +395,32 @@ def test_parquet_without_pyarrow_gives_install_hint(
     with pytest.raises(StoreError, match=r"pip install 'detente\[parquet\]'"):
         store.export([run.id], tmp_path / "r.parquet", fmt="parquet")
     assert list(tmp_path.glob("*parquet*")) == []
+
+
+def test_scenario_prefix_unknown_ambiguous_or_empty_refused(store: RunStore) -> None:
+    # 17 scenarios: two of them share their first hex digit (16 digits only).
+    hashes = [store.add_scenario(f"name: s{i}\n", name=f"s{i}", fmt="yaml") for i in range(17)]
+    first = [h[0] for h in hashes]
+    twice = next(c for c in first if first.count(c) > 1)
+    with pytest.raises(StoreError, match=f"ambiguous scenario hash prefix: it starts {twice}"):
+        store.scenario_text(twice)
+    with pytest.raises(StoreError, match="no such scenario"):
+        store.scenario_text("")  # not "the first scenario held"
+    with pytest.raises(StoreError, match="no such scenario"):
+        store.load_scenario("g")  # not a hex digit: no hash starts so
+    assert store.scenario_text(hashes[3]) == "name: s3\n"
+
+
+def test_tidy_rows_keys_and_params_diff_keeps_lists_whole(store: RunStore) -> None:
+    from detente.store._export import tidy_rows
+
+    value = {"f": [1, {"g": 2}], "h": {"i": None}, "e": []}
+    assert tidy_rows(value) == [("f[0]", 1), ("f[1].g", 2), ("h.i", None)]
+    assert tidy_rows(value, lists=False) == [("f", [1, {"g": 2}]), ("h.i", None), ("e", [])]
+    ids = []
+    for b in ([1, 2], [1, 3]):
+        with store.run("x", scenario_hash=None, models=[], params={"a": {"b": b}}, seed=1) as run:
+            pass
+        ids.append(run.id)
+    got = [(c.field, c.a, c.b) for c in store.diff(*ids).section("params")]
+    assert got == [("a.b", [1, 2], [1, 3])]

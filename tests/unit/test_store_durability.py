@@ -35,10 +35,10 @@ _WRITER = textwrap.dedent(
         for i in range(count):
             with store.run(tag, scenario_hash=h, models=["m"], params={"i": i}, seed=i) as run:
                 for k in range({parts}):
-                    run.add_result(f"part{{k}}", {{"i": i, "k": k, "pad": "x" * 2000}})
+                    run.add_result(f"part{k}", {"i": i, "k": k, "pad": "x" * 2000})
         if mode == "hang":
-            with store.run(tag, scenario_hash=h, models=["m"], params={{"i": -1}}, seed=-1) as run:
-                run.add_result("part0", {{"i": -1}})
+            with store.run(tag, scenario_hash=h, models=["m"], params={"i": -1}, seed=-1) as run:
+                run.add_result("part0", {"i": -1})
                 print("inside", flush=True)
                 time.sleep(120)
         print("done", flush=True)
@@ -51,7 +51,7 @@ def _writer(path: Path, mode: str, count: int, tag: str) -> subprocess.Popen[str
         [
             sys.executable,
             "-c",
-            _WRITER.replace("{{", "{").replace("}}", "}"),
+            _WRITER,
             str(path),
             mode,
             str(count),

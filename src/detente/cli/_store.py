@@ -4,18 +4,18 @@
 A command wraps its work in ``with recording(store, no_store, "simulate", ...) as rec:`` and
 tells ``rec`` what it ran (``rec.scenario(s)``, ``rec.result(kind, obj)``, ``rec.seed = ...``).
 When the block ends normally the run is written to the store in one transaction; when it
-ends by an error (bad input: exit 2), Ctrl-C or any exception, nothing is written. (This module imports
-nothing of the CLI at its top, so that ``cli/app.py`` can take its options.)
+ends by an error (bad input: exit 2), Ctrl-C or any exception, nothing is written. (This
+module imports nothing of the CLI at its top, so that ``cli/app.py`` can take its options.)
 
 Where: ``--store PATH``, else ``$DETENTE_STORE``, else the per-user data folder
 (:func:`detente.store.default_store_path`). Not at all: ``--no-store``, or the environment
-variable ``DETENTE_NO_STORE=1``. The store is opened and closed before the work starts (a store that
-cannot be opened is refused on one line, exit 2, before anything runs; no connection is held
-while the work runs, so none is carried into worker processes), then opened again to write;
-a store that cannot be written at the end (a full disk) costs a warning line on stderr, not
-the command's output or its exit code. When
-standard error is a terminal, the command says ``recorded run ID in PATH`` there; piped or
-captured, it says nothing (stdout is never touched).
+variable ``DETENTE_NO_STORE=1``. The store is opened and closed before the work starts (a
+store that cannot be opened is refused on one line, exit 2, before anything runs; no
+connection is held while the work runs, so none is carried into worker processes), then
+opened again to write; a store that cannot be written at the end (a full disk) costs a
+warning line on stderr, not the command's output or its exit code. When standard error is a
+terminal, the command says ``recorded run ID in PATH`` there; piped or captured, it says
+nothing (stdout is never touched).
 """
 
 from __future__ import annotations

@@ -134,7 +134,13 @@ def _print_table(rows: list[RunRow], path: Path) -> None:
 def show_cmd(
     run_id: Annotated[str, typer.Argument(help="A run id, or a unique prefix of one.")],
     fmt: Annotated[
-        TableFormat, typer.Option("--format", "-f", help="table (a summary) or json (everything).")
+        TableFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="table (a summary), csv (kind, key, value: one row per result value) or json "
+            "(everything).",
+        ),
     ] = TableFormat.table,
     store: StorePath = None,
 ) -> None:
@@ -144,12 +150,11 @@ def show_cmd(
     if fmt is TableFormat.table:
         typer.echo(_describe(rec))
         return
+    if fmt is TableFormat.json:
+        sys.stdout.write(json.dumps(rec.to_dict(), indent=1) + "\n")
+        return
     from detente.store._export import tidy_rows
 
-    if fmt is TableFormat.json:
-        body = rec.to_dict() | {"params": rec.params, "python": rec.python}
-        sys.stdout.write(json.dumps(body | {"results": rec.results}, indent=1) + "\n")
-        return
     rows = [
         {"kind": kind, "key": key, "value": value}
         for kind, payload in rec.results.items()

@@ -33,7 +33,22 @@ ENV_VAR = "DETENTE_STORE"
 #: Seconds a writer waits for another one's lock before giving up.
 _BUSY_SECONDS = 60.0
 
-_LIST_HINT = "a run id (or a unique prefix of one) from `detente runs list`"
+#: What :meth:`RunStore._by_prefix` looks up: its table, key column, the key's name in
+#: words and what to give instead of a key it does not find.
+_PREFIXED = {
+    "run": (
+        "runs",
+        "id",
+        "run id",
+        "a run id (or a unique prefix of one) from `detente runs list`",
+    ),
+    "scenario": (
+        "scenarios",
+        "hash",
+        "scenario hash",
+        "a hash from `detente runs list --format json`",
+    ),
+}
 
 _RUN_COLUMNS = (
     "r.id, r.command, r.created, r.scenario_hash, s.name, r.models, r.seed, r.version, r.seconds"
@@ -306,20 +321,7 @@ class RunStore:
 
     def scenario_text(self, hash: str) -> str:
         """The text of the scenario with this hash (or a unique prefix of it)."""
-        with self._sql("read the store"):
-            rows = self._conn.execute(
-                "SELECT text FROM scenarios WHERE substr(hash, 1, ?) = ? LIMIT 2",
-                (len(hash), hash),
-            ).fetchall()
-        if len(rows) != 1:
-            raise StoreError(
-                "no such scenario" if not rows else "ambiguous scenario hash prefix",
-                path=self.path,
-                field="scenario",
-                value=hash,
-                allowed="a hash from `detente runs list --format json`",
-            )
-        return str(rows[0][0])
+        return str(self._by_prefix("scenario", hash, "text")[1])
 
     def scenario_fmt(self, hash: str) -> str:
         """The format name given with the scenario ``hash`` (``""`` when not held)."""
@@ -340,9 +342,7 @@ class RunStore:
         from detente.scenario.errors import ScenarioError
         from detente.scenario.io.native import read_json, read_yaml
 
-        text = self.scenario_text(hash)
-        full = scenario_hash(text)
-        fmt = self.scenario_fmt(full)
+        full, fmt, text = self._by_prefix("scenario", hash, "fmt, text")
         reader = {"yaml": read_yaml, "json": read_json}.get(fmt)
         if reader is None:
             raise StoreError(
@@ -396,13 +396,9 @@ class RunStore:
         """Write a :class:`Run` built by hand (its ``models``, ``params``, ``seed`` may be set
         after it was made), its results and attached scenario, in one transaction, with the
         time since it was made as its wall time; returns its id. :meth:`run` calls this."""
-        self._write(run, run.elapsed())
-        return run.id
-
-    def _write(self, run: Run, seconds: float) -> None:
-        """The run and its results, in one transaction."""
         from detente import __version__
 
+        seconds = run.elapsed()
         with self._sql("record the run"), self._transaction():
             if run.scenario is not None:
                 text, name, fmt, as_of = run.scenario
@@ -427,6 +423,7 @@ class RunStore:
                 "INSERT INTO results (run_id, kind, payload) VALUES (?, ?, ?)",
                 [(run.id, k, p) for k, p in run.results.items()],
             )
+        return run.id
 
     def list_runs(
         self,
@@ -457,25 +454,39 @@ class RunStore:
 
     def resolve(self, run_id: str) -> str:
         """The full id of the one run whose id starts with ``run_id``."""
+        return str(self._by_prefix("run", run_id)[0])
+
+    def _by_prefix(self, what: str, prefix: str, columns: str = "") -> tuple[Any, ...]:
+        """The key of the one run or scenario (``what``) whose key (run id, scenario hash)
+        starts with ``prefix``, then ``columns`` of its row.
+
+        Raises
+        ------
+        StoreError
+            None starts so (or ``prefix`` is empty), or more than one does (up to five of
+            them named).
+        """
+        table, key, label, hint = _PREFIXED[what]
         with self._sql("read the store"):
             rows = self._conn.execute(
-                "SELECT id FROM runs WHERE substr(id, 1, ?) = ? ORDER BY id LIMIT 6",
-                (len(run_id), run_id),
+                f"SELECT {', '.join(filter(None, (key, columns)))} FROM {table}"
+                f" WHERE substr({key}, 1, ?) = ? ORDER BY {key} LIMIT 6",
+                (len(prefix), prefix),
             ).fetchall()
-        if not run_id or not rows:
+        if not prefix or not rows:
             raise StoreError(
-                "no such run", path=self.path, field="run", value=run_id, allowed=_LIST_HINT
+                f"no such {what}", path=self.path, field=what, value=prefix, allowed=hint
             )
         if len(rows) > 1:
             shown = ", ".join(r[0] for r in rows[:5]) + (", ..." if len(rows) > 5 else "")
             raise StoreError(
-                f"ambiguous run id prefix: it starts {shown}",
+                f"ambiguous {label} prefix: it starts {shown}",
                 path=self.path,
-                field="run",
-                value=run_id,
+                field=what,
+                value=prefix,
                 allowed="a longer prefix",
             )
-        return str(rows[0][0])
+        return tuple(rows[0])
 
     def get_run(self, run_id: str) -> RunRecord:
         """The run ``run_id`` (or a unique prefix of its id) in full."""

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from detente.results import Result
+from detente.store._export import tidy_rows
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -86,8 +87,7 @@ class RunDiff(Result):
         """One row per change: section, field, actor, issue, model, a, b, change."""
         import pandas as pd
 
-        rows = [{k: getattr(c, k) for k in _COLUMNS} | {"change": c.change} for c in self.changes]
-        return pd.DataFrame(rows, columns=[*_COLUMNS, "change"])
+        return pd.DataFrame([_row(c) for c in self.changes], columns=[*_COLUMNS, "change"])
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe: the two ids, the scenario flags and the list of changes."""
@@ -98,10 +98,7 @@ class RunDiff(Result):
             "b": self.b,
             "scenario_changed": self.scenario_changed,
             "scenario_compared": self.scenario_compared,
-            "changes": [
-                jsonable({k: getattr(c, k) for k in _COLUMNS} | {"change": c.change})
-                for c in self.changes
-            ],
+            "changes": [jsonable(_row(c)) for c in self.changes],
         }
 
     def summary(self) -> str:
@@ -132,6 +129,11 @@ class RunDiff(Result):
         ax.set_xlabel("forecast change, run b minus run a")
         ax.set_title(f"Forecast changes: {self.a} to {self.b}")
         return ax
+
+
+def _row(c: Change) -> dict[str, Any]:
+    """A change as a row of :meth:`RunDiff.to_df`: its fields and ``change``."""
+    return {k: getattr(c, k) for k in _COLUMNS} | {"change": c.change}
 
 
 def _is_num(x: Any) -> bool:
@@ -191,20 +193,10 @@ def _scenario_changes(sa: Scenario, sb: Scenario) -> list[Change]:
     return out
 
 
-def _flatten(obj: Any, prefix: str = "") -> dict[str, Any]:
-    """A nested dict as ``{"a.b.c": value}``."""
-    if isinstance(obj, dict):
-        flat: dict[str, Any] = {}
-        for k, v in obj.items():
-            flat |= _flatten(v, f"{prefix}.{k}" if prefix else str(k))
-        return flat
-    return {prefix: obj}
-
-
 def _param_changes(ra: RunRecord, rb: RunRecord) -> list[Change]:
     """Parameters by dotted key, then the command and the seed."""
     out: list[Change] = []
-    fa, fb = _flatten(ra.params), _flatten(rb.params)
+    fa, fb = (dict(tidy_rows(r.params, lists=False)) for r in (ra, rb))
     for key in dict.fromkeys([*fa, *fb]):
         if fa.get(key) != fb.get(key):
             out.append(Change("params", key, a=fa.get(key), b=fb.get(key)))

@@ -49,7 +49,7 @@ def export_runs(store: RunStore, run_ids: list[str], path: Path, fmt: str) -> Pa
         _require_pyarrow()
     records = [store.get_run(r) for r in run_ids]
     if fmt == "json":
-        _write_text(path, json.dumps([_full(r) for r in records], indent=1) + "\n")
+        _write_text(path, json.dumps([r.to_dict() for r in records], indent=1) + "\n")
     elif fmt == "csv":
         _write_text(path, _table(records).to_csv(index=False), newline="")
     else:
@@ -69,23 +69,16 @@ def _require_pyarrow() -> None:
         ) from None
 
 
-def _full(r: RunRecord) -> dict[str, Any]:
-    return r.to_dict() | {"params": r.params, "python": r.python, "results": r.results}
-
-
-def tidy_rows(obj: Any, prefix: str = "") -> list[tuple[str, Any]]:
-    """``(dotted key, leaf value)`` for every leaf of a JSON value, in order."""
+def tidy_rows(obj: Any, prefix: str = "", *, lists: bool = True) -> list[tuple[str, Any]]:
+    """``(dotted key, leaf value)`` for every leaf of a JSON value, in order; list items are
+    keyed ``key[i]``, or with ``lists=False`` a list is one leaf."""
     if isinstance(obj, dict):
-        out: list[tuple[str, Any]] = []
-        for k, v in obj.items():
-            out += tidy_rows(v, f"{prefix}.{k}" if prefix else str(k))
-        return out
-    if isinstance(obj, list):
-        out = []
-        for i, v in enumerate(obj):
-            out += tidy_rows(v, f"{prefix}[{i}]")
-        return out
-    return [(prefix, obj)]
+        items = [(f"{prefix}.{k}" if prefix else str(k), v) for k, v in obj.items()]
+    elif lists and isinstance(obj, list):
+        items = [(f"{prefix}[{i}]", v) for i, v in enumerate(obj)]
+    else:
+        return [(prefix, obj)]
+    return [row for key, v in items for row in tidy_rows(v, key, lists=lists)]
 
 
 def _table(records: list[RunRecord], *, typed: bool = False) -> pd.DataFrame:

@@ -47,7 +47,8 @@ class RunRow:
     seconds: float
 
     def to_dict(self) -> dict[str, Any]:
-        """The row as a JSON-safe dict."""
+        """Every field, as a JSON-safe dict (a :class:`RunRecord`'s: its params, results and
+        python too)."""
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 
