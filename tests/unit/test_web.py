@@ -453,6 +453,34 @@ def test_bad_run_options_are_400(client: TestClient, form: dict[str, str], where
     assert f'class="err-field">{where}<' in r.text
 
 
+@pytest.mark.parametrize("kind", ["forecast", "ensemble"])
+def test_a_run_too_big_for_the_memory_is_refused_before_it_is_queued(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    h = stored(client)
+    monkeypatch.setattr("detente.resources.available_memory", lambda: 1.0)  # one byte free
+    r = launch(client, h, kind=kind, model="compromise", draws="16", seed="1")
+    assert r.status_code == 400
+    assert "memory" in r.text and f"scenario {h[:12]}" in r.text
+    assert client.app.state.detente.jobs._jobs == {}  # type: ignore[attr-defined]
+    assert client.app.state.detente.store.get().list_runs() == []  # type: ignore[attr-defined]
+
+
+def test_bad_model_params_of_the_scenario_are_refused_before_the_run(client: TestClient) -> None:
+    h = stored(client, SMALL + "model_params:\n  smp: {NoSuchOption: 1}\n")
+    r = launch(client, h, kind="forecast", model="compromise")
+    assert r.status_code == 400
+    assert 'class="err-field">smp.NoSuchOption<' in r.text and "VotingRule" in r.text
+
+
+def test_forecast_defaults_are_the_cli_defaults(client: TestClient) -> None:
+    h = stored(client)
+    r = launch(client, h, kind="forecast", seed="3")
+    j = wait_job(client, r.headers["location"])
+    store = client.app.state.detente.store.get()  # type: ignore[attr-defined]
+    assert store.get_run(j["run"]).models == ["compromise", "median", "nash", "smp", "eu"]
+
+
 def test_chart_is_drawn_again_from_the_store(make_client: Callable[..., TestClient]) -> None:
     a = make_client()
     h = stored(a)

@@ -37,7 +37,6 @@ _RESULT_KIND = {"analyze": "analysis", "ensemble": "ensemble", "simulate": "simu
 #: Bounds on the sizes a form may ask for (a browser is no place for an hours-long run).
 MAX_DRAWS = 5_000
 MAX_RUNS = 2_000
-DEFAULT_FORECAST_MODELS = ("compromise", "median", "nash", "smp", "eu")
 
 #: matplotlib's pyplot is not thread-safe: one chart at a time.
 PLOT_LOCK = threading.Lock()
@@ -91,7 +90,9 @@ def check_request(kind: str, form: Mapping[str, Any], models: list[str]) -> RunS
         except KeyError as e:
             raise ScenarioError(str(e.args[0]), field="model", value=m) from None
     if kind == "forecast":
-        chosen = tuple(dict.fromkeys(models)) or _registered(DEFAULT_FORECAST_MODELS)
+        from detente.cli.app import _model_names  # the CLI's choice: as named, or its defaults
+
+        chosen = tuple(_model_names(models))
     elif kind == "ensemble":
         from detente.uncertainty.ensemble import DEFAULT_MODELS
 
@@ -104,11 +105,28 @@ def check_request(kind: str, form: Mapping[str, Any], models: list[str]) -> RunS
     return RunSpec(kind, chosen, seed, draws=draws, runs=runs)
 
 
-def _registered(names: tuple[str, ...]) -> tuple[str, ...]:
-    from detente.models import list_models
+def check_cost(scenario: Scenario, spec: RunSpec, label: str) -> None:
+    """Refuse a run before it is queued, as the CLI does before any work: the scenario's
+    ``model_params`` checked by the registry, and a forecast or an ensemble too big for the
+    memory (:func:`detente.resources.check`; a :class:`ScenarioError` located at ``label``).
 
-    known = {m.name for m in list_models()}
-    return tuple(n for n in names if n in known)
+    The analysis makes the same memory check itself; a simulation has no estimate.
+    """
+    if spec.kind not in ("forecast", "ensemble"):
+        return
+    from detente.models.registry import check_model_params
+
+    params = check_model_params(scenario.model_params, path=label)
+    arrays = scenario.to_arrays()
+    if spec.kind == "forecast":
+        from detente.cli._run import check_costs
+
+        check_costs(spec.models, arrays, params, path=label)
+    else:
+        from detente.resources import check
+        from detente.uncertainty.ensemble import ensemble_cost
+
+        check(ensemble_cost(arrays, spec.models, spec.draws, params=params), path=label)
 
 
 def spec_from_record(kind: str, models: Any, params: Any, seed: Any) -> RunSpec:

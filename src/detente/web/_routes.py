@@ -10,9 +10,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from starlette.responses import Response
 
+from detente.cli.app import DEFAULT_MODELS
 from detente.scenario.errors import ScenarioError
 from detente.web import app as _a
-from detente.web._compute import DEFAULT_FORECAST_MODELS, KINDS, MAX_DRAWS, MAX_RUNS, check_request
+from detente.web._compute import KINDS, MAX_DRAWS, MAX_RUNS, check_cost, check_request
 from detente.web._jobs import QueueFull
 
 __all__: list[str] = []
@@ -53,7 +54,7 @@ def scenario_page(
         rows=position_rows(scenario),
         runs=runs,
         models=list_models(),
-        default_models=DEFAULT_FORECAST_MODELS,
+        default_models=DEFAULT_MODELS,
         max_draws=MAX_DRAWS,
         max_runs=MAX_RUNS,
         parent=parent,
@@ -196,11 +197,12 @@ def _launch(request: Request, state: _a._App, h: str, form: Any) -> Response:
     """Queue the run the form asks for; its job page (or JSON with the job id)."""
     from fastapi.responses import JSONResponse, RedirectResponse
 
-    state.scenario(h)  # 404 before anything is queued
+    scenario = state.scenario(h)  # 404 before anything is queued
     kind = str(form.get("kind", ""))
     models = [str(m) for m in form.getlist("model")]
     try:
         spec = check_request(kind, form, models)
+        check_cost(scenario, spec, f"scenario {h[:12]}")
     except ScenarioError as e:
         return scenario_page(request, state, h, status=400, error=e)
     try:
