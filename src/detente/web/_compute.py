@@ -23,13 +23,8 @@ if TYPE_CHECKING:
 
 __all__: list[str] = []
 
-#: The kinds of run the dashboard launches, and the store's command name for each.
-KINDS = {
-    "forecast": "forecast",
-    "analyze": "analyze",
-    "ensemble": "ensemble",
-    "simulate": "simulate",
-}
+#: The kinds of run the dashboard launches (each recorded under the CLI command of its name).
+KINDS = ("forecast", "analyze", "ensemble", "simulate")
 
 #: The result kind each run records (forecasts: ``forecast:MODEL``, one per model).
 _RESULT_KIND = {"analyze": "analysis", "ensemble": "ensemble", "simulate": "simulation"}

@@ -43,8 +43,7 @@ def scenario_page(
     from detente.web._scenarios import position_rows
 
     scenario = state.scenario(h)
-    names = {h: scenario.name}
-    runs = [_a._run_view(r, names) for r in state.store.get().list_runs(limit=50, scenario_hash=h)]
+    runs = state.store.get().list_runs(limit=50, scenario_hash=h)
     return state.page(
         request,
         "scenario.html",
@@ -91,7 +90,7 @@ def _scenario_routes(app: FastAPI, state: _a._App) -> None:  # long: one small f
     def listing(
         request: Request, status: int = 200, error: ScenarioError | None = None
     ) -> Response:
-        every = state.scenario_records()
+        every = state.store.get().list_scenarios()
         shown = every[::-1][:_LISTED]  # the newest first
         return state.page(
             request,
@@ -215,17 +214,13 @@ def _launch(request: Request, state: _a._App, h: str, form: Any) -> Response:
 
 
 def _brief(state: _a._App, h: str) -> Response:
-    """The one-page brief as an HTML download; 501 where this build has no brief."""
+    """The one-page brief as an HTML download (:func:`detente.report.brief.render_brief`)."""
     from fastapi.responses import HTMLResponse
 
-    scenario = state.scenario(h)
-    try:
-        from detente.report.brief import render_brief
-    except ImportError:
-        raise _a._Http(
-            501, "brief not available in this build (detente.report.brief is missing)"
-        ) from None
+    from detente.report.brief import render_brief
     from detente.web._compute import PLOT_LOCK
+
+    scenario = state.scenario(h)
 
     with PLOT_LOCK:  # the brief draws with pyplot, which is not thread-safe
         html = render_brief(scenario)
@@ -253,9 +248,7 @@ def _run_routes(app: FastAPI, state: _a._App) -> None:  # long: one small functi
 
     @app.get("/runs")
     def runs(request: Request) -> Response:
-        names = {r["hash"]: r["name"] for r in state.scenario_records()}
-        views = [_a._run_view(r, names) for r in state.store.get().list_runs(limit=200)]
-        return state.page(request, "runs.html", runs=views)
+        return state.page(request, "runs.html", runs=state.store.get().list_runs(limit=200))
 
     @app.get("/runs/{run_id}")
     def run(request: Request, run_id: str) -> Response:
@@ -268,9 +261,9 @@ def _run_routes(app: FastAPI, state: _a._App) -> None:  # long: one small functi
             request,
             "run.html",
             run_id=run_id,
-            meta=_a._run_view(record, {}),
+            meta=record,
             fields=_a._record_fields(record),
-            chartable=record.command in KINDS.values()
+            chartable=record.command in KINDS
             and (record.seed is not None or state.jobs.cached(record.id) is not None),
             table=_a._forecast_table(results, names),
             results=[(k, _a._payload_text(p)) for k, p in results],

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from starlette.responses import Response
 
     from detente.scenario.schema import Scenario
+    from detente.store import RunRecord
 
 __all__ = ["DEFAULT_MAX_UPLOAD_BYTES", "create_app"]
 
@@ -129,13 +130,6 @@ class _App:
         )
 
     # scenarios ---------------------------------------------------------------------------
-    def scenario_records(self) -> list[dict[str, Any]]:
-        """The stored scenarios as the pages show them."""
-        return [
-            {"hash": r.hash, "name": r.name, "as_of": r.as_of, "fmt": r.fmt, "added": r.added}
-            for r in self.store.get().list_scenarios()
-        ]
-
     def scenario(self, h: str) -> Scenario:
         """A stored scenario, parsed (cached: a hash names one content)."""
         if h in self._scenarios:
@@ -163,7 +157,7 @@ class _App:
         )
 
     # runs --------------------------------------------------------------------------------
-    def run_record(self, key: Any) -> Any:
+    def run_record(self, key: str) -> RunRecord:
         from detente.store import StoreError
 
         try:
@@ -177,12 +171,10 @@ class _App:
         if (key, fmt) in self.charts:
             return self.charts[(key, fmt)]
         run = self.run_record(key)
-        command = run.command
-        if command not in KINDS.values():
-            raise _Http(404, f"no chart for a {command or 'unknown'} run")
-        kind = next(k for k, v in KINDS.items() if v == command)
+        if run.command not in KINDS:
+            raise _Http(404, f"no chart for a {run.command or 'unknown'} run")
         seed = run.seed
-        spec = spec_from_record(kind, run.models, run.params, seed)
+        spec = spec_from_record(run.command, run.models, run.params, seed)
         scenario = self.scenario(str(run.scenario_hash))
         result = self.jobs.cached(key)
         if result is None:
@@ -197,32 +189,12 @@ class _App:
         return data
 
 
-def _run_view(r: Any, names: dict[str, str]) -> dict[str, Any]:
-    h = r.scenario_hash
-    return {
-        "id": r.id,
-        "command": r.command,
-        "scenario_hash": h,
-        "scenario_name": names.get(h) if h else None,
-        "models": list(r.models),
-        "seed": r.seed,
-        "when": r.created,
-    }
-
-
-def _record_fields(run: Any) -> list[tuple[str, str]]:
+def _record_fields(run: RunRecord) -> list[tuple[str, str]]:
     """A run record's own fields (not its results), as text."""
     import dataclasses
 
-    if isinstance(run, dict):
-        items = dict(run)
-    elif dataclasses.is_dataclass(run) and not isinstance(run, type):
-        items = {f.name: getattr(run, f.name) for f in dataclasses.fields(run)}
-    else:
-        items = {k: v for k, v in vars(run).items() if not k.startswith("_")}
-    items.pop("results", None)
-    items.pop("scenario_text", None)
-    return [(k, v if isinstance(v, str) else json.dumps(v, default=str)) for k, v in items.items()]
+    items = [(f.name, getattr(run, f.name)) for f in dataclasses.fields(run) if f.name != "results"]
+    return [(k, v if isinstance(v, str) else json.dumps(v, default=str)) for k, v in items]
 
 
 def _forecast_table(
