@@ -572,3 +572,30 @@ def test_a_run_recorded_elsewhere_without_seed_has_no_chart(client: TestClient) 
     assert "<td>47.8</td>" in page.text and 'id="chart"' not in page.text
     r = client.get(f"/runs/{run.id}/chart.png")
     assert r.status_code == 404 and "recorded no seed" in r.text
+
+
+@pytest.mark.parametrize(
+    ("command", "params", "chart"),
+    [
+        # as `detente ensemble --method lhs` records it: a sobol ensemble would be another run
+        ("ensemble", {"input": "s.yaml", "draws": 16, "method": "lhs"}, False),
+        # as `detente analyze --grid 31` records it
+        ("analyze", {"input": "s.yaml", "grid": 31}, False),
+        # as `detente forecast --seed 5` records it: its model options are the scenario's own
+        ("forecast", {"input": "s.yaml", "model_params": {}}, True),
+    ],
+)
+def test_a_run_made_with_other_options_is_not_drawn_as_another_run(
+    client: TestClient, command: str, params: dict[str, Any], chart: bool
+) -> None:
+    h = stored(client)
+    store = client.app.state.detente.store.get()  # type: ignore[attr-defined]
+    models = ["compromise"] if command != "analyze" else []
+    with store.run(command, scenario_hash=h, models=models, params=params, seed=5) as run:
+        run.add_result("result", {"made": "elsewhere"})
+    assert ('id="chart"' in client.get(f"/runs/{run.id}").text) is chart
+    r = client.get(f"/runs/{run.id}/chart.png")
+    if chart:
+        assert r.status_code == 200 and r.content[:4] == b"\x89PNG"
+    else:
+        assert r.status_code == 404 and "options the dashboard does not set" in r.text

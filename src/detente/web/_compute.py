@@ -20,6 +20,7 @@ from detente.scenario.errors import ScenarioError
 
 if TYPE_CHECKING:
     from detente.scenario.schema import Scenario
+    from detente.store import RunRecord
 
 __all__: list[str] = []
 
@@ -124,16 +125,25 @@ def check_cost(scenario: Scenario, spec: RunSpec, label: str) -> None:
         check(ensemble_cost(arrays, spec.models, spec.draws, params=params), path=label)
 
 
-def spec_from_record(kind: str, models: Any, params: Any, seed: Any) -> RunSpec:
-    """The request behind a stored run (to draw its chart again)."""
-    p = dict(params or {})
-    return RunSpec(
-        kind,
-        tuple(models or ()),
-        int(seed or 0),
-        draws=int(p.get("draws", 0)),
-        runs=int(p.get("runs", 0)),
-    )
+#: Recorded options that do not change what :func:`compute` does (the CLI's input path; the
+#: model options, which come from the stored scenario itself).
+_NEUTRAL_PARAMS = frozenset({"input", "model_params"})
+
+
+def spec_from_record(run: RunRecord) -> RunSpec | None:
+    """The request behind a stored run, to compute it again for its chart; ``None`` when
+    :func:`compute` would not make the same run: another command, no seed, or options the
+    dashboard does not set (a CLI run with ``--method lhs``, ``--grid 31`` or drawn inputs
+    would be drawn as another run)."""
+    if run.command not in KINDS or run.seed is None:
+        return None
+    p = {k: v for k, v in run.params.items() if k not in _NEUTRAL_PARAMS}
+    try:
+        draws, runs = int(p.get("draws", 0)), int(p.get("runs", 0))
+    except (TypeError, ValueError):
+        return None
+    spec = RunSpec(run.command, tuple(run.models), int(run.seed), draws=draws, runs=runs)
+    return spec if spec.params() == p else None
 
 
 def compute(scenario: Scenario, spec: RunSpec) -> Any:
@@ -163,13 +173,6 @@ def payloads(spec: RunSpec, result: Any) -> list[tuple[str, Any]]:
     if spec.kind == "forecast":
         return [(f"forecast:{f.model}", f.to_dict()) for f in result]
     return [(_RESULT_KIND[spec.kind], result.to_dict())]
-
-
-def summary_text(spec: RunSpec, result: Any) -> str:
-    """The result's own summary, in words."""
-    if spec.kind == "forecast":
-        return "\n\n".join(f.summary() for f in result)
-    return str(result.summary())
 
 
 def chart(scenario: Scenario, spec: RunSpec, result: Any, fmt: str) -> bytes:

@@ -13,7 +13,13 @@ from starlette.responses import Response
 from detente.cli.app import DEFAULT_MODELS
 from detente.scenario.errors import ScenarioError
 from detente.web import app as _a
-from detente.web._compute import KINDS, MAX_DRAWS, MAX_RUNS, check_cost, check_request
+from detente.web._compute import (
+    MAX_DRAWS,
+    MAX_RUNS,
+    check_cost,
+    check_request,
+    spec_from_record,
+)
 from detente.web._jobs import QueueFull
 
 __all__: list[str] = []
@@ -263,8 +269,7 @@ def _run_routes(app: FastAPI, state: _a._App) -> None:  # long: one small functi
             run_id=run_id,
             meta=record,
             fields=_a._record_fields(record),
-            chartable=record.command in KINDS
-            and (record.seed is not None or state.jobs.cached(record.id) is not None),
+            chartable=spec_from_record(record) is not None,
             table=_a._forecast_table(results, names),
             results=[(k, _a._payload_text(p)) for k, p in results],
         )

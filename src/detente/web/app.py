@@ -171,22 +171,31 @@ class _App:
         if (key, fmt) in self.charts:
             return self.charts[(key, fmt)]
         run = self.run_record(key)
-        if run.command not in KINDS:
-            raise _Http(404, f"no chart for a {run.command or 'unknown'} run")
-        seed = run.seed
-        spec = spec_from_record(run.command, run.models, run.params, seed)
+        spec = spec_from_record(run)
+        if spec is None:
+            raise _Http(404, _no_chart(run))
         scenario = self.scenario(str(run.scenario_hash))
-        result = self.jobs.cached(key)
+        result = self.jobs.cached(run.id)
         if result is None:
-            if seed is None:
-                raise _Http(404, "no chart: the run recorded no seed to compute it again")
             result = compute(scenario, spec)
-            self.jobs.remember(key, result)
+            self.jobs.remember(run.id, result)
         data = chart(scenario, spec, result, fmt)
         self.charts[(key, fmt)] = data
         while len(self.charts) > 64:
             self.charts.popitem(last=False)
         return data
+
+
+def _no_chart(run: RunRecord) -> str:
+    """Why the dashboard cannot draw a stored run's chart (:func:`spec_from_record`)."""
+    if run.command not in KINDS:
+        return f"no chart for a {run.command or 'unknown'} run"
+    if run.seed is None:
+        return "no chart: the run recorded no seed to compute it again"
+    return (
+        "no chart: the run was made with options the dashboard does not set "
+        "(see its parameters); draw it with the command that made it (--plot)"
+    )
 
 
 def _record_fields(run: RunRecord) -> list[tuple[str, str]]:
