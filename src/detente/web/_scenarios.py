@@ -24,22 +24,9 @@ if TYPE_CHECKING:
 
 __all__: list[str] = []
 
-#: Suffixes an upload may keep (they choose the reader where the content is ambiguous).
-_SUFFIXES = (".yaml", ".yml", ".json", ".csv", ".xml", ".tsv", ".txt")
 
 #: The files of a tidy-CSV folder taken from a .zip upload (by base name; nothing else).
 _TIDY_FILES = ("actors.csv", "issues.csv", "positions.csv", "sources.csv", "anchors.csv")
-
-#: The suffix each format's text is stored and re-read under.
-_FORMAT_SUFFIX = {
-    "yaml": ".yaml",
-    "json": ".json",
-    "ktab-csv": ".csv",
-    "ktab-xml": ".xml",
-    "bdm-csv": ".csv",
-    "decide-csv": ".csv",
-    "deu": ".tsv",
-}
 
 
 @dataclass(frozen=True)
@@ -60,8 +47,13 @@ def display_name(filename: str | None) -> str:
 
 
 def _suffix(name: str) -> str:
+    """The name's suffix where a reader claims it (or ``.txt``), else none: it chooses the
+    reader where the content is ambiguous."""
+    from detente.scenario.io import FORMATS
+
     suffix = Path(name).suffix.lower()
-    return suffix if suffix in _SUFFIXES else ""
+    known = {s for f in FORMATS.values() for s in f.suffixes} | {".txt"}
+    return suffix if suffix in known else ""
 
 
 def _relocated(e: ScenarioError, folder: str, label: str) -> ScenarioError:
@@ -136,14 +128,17 @@ def _unzip_tidy(data: bytes, root: Path, label: str) -> Path:
 
 
 def load_text(text: str, fmt: str, label: str) -> Scenario:
-    """A stored scenario's text read back in its format."""
-    from detente.scenario.io import load
+    """A stored scenario's text read back in its format (a one-file format of
+    :data:`~detente.scenario.io.FORMATS`; any other name: recognised as for a ``.yaml`` file)."""
+    from detente.scenario.io import FORMATS, load
 
+    f = FORMATS.get(fmt)
+    known = f is not None and not f.folder
     with tempfile.TemporaryDirectory(prefix="detente-stored-") as tmp:
-        path = Path(tmp) / ("scenario" + _FORMAT_SUFFIX.get(fmt, ".yaml"))
+        path = Path(tmp) / ("scenario" + (f.suffixes[0] if f is not None and known else ".yaml"))
         path.write_text(text, encoding="utf-8")
         try:
-            return load(path, format=fmt if fmt in _FORMAT_SUFFIX else None)
+            return load(path, format=fmt if known else None)
         except ScenarioError as e:
             raise _relocated(e, tmp, label) from None
 
