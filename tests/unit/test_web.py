@@ -170,6 +170,18 @@ def test_upload_of_a_zipped_tidy_csv_folder(client: TestClient, tmp_path: Path) 
     assert "Beta" in client.get(f"/scenarios/{h}").text
 
 
+def test_a_zip_over_the_readers_size_cap_is_refused_before_unpacking(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DETENTE_MAX_FILE_MB", "0.001")  # 1,048 bytes
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("positions.csv", "actor,issue,position,salience\n" + "A,x,1,1\n" * 200)
+    r = upload(client, buf.getvalue(), "big.zip")
+    assert r.status_code == 422
+    assert "the archive&#39;s files are too large" in r.text and "up to 1.0 kB in all" in r.text
+
+
 def test_upload_without_the_file_field_is_400(client: TestClient) -> None:
     r = client.post(
         "/scenarios",

@@ -98,8 +98,10 @@ def parse_upload(data: bytes, filename: str | None) -> Parsed:
 
 def _unzip_tidy(data: bytes, root: Path, label: str) -> Path:
     """The tidy-CSV files of a zip archive, written by base name into ``root/tidy``."""
-    from detente.scenario.io._common import MAX_BYTES
+    from detente.resources import format_bytes
+    from detente.scenario.io._common import _max_bytes
 
+    limit = _max_bytes()  # the readers' own cap (DETENTE_MAX_FILE_MB), for the files together
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
@@ -113,11 +115,13 @@ def _unzip_tidy(data: bytes, root: Path, label: str) -> Path:
             if base not in _TIDY_FILES or info.is_dir():
                 continue
             total += info.file_size
-            if total > MAX_BYTES:
+            if total > limit:
                 raise ScenarioError(
-                    "the archive's files are too large", path=label, allowed="up to 20 MB in all"
+                    "the archive's files are too large",
+                    path=label,
+                    allowed=f"up to {format_bytes(limit)} in all (DETENTE_MAX_FILE_MB raises it)",
                 )
-            (folder / base).write_bytes(archive.read(info)[: MAX_BYTES + 1])
+            (folder / base).write_bytes(archive.read(info)[: limit + 1])
     if not (folder / "positions.csv").exists() and not (folder / "actors.csv").exists():
         raise ScenarioError(
             "a zip archive without a tidy-CSV scenario",
