@@ -98,7 +98,7 @@ def test_an_analysts_session(
     page.goto(edited_url)
     page.get_by_role("link", name="compare the two versions").click()
     page.wait_for_selector("#diff")
-    assert "1 position(s) or salience(s) differ" in page.inner_text("#diff-summary")
+    assert "1 value(s) differ" in page.inner_text("#diff-summary")
     _shot(page, artifacts, "09-compare-versions")
     page.goto(server + "/runs")
     assert page.locator(f"a[href='/runs/{first}']").count() >= 1

@@ -358,8 +358,16 @@ def test_edit_makes_a_new_version_and_the_revisions_compare(client: TestClient) 
     assert 'name="salience-0" value="50.0"' in client.get(f"/scenarios/{h}").text  # kept
     diff = client.get(f"/revisions?a={h}&b={new}")
     assert diff.status_code == 200
-    assert "1 position(s) or salience(s) differ" in diff.text
-    assert "<td>50.0</td><td>55.0</td>" in diff.text
+    assert "1 value(s) differ" in diff.text
+    assert "<td>salience</td><td>A</td><td>x</td><td>50.0</td><td>55.0</td>" in diff.text
+
+
+def test_versions_compared_show_a_changed_capability(client: TestClient) -> None:
+    a = stored(client)
+    b = stored(client, SMALL.replace("name: Beta, capability: 1,", "name: Beta, capability: 3,"))
+    diff = client.get(f"/revisions?a={a}&b={b}")
+    assert "1 value(s) differ" in diff.text
+    assert "<td>capability</td><td>B</td><td>—</td><td>1.0</td><td>3.0</td>" in diff.text
 
 
 @pytest.mark.parametrize(

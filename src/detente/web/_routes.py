@@ -164,19 +164,19 @@ def _scenario_routes(app: FastAPI, state: _a._App) -> None:  # long: one small f
 
     @app.get("/revisions")
     def revisions(request: Request, a: str = "", b: str = "") -> Response:
-        from detente.web._scenarios import revision_diff
+        from detente.store._diff import _scenario_changes  # the run store's own comparison
 
         sa = state.scenario(_a._checked_id(a, "scenario"))
         sb = state.scenario(_a._checked_id(b, "scenario"))
-        rows = revision_diff(sa, sb)
-        cols = ["actor", "issue", "position_a", "position_b", "salience_a", "salience_b"]
+        changes = _scenario_changes(sa, sb)
         return state.page(
             request,
             "compare.html",
             heading=f"{sa.name} ({a[:8]}) against {sb.name} ({b[:8]})",
-            summary=f"{len(rows)} position(s) or salience(s) differ",
-            columns=["actor", "issue", "position A", "position B", "salience A", "salience B"],
-            rows=[[r[c] for c in cols] for r in rows],
+            summary=f"{len(changes)} value(s) differ (capabilities; positions, saliences and "
+            "reservations)",
+            columns=["what", "actor", "issue", "A", "B"],
+            rows=[[c.field, c.actor, c.issue or None, c.a, c.b] for c in changes],
         )
 
 

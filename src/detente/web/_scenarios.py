@@ -213,27 +213,3 @@ def position_rows(scenario: Scenario) -> list[dict[str, Any]]:
             }
         )
     return rows
-
-
-def revision_diff(a: Scenario, b: Scenario) -> list[dict[str, Any]]:
-    """Positions and saliences that differ between two versions (rows keyed by actor and
-    issue; ``None`` where one version has no such position)."""
-    left = {(p.actor, p.issue): p for p in a.positions}
-    right = {(p.actor, p.issue): p for p in b.positions}
-    rows = []
-    for key in list(left) + [k for k in right if k not in left]:
-        pa, pb = left.get(key), right.get(key)
-        va = None if pa is None else (pa.position, pa.salience)
-        vb = None if pb is None else (pb.position, pb.salience)
-        if va != vb:
-            rows.append(
-                {
-                    "actor": key[0],
-                    "issue": key[1],
-                    "position_a": None if pa is None else pa.position,
-                    "position_b": None if pb is None else pb.position,
-                    "salience_a": None if pa is None else pa.salience,
-                    "salience_b": None if pb is None else pb.salience,
-                }
-            )
-    return rows
