@@ -90,9 +90,9 @@ def check_request(kind: str, form: Mapping[str, Any], models: list[str]) -> RunS
 
         chosen = tuple(_model_names(models))
     elif kind == "ensemble":
-        from detente.uncertainty.ensemble import DEFAULT_MODELS
+        from detente.uncertainty.ensemble import DEFAULT_MODELS, _check_models
 
-        chosen = tuple(dict.fromkeys(models)) or DEFAULT_MODELS
+        chosen = _check_models(models or DEFAULT_MODELS)  # as `detente ensemble` chooses
     else:
         chosen = ()
     seed = _whole(form.get("seed"), "seed", secrets.randbelow(2**31), 0, 2**63 - 1)
