@@ -450,6 +450,16 @@ def test_other_kinds_of_run(client: TestClient, kind: str, form: dict[str, str])
     assert kind in client.get(f"/runs/{j['run']}").text
 
 
+def test_an_analysis_is_recorded_as_the_cli_records_it(client: TestClient) -> None:
+    h = stored(client)
+    j = wait_job(client, launch(client, h, kind="analyze").headers["location"])
+    store = client.app.state.detente.store.get()  # type: ignore[attr-defined]
+    recorded = store.get_run(j["run"]).results["analysis"]
+    # without the frontier's points (11 MB of JSON on the Miami example), as `detente analyze`
+    assert recorded["frontier"] is None and recorded["frontier_points_recorded"] is False
+    assert recorded["frontier_size"] > 0
+
+
 def test_a_failing_run_says_why_and_records_nothing(client: TestClient) -> None:
     h = stored(client, SMALL.replace("as_of: 2025-12-01\n", ""))
     j = wait_job(client, launch(client, h, kind="simulate", runs="3").headers["location"])

@@ -27,8 +27,8 @@ __all__: list[str] = []
 #: The kinds of run the dashboard launches (each recorded under the CLI command of its name).
 KINDS = ("forecast", "analyze", "ensemble", "simulate")
 
-#: The result kind each run records (forecasts: ``forecast:MODEL``, one per model).
-_RESULT_KIND = {"analyze": "analysis", "ensemble": "ensemble", "simulate": "simulation"}
+#: The result kind an ensemble or a simulation records (see :func:`payloads` for the others).
+_RESULT_KIND = {"ensemble": "ensemble", "simulate": "simulation"}
 
 #: Bounds on the sizes a form may ask for (a browser is no place for an hours-long run).
 MAX_DRAWS = 5_000
@@ -168,10 +168,15 @@ def compute(scenario: Scenario, spec: RunSpec) -> Any:
 
 
 def payloads(spec: RunSpec, result: Any) -> list[tuple[str, Any]]:
-    """The results to record (``to_dict()``): ``forecast:MODEL`` per model for a forecast,
-    ``analysis``, ``ensemble`` or ``simulation`` otherwise."""
+    """The results to record, as the CLI records them: ``forecast:MODEL`` per model for a
+    forecast, ``analysis`` (without the frontier's points, as ``detente analyze`` stores it),
+    ``ensemble`` or ``simulation`` (``to_dict()``)."""
     if spec.kind == "forecast":
         return [(f"forecast:{f.model}", f.to_dict()) for f in result]
+    if spec.kind == "analyze":
+        from detente.cli.cmd_analyze import _for_store
+
+        return [("analysis", _for_store(result))]
     return [(_RESULT_KIND[spec.kind], result.to_dict())]
 
 
