@@ -274,6 +274,17 @@ def _q(values: list[float], q: float) -> float:
     return float(np.quantile(np.asarray(values), q)) * 1000.0
 
 
+def _row(label: str, lat: list[float], alone: list[float], codes: str) -> str:
+    """One row of the table: the burst latencies' quantiles, and their p50 against the
+    anchor's (``alone``; nan without one)."""
+    a50 = _q(alone, 0.5) if alone else float("nan")
+    return (
+        f"| {label} | {len(lat):,} | {_q(lat, 0.5):.0f} | {_q(lat, 0.9):.0f} | "
+        f"{_q(lat, 0.99):.0f} | {max(lat) * 1000:.0f} | {a50:.1f} | "
+        f"{_q(lat, 0.5) / a50:.0f}x |{' ' + codes if codes else ''} |"
+    )
+
+
 def _table(load: Load) -> list[str]:
     rows = [
         "| kind | requests | p50 ms | p90 ms | p99 ms | max ms | alone p50 ms | p50 / alone |"
@@ -287,20 +298,9 @@ def _table(load: Load) -> list[str]:
             continue
         every += lat
         codes = ", ".join(f"{c}: {n}" for c, n in sorted(load.status[kind].items()))
-        alone = load.alone.get(kind, [])
-        a50 = _q(alone, 0.5) if alone else float("nan")
-        rows.append(
-            f"| {kind} | {len(lat):,} | {_q(lat, 0.5):.0f} | {_q(lat, 0.9):.0f} | "
-            f"{_q(lat, 0.99):.0f} | {max(lat) * 1000:.0f} | {a50:.1f} | "
-            f"{_q(lat, 0.5) / a50:.0f}x | {codes} |"
-        )
+        rows.append(_row(kind, lat, load.alone.get(kind, []), codes))
     alone_all = [x for v in load.alone.values() for x in v]
-    a_all = _q(alone_all, 0.5) if alone_all else float("nan")
-    rows.append(
-        f"| **all** | {len(every):,} | {_q(every, 0.5):.0f} | {_q(every, 0.9):.0f} | "
-        f"{_q(every, 0.99):.0f} | {max(every) * 1000:.0f} | {a_all:.1f} | "
-        f"{_q(every, 0.5) / a_all:.0f}x | |"
-    )
+    rows.append(_row("**all**", every, alone_all, ""))
     return rows
 
 

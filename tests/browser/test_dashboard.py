@@ -98,7 +98,7 @@ def test_an_analysts_session(
     page.goto(edited_url)
     page.get_by_role("link", name="compare the two versions").click()
     page.wait_for_selector("#diff")
-    assert "1 position(s) or salience(s) differ" in page.inner_text("#diff-summary")
+    assert "1 value(s) differ" in page.inner_text("#diff-summary")
     _shot(page, artifacts, "09-compare-versions")
     page.goto(server + "/runs")
     assert page.locator(f"a[href='/runs/{first}']").count() >= 1
@@ -106,20 +106,11 @@ def test_an_analysts_session(
 
     assert errors == [], f"the browser reported errors (CSP violations?): {errors}"
 
-    # 5. the brief (where this build has none, the 501 page is expected)
-    _brief(page, server, scenario_url, artifacts)
+    # 5. the brief
+    _brief(page, scenario_url, artifacts)
 
 
-def _brief(page: Any, server: str, scenario_url: str, artifacts: Path) -> None:
-    try:
-        import detente.report.brief  # noqa: F401
-    except ImportError:  # this build has no brief: the page says so, clearly
-        response = page.goto(scenario_url + "/brief")
-        assert response.status == 501
-        assert "brief not available in this build" in page.content()
-        _shot(page, artifacts, "11-brief-unavailable")
-        page.goto(scenario_url)
-        return
+def _brief(page: Any, scenario_url: str, artifacts: Path) -> None:
     page.goto(scenario_url)
     with page.expect_download(timeout=300_000) as info:  # the brief runs its models
         page.locator("#brief-link").click()

@@ -170,6 +170,18 @@ def test_upload_of_a_zipped_tidy_csv_folder(client: TestClient, tmp_path: Path) 
     assert "Beta" in client.get(f"/scenarios/{h}").text
 
 
+def test_a_zip_over_the_readers_size_cap_is_refused_before_unpacking(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DETENTE_MAX_FILE_MB", "0.001")  # 1,048 bytes
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("positions.csv", "actor,issue,position,salience\n" + "A,x,1,1\n" * 200)
+    r = upload(client, buf.getvalue(), "big.zip")
+    assert r.status_code == 422
+    assert "the archive&#39;s files are too large" in r.text and "up to 1.0 kB in all" in r.text
+
+
 def test_upload_without_the_file_field_is_400(client: TestClient) -> None:
     r = client.post(
         "/scenarios",
@@ -346,8 +358,16 @@ def test_edit_makes_a_new_version_and_the_revisions_compare(client: TestClient) 
     assert 'name="salience-0" value="50.0"' in client.get(f"/scenarios/{h}").text  # kept
     diff = client.get(f"/revisions?a={h}&b={new}")
     assert diff.status_code == 200
-    assert "1 position(s) or salience(s) differ" in diff.text
-    assert "<td>50.0</td><td>55.0</td>" in diff.text
+    assert "1 value(s) differ" in diff.text
+    assert "<td>salience</td><td>A</td><td>x</td><td>50.0</td><td>55.0</td>" in diff.text
+
+
+def test_versions_compared_show_a_changed_capability(client: TestClient) -> None:
+    a = stored(client)
+    b = stored(client, SMALL.replace("name: Beta, capability: 1,", "name: Beta, capability: 3,"))
+    diff = client.get(f"/revisions?a={a}&b={b}")
+    assert "1 value(s) differ" in diff.text
+    assert "<td>capability</td><td>B</td><td>—</td><td>1.0</td><td>3.0</td>" in diff.text
 
 
 @pytest.mark.parametrize(
@@ -403,6 +423,7 @@ def test_forecast_runs_in_the_background_and_is_recorded(client: TestClient) -> 
     assert svg.headers["content-type"].startswith("image/svg+xml") and b"<svg" in svg.content
     listing = client.get("/runs")
     assert f"/runs/{j['run']}" in listing.text
+    assert f'<a href="/scenarios/{h}">small</a>' in listing.text  # the scenario's name
     assert f"/runs/{j['run']}" in client.get(f"/scenarios/{h}").text
 
 
@@ -412,7 +433,7 @@ def test_the_run_is_in_the_store_exactly_once(client: TestClient) -> None:
     j = wait_job(client, r.headers["location"])
     store = client.app.state.detente.store.get()  # type: ignore[attr-defined]
     runs = store.list_runs(scenario_hash=h)
-    assert [str(getattr(x, "id", None) or x["id"]) for x in runs] == [str(j["run"])]
+    assert [x.id for x in runs] == [j["run"]]
 
 
 @pytest.mark.parametrize(
@@ -427,6 +448,16 @@ def test_other_kinds_of_run(client: TestClient, kind: str, form: dict[str, str])
     assert j["state"] == "done", j
     assert client.get(f"/runs/{j['run']}/chart.png").content[:4] == b"\x89PNG"
     assert kind in client.get(f"/runs/{j['run']}").text
+
+
+def test_an_analysis_is_recorded_as_the_cli_records_it(client: TestClient) -> None:
+    h = stored(client)
+    j = wait_job(client, launch(client, h, kind="analyze").headers["location"])
+    store = client.app.state.detente.store.get()  # type: ignore[attr-defined]
+    recorded = store.get_run(j["run"]).results["analysis"]
+    # without the frontier's points (11 MB of JSON on the Miami example), as `detente analyze`
+    assert recorded["frontier"] is None and recorded["frontier_points_recorded"] is False
+    assert recorded["frontier_size"] > 0
 
 
 def test_a_failing_run_says_why_and_records_nothing(client: TestClient) -> None:
@@ -451,6 +482,34 @@ def test_bad_run_options_are_400(client: TestClient, form: dict[str, str], where
     r = launch(client, h, **form)
     assert r.status_code == 400
     assert f'class="err-field">{where}<' in r.text
+
+
+@pytest.mark.parametrize("kind", ["forecast", "ensemble"])
+def test_a_run_too_big_for_the_memory_is_refused_before_it_is_queued(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    h = stored(client)
+    monkeypatch.setattr("detente.resources.available_memory", lambda: 1.0)  # one byte free
+    r = launch(client, h, kind=kind, model="compromise", draws="16", seed="1")
+    assert r.status_code == 400
+    assert "memory" in r.text and f"scenario {h[:12]}" in r.text
+    assert client.app.state.detente.jobs._jobs == {}  # type: ignore[attr-defined]
+    assert client.app.state.detente.store.get().list_runs() == []  # type: ignore[attr-defined]
+
+
+def test_bad_model_params_of_the_scenario_are_refused_before_the_run(client: TestClient) -> None:
+    h = stored(client, SMALL + "model_params:\n  smp: {NoSuchOption: 1}\n")
+    r = launch(client, h, kind="forecast", model="compromise")
+    assert r.status_code == 400
+    assert 'class="err-field">smp.NoSuchOption<' in r.text and "VotingRule" in r.text
+
+
+def test_forecast_defaults_are_the_cli_defaults(client: TestClient) -> None:
+    h = stored(client)
+    r = launch(client, h, kind="forecast", seed="3")
+    j = wait_job(client, r.headers["location"])
+    store = client.app.state.detente.store.get()  # type: ignore[attr-defined]
+    assert store.get_run(j["run"]).models == ["compromise", "median", "nash", "smp", "eu"]
 
 
 def test_chart_is_drawn_again_from_the_store(make_client: Callable[..., TestClient]) -> None:
@@ -487,11 +546,6 @@ def test_brief_download(client: TestClient) -> None:
     text = example_path("miami").read_text(encoding="utf-8")
     h = stored(client, text, "miami.yaml")
     r = client.get(f"/scenarios/{h}/brief")
-    try:
-        import detente.report.brief  # noqa: F401
-    except ImportError:
-        assert r.status_code == 501 and "brief not available in this build" in r.text
-        return
     assert r.status_code == 200
     assert "attachment" in r.headers["content-disposition"]
     assert r.text.lstrip().lower().startswith("<!doctype html")
@@ -548,3 +602,30 @@ def test_a_run_recorded_elsewhere_without_seed_has_no_chart(client: TestClient) 
     assert "<td>47.8</td>" in page.text and 'id="chart"' not in page.text
     r = client.get(f"/runs/{run.id}/chart.png")
     assert r.status_code == 404 and "recorded no seed" in r.text
+
+
+@pytest.mark.parametrize(
+    ("command", "params", "chart"),
+    [
+        # as `detente ensemble --method lhs` records it: a sobol ensemble would be another run
+        ("ensemble", {"input": "s.yaml", "draws": 16, "method": "lhs"}, False),
+        # as `detente analyze --grid 31` records it
+        ("analyze", {"input": "s.yaml", "grid": 31}, False),
+        # as `detente forecast --seed 5` records it: its model options are the scenario's own
+        ("forecast", {"input": "s.yaml", "model_params": {}}, True),
+    ],
+)
+def test_a_run_made_with_other_options_is_not_drawn_as_another_run(
+    client: TestClient, command: str, params: dict[str, Any], chart: bool
+) -> None:
+    h = stored(client)
+    store = client.app.state.detente.store.get()  # type: ignore[attr-defined]
+    models = ["compromise"] if command != "analyze" else []
+    with store.run(command, scenario_hash=h, models=models, params=params, seed=5) as run:
+        run.add_result("result", {"made": "elsewhere"})
+    assert ('id="chart"' in client.get(f"/runs/{run.id}").text) is chart
+    r = client.get(f"/runs/{run.id}/chart.png")
+    if chart:
+        assert r.status_code == 200 and r.content[:4] == b"\x89PNG"
+    else:
+        assert r.status_code == 404 and "options the dashboard does not set" in r.text

@@ -20,24 +20,19 @@ from detente.scenario.errors import ScenarioError
 
 if TYPE_CHECKING:
     from detente.scenario.schema import Scenario
+    from detente.store import RunRecord
 
 __all__: list[str] = []
 
-#: The kinds of run the dashboard launches, and the store's command name for each.
-KINDS = {
-    "forecast": "forecast",
-    "analyze": "analyze",
-    "ensemble": "ensemble",
-    "simulate": "simulate",
-}
+#: The kinds of run the dashboard launches (each recorded under the CLI command of its name).
+KINDS = ("forecast", "analyze", "ensemble", "simulate")
 
-#: The result kind each run records (forecasts: ``forecast:MODEL``, one per model).
-_RESULT_KIND = {"analyze": "analysis", "ensemble": "ensemble", "simulate": "simulation"}
+#: The result kind an ensemble or a simulation records (see :func:`payloads` for the others).
+_RESULT_KIND = {"ensemble": "ensemble", "simulate": "simulation"}
 
 #: Bounds on the sizes a form may ask for (a browser is no place for an hours-long run).
 MAX_DRAWS = 5_000
 MAX_RUNS = 2_000
-DEFAULT_FORECAST_MODELS = ("compromise", "median", "nash", "smp", "eu")
 
 #: matplotlib's pyplot is not thread-safe: one chart at a time.
 PLOT_LOCK = threading.Lock()
@@ -91,11 +86,13 @@ def check_request(kind: str, form: Mapping[str, Any], models: list[str]) -> RunS
         except KeyError as e:
             raise ScenarioError(str(e.args[0]), field="model", value=m) from None
     if kind == "forecast":
-        chosen = tuple(dict.fromkeys(models)) or _registered(DEFAULT_FORECAST_MODELS)
-    elif kind == "ensemble":
-        from detente.uncertainty.ensemble import DEFAULT_MODELS
+        from detente.cli.app import _model_names  # the CLI's choice: as named, or its defaults
 
-        chosen = tuple(dict.fromkeys(models)) or DEFAULT_MODELS
+        chosen = tuple(_model_names(models))
+    elif kind == "ensemble":
+        from detente.uncertainty.ensemble import DEFAULT_MODELS, _check_models
+
+        chosen = _check_models(models or DEFAULT_MODELS)  # as `detente ensemble` chooses
     else:
         chosen = ()
     seed = _whole(form.get("seed"), "seed", secrets.randbelow(2**31), 0, 2**63 - 1)
@@ -104,23 +101,49 @@ def check_request(kind: str, form: Mapping[str, Any], models: list[str]) -> RunS
     return RunSpec(kind, chosen, seed, draws=draws, runs=runs)
 
 
-def _registered(names: tuple[str, ...]) -> tuple[str, ...]:
-    from detente.models import list_models
+def check_cost(scenario: Scenario, spec: RunSpec, label: str) -> None:
+    """Refuse a run before it is queued, as the CLI does before any work: the scenario's
+    ``model_params`` checked by the registry, and a forecast or an ensemble too big for the
+    memory (:func:`detente.resources.check`; a :class:`ScenarioError` located at ``label``).
 
-    known = {m.name for m in list_models()}
-    return tuple(n for n in names if n in known)
+    The analysis makes the same memory check itself; a simulation has no estimate.
+    """
+    if spec.kind not in ("forecast", "ensemble"):
+        return
+    from detente.models.registry import check_model_params
+
+    params = check_model_params(scenario.model_params, path=label)
+    arrays = scenario.to_arrays()
+    if spec.kind == "forecast":
+        from detente.cli._run import check_costs
+
+        check_costs(spec.models, arrays, params, path=label)
+    else:
+        from detente.resources import check
+        from detente.uncertainty.ensemble import ensemble_cost
+
+        check(ensemble_cost(arrays, spec.models, spec.draws, params=params), path=label)
 
 
-def spec_from_record(kind: str, models: Any, params: Any, seed: Any) -> RunSpec:
-    """The request behind a stored run (to draw its chart again)."""
-    p = dict(params or {})
-    return RunSpec(
-        kind,
-        tuple(models or ()),
-        int(seed or 0),
-        draws=int(p.get("draws", 0)),
-        runs=int(p.get("runs", 0)),
-    )
+#: Recorded options that do not change what :func:`compute` does (the CLI's input path; the
+#: model options, which come from the stored scenario itself).
+_NEUTRAL_PARAMS = frozenset({"input", "model_params"})
+
+
+def spec_from_record(run: RunRecord) -> RunSpec | None:
+    """The request behind a stored run, to compute it again for its chart; ``None`` when
+    :func:`compute` would not make the same run: another command, no seed, or options the
+    dashboard does not set (a CLI run with ``--method lhs``, ``--grid 31`` or drawn inputs
+    would be drawn as another run)."""
+    if run.command not in KINDS or run.seed is None:
+        return None
+    p = {k: v for k, v in run.params.items() if k not in _NEUTRAL_PARAMS}
+    try:
+        draws, runs = int(p.get("draws", 0)), int(p.get("runs", 0))
+    except (TypeError, ValueError):
+        return None
+    spec = RunSpec(run.command, tuple(run.models), int(run.seed), draws=draws, runs=runs)
+    return spec if spec.params() == p else None
 
 
 def compute(scenario: Scenario, spec: RunSpec) -> Any:
@@ -145,18 +168,16 @@ def compute(scenario: Scenario, spec: RunSpec) -> Any:
 
 
 def payloads(spec: RunSpec, result: Any) -> list[tuple[str, Any]]:
-    """The results to record (``to_dict()``): ``forecast:MODEL`` per model for a forecast,
-    ``analysis``, ``ensemble`` or ``simulation`` otherwise."""
+    """The results to record, as the CLI records them: ``forecast:MODEL`` per model for a
+    forecast, ``analysis`` (without the frontier's points, as ``detente analyze`` stores it),
+    ``ensemble`` or ``simulation`` (``to_dict()``)."""
     if spec.kind == "forecast":
         return [(f"forecast:{f.model}", f.to_dict()) for f in result]
+    if spec.kind == "analyze":
+        from detente.cli.cmd_analyze import _for_store
+
+        return [("analysis", _for_store(result))]
     return [(_RESULT_KIND[spec.kind], result.to_dict())]
-
-
-def summary_text(spec: RunSpec, result: Any) -> str:
-    """The result's own summary, in words."""
-    if spec.kind == "forecast":
-        return "\n\n".join(f.summary() for f in result)
-    return str(result.summary())
 
 
 def chart(scenario: Scenario, spec: RunSpec, result: Any, fmt: str) -> bytes:

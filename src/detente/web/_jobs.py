@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from detente.scenario.errors import ScenarioError
-from detente.web._compute import KINDS, RunSpec, compute, payloads
+from detente.web._compute import RunSpec, compute, payloads
 
 __all__: list[str] = []
 
@@ -172,7 +172,7 @@ class JobTable:
         spec = job.spec
         store = self._store()
         with store.run(
-            KINDS[spec.kind],
+            spec.kind,
             scenario_hash=job.scenario_hash,
             models=list(spec.models),
             params=spec.params(),

@@ -10,9 +10,16 @@ from typing import Any
 from fastapi import FastAPI, Request
 from starlette.responses import Response
 
+from detente.cli.app import DEFAULT_MODELS
 from detente.scenario.errors import ScenarioError
 from detente.web import app as _a
-from detente.web._compute import DEFAULT_FORECAST_MODELS, KINDS, MAX_DRAWS, MAX_RUNS, check_request
+from detente.web._compute import (
+    MAX_DRAWS,
+    MAX_RUNS,
+    check_cost,
+    check_request,
+    spec_from_record,
+)
 from detente.web._jobs import QueueFull
 
 __all__: list[str] = []
@@ -42,8 +49,7 @@ def scenario_page(
     from detente.web._scenarios import position_rows
 
     scenario = state.scenario(h)
-    names = {h: scenario.name}
-    runs = [_a._run_view(r, names) for r in state.store.get().list_runs(limit=50, scenario_hash=h)]
+    runs = state.store.get().list_runs(limit=50, scenario_hash=h)
     return state.page(
         request,
         "scenario.html",
@@ -53,7 +59,7 @@ def scenario_page(
         rows=position_rows(scenario),
         runs=runs,
         models=list_models(),
-        default_models=DEFAULT_FORECAST_MODELS,
+        default_models=DEFAULT_MODELS,
         max_draws=MAX_DRAWS,
         max_runs=MAX_RUNS,
         parent=parent,
@@ -90,7 +96,7 @@ def _scenario_routes(app: FastAPI, state: _a._App) -> None:  # long: one small f
     def listing(
         request: Request, status: int = 200, error: ScenarioError | None = None
     ) -> Response:
-        every = state.scenario_records()
+        every = state.store.get().list_scenarios()
         shown = every[::-1][:_LISTED]  # the newest first
         return state.page(
             request,
@@ -158,19 +164,19 @@ def _scenario_routes(app: FastAPI, state: _a._App) -> None:  # long: one small f
 
     @app.get("/revisions")
     def revisions(request: Request, a: str = "", b: str = "") -> Response:
-        from detente.web._scenarios import revision_diff
+        from detente.store._diff import _scenario_changes  # the run store's own comparison
 
         sa = state.scenario(_a._checked_id(a, "scenario"))
         sb = state.scenario(_a._checked_id(b, "scenario"))
-        rows = revision_diff(sa, sb)
-        cols = ["actor", "issue", "position_a", "position_b", "salience_a", "salience_b"]
+        changes = _scenario_changes(sa, sb)
         return state.page(
             request,
             "compare.html",
             heading=f"{sa.name} ({a[:8]}) against {sb.name} ({b[:8]})",
-            summary=f"{len(rows)} position(s) or salience(s) differ",
-            columns=["actor", "issue", "position A", "position B", "salience A", "salience B"],
-            rows=[[r[c] for c in cols] for r in rows],
+            summary=f"{len(changes)} value(s) differ (capabilities; positions, saliences and "
+            "reservations)",
+            columns=["what", "actor", "issue", "A", "B"],
+            rows=[[c.field, c.actor, c.issue or None, c.a, c.b] for c in changes],
         )
 
 
@@ -196,11 +202,12 @@ def _launch(request: Request, state: _a._App, h: str, form: Any) -> Response:
     """Queue the run the form asks for; its job page (or JSON with the job id)."""
     from fastapi.responses import JSONResponse, RedirectResponse
 
-    state.scenario(h)  # 404 before anything is queued
+    scenario = state.scenario(h)  # 404 before anything is queued
     kind = str(form.get("kind", ""))
     models = [str(m) for m in form.getlist("model")]
     try:
         spec = check_request(kind, form, models)
+        check_cost(scenario, spec, f"scenario {h[:12]}")
     except ScenarioError as e:
         return scenario_page(request, state, h, status=400, error=e)
     try:
@@ -213,17 +220,13 @@ def _launch(request: Request, state: _a._App, h: str, form: Any) -> Response:
 
 
 def _brief(state: _a._App, h: str) -> Response:
-    """The one-page brief as an HTML download; 501 where this build has no brief."""
+    """The one-page brief as an HTML download (:func:`detente.report.brief.render_brief`)."""
     from fastapi.responses import HTMLResponse
 
-    scenario = state.scenario(h)
-    try:
-        from detente.report.brief import render_brief
-    except ImportError:
-        raise _a._Http(
-            501, "brief not available in this build (detente.report.brief is missing)"
-        ) from None
+    from detente.report.brief import render_brief
     from detente.web._compute import PLOT_LOCK
+
+    scenario = state.scenario(h)
 
     with PLOT_LOCK:  # the brief draws with pyplot, which is not thread-safe
         html = render_brief(scenario)
@@ -251,9 +254,7 @@ def _run_routes(app: FastAPI, state: _a._App) -> None:  # long: one small functi
 
     @app.get("/runs")
     def runs(request: Request) -> Response:
-        names = {r["hash"]: r["name"] for r in state.scenario_records()}
-        views = [_a._run_view(r, names) for r in state.store.get().list_runs(limit=200)]
-        return state.page(request, "runs.html", runs=views)
+        return state.page(request, "runs.html", runs=state.store.get().list_runs(limit=200))
 
     @app.get("/runs/{run_id}")
     def run(request: Request, run_id: str) -> Response:
@@ -266,10 +267,9 @@ def _run_routes(app: FastAPI, state: _a._App) -> None:  # long: one small functi
             request,
             "run.html",
             run_id=run_id,
-            meta=_a._run_view(record, {}),
+            meta=record,
             fields=_a._record_fields(record),
-            chartable=record.command in KINDS.values()
-            and (record.seed is not None or state.jobs.cached(record.id) is not None),
+            chartable=spec_from_record(record) is not None,
             table=_a._forecast_table(results, names),
             results=[(k, _a._payload_text(p)) for k, p in results],
         )

@@ -24,22 +24,9 @@ if TYPE_CHECKING:
 
 __all__: list[str] = []
 
-#: Suffixes an upload may keep (they choose the reader where the content is ambiguous).
-_SUFFIXES = (".yaml", ".yml", ".json", ".csv", ".xml", ".tsv", ".txt")
 
 #: The files of a tidy-CSV folder taken from a .zip upload (by base name; nothing else).
 _TIDY_FILES = ("actors.csv", "issues.csv", "positions.csv", "sources.csv", "anchors.csv")
-
-#: The suffix each format's text is stored and re-read under.
-_FORMAT_SUFFIX = {
-    "yaml": ".yaml",
-    "json": ".json",
-    "ktab-csv": ".csv",
-    "ktab-xml": ".xml",
-    "bdm-csv": ".csv",
-    "decide-csv": ".csv",
-    "deu": ".tsv",
-}
 
 
 @dataclass(frozen=True)
@@ -60,8 +47,13 @@ def display_name(filename: str | None) -> str:
 
 
 def _suffix(name: str) -> str:
+    """The name's suffix where a reader claims it (or ``.txt``), else none: it chooses the
+    reader where the content is ambiguous."""
+    from detente.scenario.io import FORMATS
+
     suffix = Path(name).suffix.lower()
-    return suffix if suffix in _SUFFIXES else ""
+    known = {s for f in FORMATS.values() for s in f.suffixes} | {".txt"}
+    return suffix if suffix in known else ""
 
 
 def _relocated(e: ScenarioError, folder: str, label: str) -> ScenarioError:
@@ -106,8 +98,10 @@ def parse_upload(data: bytes, filename: str | None) -> Parsed:
 
 def _unzip_tidy(data: bytes, root: Path, label: str) -> Path:
     """The tidy-CSV files of a zip archive, written by base name into ``root/tidy``."""
-    from detente.scenario.io._common import MAX_BYTES
+    from detente.resources import format_bytes
+    from detente.scenario.io._common import _max_bytes
 
+    limit = _max_bytes()  # the readers' own cap (DETENTE_MAX_FILE_MB), for the files together
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
@@ -121,11 +115,13 @@ def _unzip_tidy(data: bytes, root: Path, label: str) -> Path:
             if base not in _TIDY_FILES or info.is_dir():
                 continue
             total += info.file_size
-            if total > MAX_BYTES:
+            if total > limit:
                 raise ScenarioError(
-                    "the archive's files are too large", path=label, allowed="up to 20 MB in all"
+                    "the archive's files are too large",
+                    path=label,
+                    allowed=f"up to {format_bytes(limit)} in all (DETENTE_MAX_FILE_MB raises it)",
                 )
-            (folder / base).write_bytes(archive.read(info)[: MAX_BYTES + 1])
+            (folder / base).write_bytes(archive.read(info)[: limit + 1])
     if not (folder / "positions.csv").exists() and not (folder / "actors.csv").exists():
         raise ScenarioError(
             "a zip archive without a tidy-CSV scenario",
@@ -136,14 +132,17 @@ def _unzip_tidy(data: bytes, root: Path, label: str) -> Path:
 
 
 def load_text(text: str, fmt: str, label: str) -> Scenario:
-    """A stored scenario's text read back in its format."""
-    from detente.scenario.io import load
+    """A stored scenario's text read back in its format (a one-file format of
+    :data:`~detente.scenario.io.FORMATS`; any other name: recognised as for a ``.yaml`` file)."""
+    from detente.scenario.io import FORMATS, load
 
+    f = FORMATS.get(fmt)
+    known = f is not None and not f.folder
     with tempfile.TemporaryDirectory(prefix="detente-stored-") as tmp:
-        path = Path(tmp) / ("scenario" + _FORMAT_SUFFIX.get(fmt, ".yaml"))
+        path = Path(tmp) / ("scenario" + (f.suffixes[0] if f is not None and known else ".yaml"))
         path.write_text(text, encoding="utf-8")
         try:
-            return load(path, format=fmt if fmt in _FORMAT_SUFFIX else None)
+            return load(path, format=fmt if known else None)
         except ScenarioError as e:
             raise _relocated(e, tmp, label) from None
 
@@ -213,28 +212,4 @@ def position_rows(scenario: Scenario) -> list[dict[str, Any]]:
                 ],
             }
         )
-    return rows
-
-
-def revision_diff(a: Scenario, b: Scenario) -> list[dict[str, Any]]:
-    """Positions and saliences that differ between two versions (rows keyed by actor and
-    issue; ``None`` where one version has no such position)."""
-    left = {(p.actor, p.issue): p for p in a.positions}
-    right = {(p.actor, p.issue): p for p in b.positions}
-    rows = []
-    for key in list(left) + [k for k in right if k not in left]:
-        pa, pb = left.get(key), right.get(key)
-        va = None if pa is None else (pa.position, pa.salience)
-        vb = None if pb is None else (pb.position, pb.salience)
-        if va != vb:
-            rows.append(
-                {
-                    "actor": key[0],
-                    "issue": key[1],
-                    "position_a": None if pa is None else pa.position,
-                    "position_b": None if pb is None else pb.position,
-                    "salience_a": None if pa is None else pa.salience,
-                    "salience_b": None if pb is None else pb.salience,
-                }
-            )
     return rows

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from starlette.responses import Response
 
     from detente.scenario.schema import Scenario
+    from detente.store import RunRecord
 
 __all__ = ["DEFAULT_MAX_UPLOAD_BYTES", "create_app"]
 
@@ -129,13 +130,6 @@ class _App:
         )
 
     # scenarios ---------------------------------------------------------------------------
-    def scenario_records(self) -> list[dict[str, Any]]:
-        """The stored scenarios as the pages show them."""
-        return [
-            {"hash": r.hash, "name": r.name, "as_of": r.as_of, "fmt": r.fmt, "added": r.added}
-            for r in self.store.get().list_scenarios()
-        ]
-
     def scenario(self, h: str) -> Scenario:
         """A stored scenario, parsed (cached: a hash names one content)."""
         if h in self._scenarios:
@@ -163,7 +157,7 @@ class _App:
         )
 
     # runs --------------------------------------------------------------------------------
-    def run_record(self, key: Any) -> Any:
+    def run_record(self, key: str) -> RunRecord:
         from detente.store import StoreError
 
         try:
@@ -177,19 +171,14 @@ class _App:
         if (key, fmt) in self.charts:
             return self.charts[(key, fmt)]
         run = self.run_record(key)
-        command = run.command
-        if command not in KINDS.values():
-            raise _Http(404, f"no chart for a {command or 'unknown'} run")
-        kind = next(k for k, v in KINDS.items() if v == command)
-        seed = run.seed
-        spec = spec_from_record(kind, run.models, run.params, seed)
+        spec = spec_from_record(run)
+        if spec is None:
+            raise _Http(404, _no_chart(run))
         scenario = self.scenario(str(run.scenario_hash))
-        result = self.jobs.cached(key)
+        result = self.jobs.cached(run.id)
         if result is None:
-            if seed is None:
-                raise _Http(404, "no chart: the run recorded no seed to compute it again")
             result = compute(scenario, spec)
-            self.jobs.remember(key, result)
+            self.jobs.remember(run.id, result)
         data = chart(scenario, spec, result, fmt)
         self.charts[(key, fmt)] = data
         while len(self.charts) > 64:
@@ -197,32 +186,24 @@ class _App:
         return data
 
 
-def _run_view(r: Any, names: dict[str, str]) -> dict[str, Any]:
-    h = r.scenario_hash
-    return {
-        "id": r.id,
-        "command": r.command,
-        "scenario_hash": h,
-        "scenario_name": names.get(h) if h else None,
-        "models": list(r.models),
-        "seed": r.seed,
-        "when": r.created,
-    }
+def _no_chart(run: RunRecord) -> str:
+    """Why the dashboard cannot draw a stored run's chart (:func:`spec_from_record`)."""
+    if run.command not in KINDS:
+        return f"no chart for a {run.command or 'unknown'} run"
+    if run.seed is None:
+        return "no chart: the run recorded no seed to compute it again"
+    return (
+        "no chart: the run was made with options the dashboard does not set "
+        "(see its parameters); draw it with the command that made it (--plot)"
+    )
 
 
-def _record_fields(run: Any) -> list[tuple[str, str]]:
+def _record_fields(run: RunRecord) -> list[tuple[str, str]]:
     """A run record's own fields (not its results), as text."""
     import dataclasses
 
-    if isinstance(run, dict):
-        items = dict(run)
-    elif dataclasses.is_dataclass(run) and not isinstance(run, type):
-        items = {f.name: getattr(run, f.name) for f in dataclasses.fields(run)}
-    else:
-        items = {k: v for k, v in vars(run).items() if not k.startswith("_")}
-    items.pop("results", None)
-    items.pop("scenario_text", None)
-    return [(k, v if isinstance(v, str) else json.dumps(v, default=str)) for k, v in items.items()]
+    items = [(f.name, getattr(run, f.name)) for f in dataclasses.fields(run) if f.name != "results"]
+    return [(k, v if isinstance(v, str) else json.dumps(v, default=str)) for k, v in items]
 
 
 def _forecast_table(
