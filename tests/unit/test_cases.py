@@ -254,6 +254,12 @@ def test_result_api(tmp_path: Path) -> None:
     res = score_cases([load_case(_write(tmp_path))], ["compromise", "median"], n_boot=50, runs=10)
     assert isinstance(res, CaseScores)
     assert set(res.to_df().columns) >= {"case", "model", "issue", "abs_error"}
+    mdf = res.metrics_df()  # one row per model and case (one case here: no pooled interval)
+    assert len(mdf) == len(res.metrics) == 4
+    assert set(zip(mdf["model"], mdf["case"], strict=True)) == {
+        (m, c) for m in ("compromise", "median") for c in ("tiny", "pooled")
+    }
+    assert mdf.loc[mdf["case"] == "pooled", "lo"].isna().all()
     json.dumps(res.to_dict(), allow_nan=False)
     assert "Small n" in res.summary()
     assert repr(res) == "<CaseScores: 1 historical cases, 2 models scored>"
