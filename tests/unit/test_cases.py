@@ -288,6 +288,12 @@ def test_shipped_cases_zone_verdict_computed(shipped: CaseScores) -> None:
         e = shipped.eve[name]
         assert isinstance(e["zone"], bool)
         assert e["simulate"] is not None and 0.0 <= e["simulate"]["p"] <= 1.0
+    for name in list_cases():  # every shipped case has an eve; simulate where it has a process
+        e = shipped.eve[name]
+        assert isinstance(e["zone"], bool)
+        has_process = load_case(name).scenario.process is not None
+        assert (e["simulate"] is not None) == has_process, name
+        assert has_process or e["stages"] == [], name  # stages are the process block's
 
 
 def test_colombia_plebiscite_stage_by_hand(shipped: CaseScores) -> None:
