@@ -49,6 +49,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from detente.history._ucdp_episodes import CAUSES, OUTCOMES
+from detente.history._ucdp_load import data_path
 from detente.results import Result, jsonable
 from detente.scenario.errors import ScenarioError
 from detente.typing import RNG
@@ -86,20 +87,6 @@ WIDEN_ORDER = ("region", "incompatibility", "intensity", "type")
 
 _CAUSES = tuple(CAUSES)  # (1, 2, 3)
 _CACHE: dict[tuple[Any, ...], pd.DataFrame] = {}
-
-
-def data_path(path: str | Path | None = None) -> Path:
-    """The UCDP termination file: ``path``, else ``$DETENTE_UCDP_DATA``, else
-    ``../shared/data/ucdp/ucdp-term-dyad-3-2021.csv`` from the working directory.
-
-    Raises
-    ------
-    ScenarioError
-        When it does not exist (the message says how to point at it).
-    """
-    from detente.history._ucdp_load import data_path as find
-
-    return find(path)
 
 
 def load_episodes(data: str | Path | None = None, *, until_year: int | None = None) -> pd.DataFrame:
