@@ -9,7 +9,18 @@ import pytest
 
 from detente.history.cases import load_case, score_cases
 
+SCENARIO = checks.CASES / "colombia-2016-08-23.yaml"
+CASE = checks.CASES / "colombia-2016.case.yaml"
 EVE = dt.date(2016, 8, 23)
+#: The six points of the Havana agenda, in the scenario's order.
+AGENDA = [
+    "agrarian_reform",
+    "political_participation",
+    "end_of_conflict",
+    "illicit_drugs",
+    "transitional_justice",
+    "ratification",
+]
 
 
 @pytest.fixture(scope="module")
@@ -21,21 +32,14 @@ def test_every_cited_source_is_dated_by_the_eve(case) -> None:
     checks.check_loaded_cited_by_the_eve(case.scenario, EVE, ratification=True)
 
 
-def test_positions_documented_or_marked_judgement(case) -> None:
-    checks.check_positions_documented_or_judgement(case.scenario)
-    for p in case.scenario.positions:  # every salience is judgement, and says so
+def test_every_salience_is_marked_judgement(case) -> None:
+    # (positions documented or marked judgement: TestCaseChecks.test_every_judgement_is_marked)
+    for p in case.scenario.positions:
         assert p.salience_basis == "judgement"
 
 
 def test_the_six_agenda_points_are_the_issues(case) -> None:
-    assert [i.id for i in case.scenario.issues] == [
-        "agrarian_reform",
-        "political_participation",
-        "end_of_conflict",
-        "illicit_drugs",
-        "transitional_justice",
-        "ratification",
-    ]
+    assert [i.id for i in case.scenario.issues] == AGENDA
     assert [a.id for a in case.scenario.actors if a.veto] == ["GOV", "FARC"]
 
 
@@ -68,3 +72,12 @@ def test_eve_zone_and_intervals_by_hand(case) -> None:
     assert e["inside"]["GOV"]["transitional_justice"]["interval"] == [30.0, 50.0]
     assert e["inside"]["FARC"]["transitional_justice"]["interval"] == [12.0, 38.0]
     assert e["inside"]["FARC"]["transitional_justice"]["inside"] is True
+
+
+class TestCaseChecks(checks.CaseChecks):
+    """The generic checks (:mod:`_case_checks`) on this case's own files, dates and ids."""
+
+    SCENARIO, CASE, EVE, ISSUES = SCENARIO, CASE, EVE, set(AGENDA)
+    ACTORS = ("GOV", "FARC")
+    LATE = ("S11", "2016-09-01")
+    ARGUED = False

@@ -92,7 +92,7 @@ def test_load_tiny_case(tmp_path: Path) -> None:
     assert c.scenario_path == (tmp_path / "tiny.yaml").resolve()
 
 
-@pytest.mark.parametrize("name", ["colombia-2016", "good-friday-1998"])
+@pytest.mark.parametrize("name", ["colombia-2016", "dayton-1995", "good-friday-1998", "oslo-1993"])
 def test_shipped_cases_load(name: str) -> None:
     assert name in list_cases()
     c = load_case(name)
@@ -108,66 +108,85 @@ def test_unknown_case_name_lists_the_shipped_ones() -> None:
     assert "colombia-2016" in str(e.value.allowed)
 
 
-def test_error_outcome_issue_the_scenario_lacks(tmp_path: Path) -> None:
-    text = CASE.replace("    y:\n", "    zz:\n")
+_SOURCE_X = "      argument: by hand\n      sources: [O1]"  # issue x's argument and sources
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "value", "needle", "allowed"),
+    [
+        pytest.param(
+            "    y:\n", "    zz:\n", "outcome.issues.zz", "zz", "    zz:", "x, y", id="issue"
+        ),
+        pytest.param(  # y's scale is 0-10
+            "value: 8.0",
+            "value: 12.0",
+            "outcome.issues.y.value",
+            12.0,
+            "value: 12.0",
+            "from 0 to 10",
+            id="off-scale",
+        ),
+        pytest.param(
+            _SOURCE_X,
+            _SOURCE_X.replace("O1", "O9"),
+            "outcome.issues.x.sources[0]",
+            "O9",
+            "[O9]",
+            "O1",
+            id="source",
+        ),
+        pytest.param(
+            "scenario: tiny.yaml",
+            "scenario: gone.yaml",
+            "scenario",
+            "gone.yaml",
+            "scenario: gone.yaml",  # line 3
+            "relative to the case file's folder",
+            id="no-scenario",
+        ),
+        pytest.param(
+            "  date: 2020-02-01",
+            "  date: 2020-01-01",
+            "outcome.date",
+            "2020-01-01",
+            "  date: 2020-01-01",
+            "after 2020-01-01",
+            id="not-after-as-of",
+        ),
+        pytest.param(
+            "scenario_stage: vote",
+            "scenario_stage: senate",
+            "outcome.ratification[0].scenario_stage",
+            "senate",
+            "scenario_stage: senate",
+            "stage id: vote",
+            id="stage",
+        ),
+        pytest.param(
+            "  reached: true",
+            "  reached: true\n  verdict: yes",
+            "outcome.verdict",
+            "yes",
+            "verdict",
+            "only the fields of the case file format",
+            id="unknown-field",
+        ),
+    ],
+)
+def test_case_file_error_is_located(
+    tmp_path: Path, old: str, new: str, field: str, value: object, needle: str, allowed: str
+) -> None:
+    """Each problem in a case file is one ScenarioError naming the file, the line, the field,
+    the value and what is allowed."""
+    assert old in CASE
+    text = CASE.replace(old, new)
     with pytest.raises(ScenarioError) as e:
         load_case(_write(tmp_path, text))
     err = e.value
-    assert err.field == "outcome.issues.zz" and err.value == "zz"
-    assert err.line == _line_of(text, "    zz:")
-    assert "x, y" in str(err.allowed)
+    assert (err.field, err.value) == (field, value)
+    assert err.line == _line_of(text, needle)
+    assert allowed in str(err.allowed)
     assert err.path == str(tmp_path / "tiny.case.yaml")
-
-
-def test_error_outcome_value_off_the_scale(tmp_path: Path) -> None:
-    text = CASE.replace("value: 8.0", "value: 12.0")  # y's scale is 0-10
-    with pytest.raises(ScenarioError) as e:
-        load_case(_write(tmp_path, text))
-    assert e.value.field == "outcome.issues.y.value" and e.value.value == 12.0
-    assert e.value.line == _line_of(text, "value: 12.0")
-    assert "from 0 to 10" in str(e.value.allowed)
-
-
-def test_error_unknown_outcome_source(tmp_path: Path) -> None:
-    old = "      argument: by hand\n      sources: [O1]"
-    text = CASE.replace(old, old.replace("O1", "O9"))
-    with pytest.raises(ScenarioError) as e:
-        load_case(_write(tmp_path, text))
-    assert e.value.field == "outcome.issues.x.sources[0]" and e.value.value == "O9"
-    assert e.value.line == _line_of(text, "[O9]")
-    assert "O1" in str(e.value.allowed)
-
-
-def test_error_missing_scenario_file(tmp_path: Path) -> None:
-    text = CASE.replace("scenario: tiny.yaml", "scenario: gone.yaml")
-    with pytest.raises(ScenarioError) as e:
-        load_case(_write(tmp_path, text))
-    assert e.value.field == "scenario" and e.value.value == "gone.yaml"
-    assert e.value.line == 3
-
-
-def test_error_outcome_not_after_as_of(tmp_path: Path) -> None:
-    text = CASE.replace("  date: 2020-02-01", "  date: 2020-01-01")
-    with pytest.raises(ScenarioError) as e:
-        load_case(_write(tmp_path, text))
-    assert e.value.field == "outcome.date" and e.value.value == "2020-01-01"
-    assert e.value.line == _line_of(text, "  date: 2020-01-01")
-    assert "after 2020-01-01" in str(e.value.allowed)
-
-
-def test_error_unknown_scenario_stage(tmp_path: Path) -> None:
-    text = CASE.replace("scenario_stage: vote", "scenario_stage: senate")
-    with pytest.raises(ScenarioError) as e:
-        load_case(_write(tmp_path, text))
-    assert e.value.field == "outcome.ratification[0].scenario_stage"
-    assert e.value.line == _line_of(text, "scenario_stage: senate")
-
-
-def test_error_unknown_field_is_located(tmp_path: Path) -> None:
-    text = CASE.replace("  reached: true", "  reached: true\n  verdict: yes")
-    with pytest.raises(ScenarioError) as e:
-        load_case(_write(tmp_path, text))
-    assert e.value.field == "outcome.verdict" and e.value.line == _line_of(text, "verdict")
 
 
 # ---------------------------------------------------------------------------- scoring
@@ -235,6 +254,12 @@ def test_result_api(tmp_path: Path) -> None:
     res = score_cases([load_case(_write(tmp_path))], ["compromise", "median"], n_boot=50, runs=10)
     assert isinstance(res, CaseScores)
     assert set(res.to_df().columns) >= {"case", "model", "issue", "abs_error"}
+    mdf = res.metrics_df()  # one row per model and case (one case here: no pooled interval)
+    assert len(mdf) == len(res.metrics) == 4
+    assert set(zip(mdf["model"], mdf["case"], strict=True)) == {
+        (m, c) for m in ("compromise", "median") for c in ("tiny", "pooled")
+    }
+    assert mdf.loc[mdf["case"] == "pooled", "lo"].isna().all()
     json.dumps(res.to_dict(), allow_nan=False)
     assert "Small n" in res.summary()
     assert repr(res) == "<CaseScores: 1 historical cases, 2 models scored>"
@@ -263,6 +288,12 @@ def test_shipped_cases_zone_verdict_computed(shipped: CaseScores) -> None:
         e = shipped.eve[name]
         assert isinstance(e["zone"], bool)
         assert e["simulate"] is not None and 0.0 <= e["simulate"]["p"] <= 1.0
+    for name in list_cases():  # every shipped case has an eve; simulate where it has a process
+        e = shipped.eve[name]
+        assert isinstance(e["zone"], bool)
+        has_process = load_case(name).scenario.process is not None
+        assert (e["simulate"] is not None) == has_process, name
+        assert has_process or e["stages"] == [], name  # stages are the process block's
 
 
 def test_colombia_plebiscite_stage_by_hand(shipped: CaseScores) -> None:
@@ -308,8 +339,6 @@ def test_a_focal_point_model_runs_untrained_on_the_cases_with_its_default_rule()
     # snap:compromise needs no training set: with its documented default rule each forecast is
     # the compromise forecast, or a documented option or an actor's position within 10% of the
     # scale of it; a fittable model with a fittable inner (fitted) is still not scored.
-    from detente.history.cases import load_case, score_cases
-
     res = score_cases(models=["compromise", "snap:compromise", "fitted"], n_boot=10, eve=False)
     assert "fitted" in res.skipped and "snap:compromise" not in res.skipped
     df = res.to_df()

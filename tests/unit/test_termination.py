@@ -230,6 +230,10 @@ def test_wilson_interval_known_values() -> None:
     # 0 of 10: lower 0, upper z^2 / (n + z^2) = 3.8415 / 13.8415
     lo, hi = _wilson(0, 10)
     assert lo == 0.0 and hi == pytest.approx(3.841459 / 13.841459, rel=1e-5)
+    # 5 of 10: centred on 1/2, half-width z sqrt(1/40 + z^2/400) / (1 + z^2/10) = 0.26341
+    assert _wilson(5, 10) == pytest.approx((0.236593, 0.763407), abs=1e-6)
+    # 10 of 10 mirrors 0 of 10
+    assert _wilson(10, 10) == pytest.approx((10 / 13.841459, 1.0), rel=1e-5)
     assert _wilson(0, 0) == (None, None)
 
 

@@ -158,14 +158,9 @@ def _conflict(
 
 def _choice(name: str, value: str) -> str:
     """A covariate value checked against UCDP's names (one-line error with the allowed)."""
-    from detente.scenario import conflict_spec as cs
+    from detente.scenario.conflict_spec import CODES
 
-    allowed = {
-        "type": cs.CONFLICT_TYPES,
-        "intensity": cs.INTENSITIES,
-        "incompatibility": cs.INCOMPATIBILITIES,
-        "region": cs.REGIONS,
-    }[name]
+    allowed = CODES[name]
     v = value.strip().lower().replace("-", "_")
     if v not in allowed:
         fail(f"--{name} {value!r}: unknown value; allowed: {', '.join(allowed)}")

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from detente.history._ucdp_episodes import CAUSES as _ENDINGS
 from detente.results import Result, jsonable
 
 if TYPE_CHECKING:
@@ -40,7 +41,6 @@ if TYPE_CHECKING:
 
 __all__: list[str] = []
 
-_ENDINGS = {1: "agreement", 2: "ceasefire", 3: "other"}
 #: Calibration bins of the forecast probability.
 BINS = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.4, 1.0)
 #: Fewest conflict-years for a bin to be drawn in the calibration chart.
@@ -53,9 +53,10 @@ def conflict_years(episodes: pd.DataFrame, years: range) -> pd.DataFrame:
     import pandas as pd
 
     rows = []
+    records = _records(episodes)
     for y in years:
         jan1, dec31 = dt.date(y, 1, 1), dt.date(y, 12, 31)
-        for i, e in enumerate(_records(episodes)):
+        for i, e in enumerate(records):
             start, end, censor = e["start"], e["end"], e["censor"]
             if start >= jan1 or (end is not None and end < jan1) or censor < jan1:
                 continue
@@ -112,13 +113,7 @@ def cox_forecasts(train: pd.DataFrame, test: pd.DataFrame, horizon_days: float) 
     from detente.history import _ucdp_cox as cx
 
     models = cx.fit(train, tuple(_ENDINGS))
-    x = cx.design(
-        test["type_of_conflict"].to_numpy(),
-        test["intensity"].to_numpy(),
-        test["incompatibility"].to_numpy(),
-        list(test["regions"]),
-        test["decade"].to_numpy(),
-    )
+    x = cx.episode_design(test)
     at = test["at"].to_numpy() / cx.DAYS_PER_YEAR
     return cx.predict_conditional(models, x, at, np.array([horizon_days / cx.DAYS_PER_YEAR]))[
         :, :, 0

@@ -1,6 +1,6 @@
 """The historical case file: a dated scenario and, apart from it, the outcome it is scored on.
 
-A case is two files side by side. The *scenario* (``dayton-1995-11-01.yaml``) is an ordinary
+A case is two files side by side. The *scenario* (``dayton-1995-10-31.yaml``) is an ordinary
 detente scenario dated on the eve of the agreement: it cites only what was public by its
 ``as_of`` date, like every shipped example, and ``check_dating.py`` checks it. The *case file*
 (``dayton-1995.case.yaml``) names that scenario and records what happened afterwards: the
@@ -13,7 +13,7 @@ Case file layout (YAML)::
 
     case: dayton-1995                   # id
     title: The Dayton peace talks, November 1995
-    scenario: dayton-1995-11-01.yaml    # path relative to the case file
+    scenario: dayton-1995-10-31.yaml    # path relative to the case file
     outcome:
       date: 1995-11-21                  # when the agreement was reached (initialled, signed)
       reached: true                     # was an agreement reached at all

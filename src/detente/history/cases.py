@@ -17,7 +17,7 @@ recorded outcome (:mod:`detente.history.case_spec`). This module
   ratified deal (``simulate``) and each ratification stage's chance of passing the recorded
   terms, scored against the recorded vote.
 
-The number of cases is small (two shipped here, four once Dayton and Oslo join): the
+The number of cases is small (four shipped here: Colombia, Dayton, Good Friday, Oslo): the
 intervals say so, and :meth:`CaseScores.summary` prints the count beside every pooled number.
 """
 

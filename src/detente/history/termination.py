@@ -42,12 +42,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from detente.history._ucdp_episodes import CAUSES, OUTCOMES
+from detente.history._ucdp_load import data_path
 from detente.results import Result, jsonable
 from detente.scenario.errors import ScenarioError
 from detente.typing import RNG
@@ -85,20 +87,6 @@ WIDEN_ORDER = ("region", "incompatibility", "intensity", "type")
 
 _CAUSES = tuple(CAUSES)  # (1, 2, 3)
 _CACHE: dict[tuple[Any, ...], pd.DataFrame] = {}
-
-
-def data_path(path: str | Path | None = None) -> Path:
-    """The UCDP termination file: ``path``, else ``$DETENTE_UCDP_DATA``, else
-    ``../shared/data/ucdp/ucdp-term-dyad-3-2021.csv`` from the working directory.
-
-    Raises
-    ------
-    ScenarioError
-        When it does not exist (the message says how to point at it).
-    """
-    from detente.history._ucdp_load import data_path as find
-
-    return find(path)
 
 
 def load_episodes(data: str | Path | None = None, *, until_year: int | None = None) -> pd.DataFrame:
@@ -166,6 +154,18 @@ def _match(episodes: pd.DataFrame, codes: dict[str, int], used: tuple[str, ...])
     return mask
 
 
+def _classes(
+    episodes: pd.DataFrame, codes: dict[str, int]
+) -> Iterator[tuple[tuple[str, ...], np.ndarray]]:
+    """Each class in widening order: all four covariates matched, then one dropped at a time
+    in :data:`WIDEN_ORDER` down to none; the covariates matched and the class's mask."""
+    used: tuple[str, ...] = ("type", "intensity", "incompatibility", "region")
+    for drop in (None, *WIDEN_ORDER):
+        if drop is not None:
+            used = tuple(u for u in used if u != drop)
+        yield used, _match(episodes, codes, used)
+
+
 def reference_class(
     episodes: pd.DataFrame,
     codes: dict[str, int],
@@ -179,12 +179,8 @@ def reference_class(
     conditioned on: ``at_days``, or, when even all episodes leave fewer than ``min_at_risk``
     running that long, the longest duration that leaves ``min_at_risk`` (documented cap).
     """
-    used: tuple[str, ...] = ("type", "intensity", "incompatibility", "region")
     duration = episodes["duration"].to_numpy()
-    for drop in (None, *WIDEN_ORDER):
-        if drop is not None:
-            used = tuple(u for u in used if u != drop)
-        mask = _match(episodes, codes, used)
+    for used, mask in _classes(episodes, codes):
         if (duration[mask] > at_days).sum() >= min_at_risk:
             return mask, used, float(at_days)
     ordered = np.sort(duration)[::-1]
@@ -197,21 +193,15 @@ def widening_steps(
 ) -> list[dict[str, Any]]:
     """Each class tried in :data:`WIDEN_ORDER`: the covariates matched, its size and how many
     of it were still running at ``at_days`` (so a reader sees why a class was widened)."""
-    used: tuple[str, ...] = ("type", "intensity", "incompatibility", "region")
     duration = episodes["duration"].to_numpy()
-    steps = []
-    for drop in (None, *WIDEN_ORDER):
-        if drop is not None:
-            used = tuple(u for u in used if u != drop)
-        mask = _match(episodes, codes, used)
-        steps.append(
-            {
-                "matched": list(used),
-                "size": int(mask.sum()),
-                "at_risk": int((duration[mask] > at_days).sum()),
-            }
-        )
-    return steps
+    return [
+        {
+            "matched": list(used),
+            "size": int(mask.sum()),
+            "at_risk": int((duration[mask] > at_days).sum()),
+        }
+        for used, mask in _classes(episodes, codes)
+    ]
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
@@ -469,7 +459,7 @@ def base_rate(  # long: its numpydoc docstring is half of it; the steps are help
     prob, lower, upper = _with_interval(cls, at_c, hz, n_boot, rng)
     months = np.linspace(0, 24, 97)
     curve = aj.conditional_incidence(dur, ev, _CAUSES, at_c, months * DAYS_PER_MONTH)
-    cox = _cox(eps, conflict, at_c, hz) if model else None
+    cox = _cox(eps, codes, conflict.start.year, at_c, hz) if model else None
     return BaseRate(
         conflict={
             "type": conflict.type,
@@ -515,17 +505,20 @@ def _with_interval(
     return prob, lower, upper
 
 
-def _cox(eps: pd.DataFrame, conflict: ConflictSpec, at_days: float, hz: np.ndarray) -> np.ndarray:
+def _cox(
+    eps: pd.DataFrame, c: dict[str, int], start_year: int, at_days: float, hz: np.ndarray
+) -> np.ndarray:
+    """The cause-specific Cox estimate for one conflict (codes ``c``, begun in ``start_year``)
+    still running at ``at_days``, at each horizon ``hz`` (days): shape (causes, horizons)."""
     from detente.history import _ucdp_cox as cx
 
     models = cx.fit(eps, _CAUSES)
-    c = _codes(conflict)
     x = cx.design(
         np.array([c["type"]]),
         np.array([c["intensity"]]),
         np.array([c["incompatibility"]]),
         [(c["region"],)],
-        np.array([(conflict.start.year // 10) * 10]),
+        np.array([(start_year // 10) * 10]),
     )
     years = np.array([at_days / cx.DAYS_PER_YEAR])
     return cx.predict_conditional(models, x, years, hz / cx.DAYS_PER_YEAR)[0]

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from detente.scenario.schema import Scenario
 
 __all__ = [
+    "CODES",
     "CONFLICT_TYPES",
     "INCOMPATIBILITIES",
     "INTENSITIES",
@@ -45,6 +46,13 @@ INTENSITIES = {"minor": 1, "war": 2}
 INCOMPATIBILITIES = {"territory": 1, "government": 2, "both": 3}
 #: UCDP ``region`` codes 1-5 by name.
 REGIONS = {"europe": 1, "middle_east": 2, "asia": 3, "africa": 4, "americas": 5}
+#: Each covariate field of the block with its names and codes.
+CODES = {
+    "type": CONFLICT_TYPES,
+    "intensity": INTENSITIES,
+    "incompatibility": INCOMPATIBILITIES,
+    "region": REGIONS,
+}
 
 ConflictType = Literal["extrasystemic", "interstate", "intrastate", "internationalized_intrastate"]
 Intensity = Literal["minor", "war"]
