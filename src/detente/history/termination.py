@@ -546,15 +546,15 @@ def recurrence_by_outcome(episodes: pd.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
-def _wilson(k: int, n: int, z: float = 1.959964) -> tuple[float | None, float | None]:
-    """Wilson score 95% interval of k successes in n (``None`` for n = 0)."""
+def _wilson(k: int, n: int) -> tuple[float | None, float | None]:
+    """Wilson score 95% interval of k successes in n (``None`` for n = 0): the process
+    module's :func:`~detente.process.result.wilson`, as plain floats."""
     if n == 0:
         return None, None
-    p = k / n
-    den = 1 + z * z / n
-    mid = (p + z * z / (2 * n)) / den
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return max(0.0, mid - half), min(1.0, mid + half)
+    from detente.process.result import wilson
+
+    _, lo, hi = wilson(k, n)
+    return float(lo), float(hi)
 
 
 def score_out_of_time(data: str | Path | None = None, *, train_until: int = 1999) -> Any:
