@@ -358,3 +358,18 @@ def test_a_focal_point_model_runs_untrained_on_the_cases_with_its_default_rule()
         assert v in focal, (case, issue, v)
         assert abs(v - c) <= 0.1 * (scale.hi - scale.lo) + 1e-9
     assert moved > 0
+
+
+def test_a_models_intervals_do_not_depend_on_the_others_scored() -> None:
+    """Each interval resamples afresh from the seed: median's intervals on the shipped cases
+    are the same whether or not another model was scored before it (they moved with the set
+    of models before)."""
+    alone = score_cases(None, ["median"], n_boot=300, eve=False)
+    beside = score_cases(None, ["compromise", "median"], n_boot=300, eve=False)
+
+    def bands(res: CaseScores) -> dict[str, tuple[float, float]]:
+        return {m["case"]: (m["lo"], m["hi"]) for m in res.metrics if m["model"] == "median"}
+
+    assert bands(alone) == bands(beside)
+    assert len(bands(alone)) == 5  # four cases and pooled
+    assert all(hi > lo for lo, hi in bands(alone).values())

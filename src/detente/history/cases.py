@@ -444,8 +444,11 @@ def _boot_cases(
 
 def _metrics(rows: list[dict], models: list[str], n_boot: int, seed: int) -> list[dict]:
     """Per model: MAE per case (interval over issues), pooled (interval over cases), and the
-    paired pooled difference from the baseline (interval over cases)."""
-    rng = np.random.default_rng(seed)
+    paired pooled difference from the baseline (interval over cases).
+
+    Every interval draws its resamples afresh from ``seed``: the same resamples for every
+    model (so a model's interval does not depend on which others are scored, and the paired
+    difference compares the models on the same draws)."""
     cases = list(dict.fromkeys(r["case"] for r in rows))
     errs: dict[str, dict[str, np.ndarray]] = {}
     for m in models:
@@ -460,7 +463,7 @@ def _metrics(rows: list[dict], models: list[str], n_boot: int, seed: int) -> lis
         for c, v in by_case.items():
             if not v.size:
                 continue
-            lo, hi = _boot_mean(v, n_boot, rng)
+            lo, hi = _boot_mean(v, n_boot, np.random.default_rng(seed))
             out.append(
                 {
                     "model": m,
@@ -475,7 +478,7 @@ def _metrics(rows: list[dict], models: list[str], n_boot: int, seed: int) -> lis
         if not all(v.size for v in by_case.values()):
             continue  # failed on a case: per-case rows only, no pooled number
         allv = np.concatenate(list(by_case.values()))
-        lo, hi = _boot_cases(by_case, n_boot, rng)
+        lo, hi = _boot_cases(by_case, n_boot, np.random.default_rng(seed))
         row = {
             "model": m,
             "case": "pooled",
@@ -488,7 +491,9 @@ def _metrics(rows: list[dict], models: list[str], n_boot: int, seed: int) -> lis
         if BASELINE in errs and m != BASELINE and any(errs[BASELINE][c].size for c in cases):
             base = errs[BASELINE]
             row["vs_baseline"] = float(allv.mean() - np.concatenate(list(base.values())).mean())
-            row["vs_lo"], row["vs_hi"] = _boot_cases(by_case, n_boot, rng, base)
+            row["vs_lo"], row["vs_hi"] = _boot_cases(
+                by_case, n_boot, np.random.default_rng(seed), base
+            )
         out.append(row)
     return out
 
