@@ -1070,8 +1070,8 @@ def batch_cost(n: int, k: int, m: int, params: Mapping[str, Any]) -> Cost:
 
     Memory is that of one chunk of draws (:data:`BATCH_ELEMENTS`), or of one single run when
     the draws run one by one; time is ``m`` times the time a draw takes in a chunk, measured
-    on the Miami example by benchmarks/bench_ensemble.py (5 actors x 12 issues, one core, the
-    machine to itself: 1.24 ms a draw with the defaults, benchmarks/results/ensemble.md) and
+    on the Miami example by benchmarks/bench_ensemble.py (5 actors x 12 issues, one core, load
+    average 1.0 at the start: 1.24 ms a draw with the defaults, benchmarks/results/ensemble.md) and
     rounded up to ``1.2e-7 n^3 k`` s for each of ``rounds`` rounds (1.8 ms a draw there: an
     estimate meant to be high), or ``m`` single runs.
     """
