@@ -455,9 +455,17 @@ def test_an_analysis_is_recorded_as_the_cli_records_it(client: TestClient) -> No
     j = wait_job(client, launch(client, h, kind="analyze").headers["location"])
     store = client.app.state.detente.store.get()  # type: ignore[attr-defined]
     recorded = store.get_run(j["run"]).results["analysis"]
-    # without the frontier's points (11 MB of JSON on the Miami example), as `detente analyze`
+    # without the frontier's points (megabytes of JSON on the Miami example), as `detente analyze`
     assert recorded["frontier"] is None and recorded["frontier_points_recorded"] is False
     assert recorded["frontier_size"] > 0
+
+
+def test_a_simulation_is_recorded_as_on_point_values(client: TestClient) -> None:
+    # the dashboard's simulation draws no inputs; its record says so, as `--point` would
+    h = stored(client)
+    j = wait_job(client, launch(client, h, kind="simulate", runs="3").headers["location"])
+    store = client.app.state.detente.store.get()  # type: ignore[attr-defined]
+    assert store.get_run(j["run"]).params == {"runs": 3, "point": True}
 
 
 def test_a_failing_run_says_why_and_records_nothing(client: TestClient) -> None:

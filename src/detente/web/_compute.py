@@ -53,8 +53,8 @@ class RunSpec:
         out: dict[str, Any] = {}
         if self.kind == "ensemble":
             out["draws"] = self.draws
-        if self.kind == "simulate":
-            out["runs"] = self.runs
+        if self.kind == "simulate":  # every run on the point values (the CLI's --point)
+            out["runs"], out["point"] = self.runs, True
         return out
 
 
