@@ -10,7 +10,8 @@ parameters, its results) as a list.
 from __future__ import annotations
 
 import json
-import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -108,23 +109,27 @@ def _cell(value: Any, typed: bool) -> dict[str, Any]:
     return {"value": None, "text": None if value is None else str(value)}
 
 
-def _write_text(path: Path, text: str, newline: str | None = None) -> None:
+@contextmanager
+def _as_store_error() -> Iterator[None]:
+    """A write refused (a :class:`ScenarioError` naming the file) as a :class:`StoreError`."""
     from detente.scenario.errors import ScenarioError
-    from detente.scenario.io._common import atomic_write_text
 
     try:
-        atomic_write_text(path, text, newline=newline)
+        yield
     except ScenarioError as e:
         raise StoreError(e.message, path=e.path, allowed=e.allowed) from None
 
 
+def _write_text(path: Path, text: str, newline: str | None = None) -> None:
+    from detente.scenario.io._common import atomic_write_text
+
+    with _as_store_error():
+        atomic_write_text(path, text, newline=newline)
+
+
 def _write_parquet(path: Path, df: pd.DataFrame) -> None:
     """``df`` to a Parquet file through a temporary file renamed into place."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
-    try:
+    from detente.scenario.io._common import atomic_path
+
+    with _as_store_error(), atomic_path(path) as tmp:
         df.to_parquet(tmp, index=False, engine="pyarrow")
-        os.replace(tmp, path)
-    except OSError as e:
-        raise StoreError(f"cannot write: {e.strerror or e}", path=path) from None
-    finally:
-        tmp.unlink(missing_ok=True)

@@ -16,6 +16,7 @@ import sys
 import tempfile
 import warnings
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
@@ -504,13 +505,37 @@ def atomic_write_text(path: str | Path, text: str, *, newline: str | None = None
         mode = target.stat().st_mode
     except OSError:
         mode = None
-    if mode is not None and stat.S_ISDIR(mode):
-        raise ScenarioError("cannot write: this is a folder", path=p, allowed="a file name")
     if mode is not None and (stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)):
         _write_stream(target, p, text, newline, fifo=stat.S_ISFIFO(mode))
         return
+    with atomic_path(p) as tmp, open(tmp, "w", encoding="utf-8", newline=newline) as fh:
+        fh.write(text)
+
+
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """A temporary file beside ``path`` for the block to write (by name: a figure, a Parquet
+    file, text), renamed over ``path`` when the block ends without an error and removed when
+    it does not: a failed or interrupted write leaves neither half a file nor the temporary
+    file. A symbolic link's final target is replaced (the link stays a link); the file gets
+    the permissions a new file gets (0666 less the umask).
+
+    Raises
+    ------
+    ScenarioError
+        Naming ``path``: it is a folder, a device, a pipe or a socket, its folder does not
+        exist, or the system refuses the write (permission denied, disk full, ...).
+    """
+    p = Path(path)
+    target = write_target(p)
+    try:
+        mode = target.stat().st_mode
+    except OSError:
+        mode = None
+    if mode is not None and stat.S_ISDIR(mode):
+        raise ScenarioError("cannot write: this is a folder", path=p, allowed="a file name")
     if mode is not None and not stat.S_ISREG(mode):
-        raise ScenarioError("cannot write: a block device or socket", path=p, allowed="a file name")
+        raise ScenarioError("cannot write: a device, pipe or socket", path=p, allowed="a file name")
     parent = target.parent
     if not parent.is_dir():
         raise ScenarioError(
@@ -521,8 +546,8 @@ def atomic_write_text(path: str | Path, text: str, *, newline: str | None = None
     tmp: str | None = None
     try:
         fd, tmp = tempfile.mkstemp(prefix="." + target.name + ".", dir=parent)
-        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as fh:
-            fh.write(text)
+        os.close(fd)
+        yield Path(tmp)
         os.chmod(tmp, 0o666 & ~current_umask())
         os.replace(tmp, target)
         tmp = None
