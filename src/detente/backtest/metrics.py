@@ -128,21 +128,47 @@ def _point(error: np.ndarray, metric: str, tol: float) -> float:
 
 
 def _bootstrap(
-    errors: list[Any], groups: Any, metric: str, n_boot: int, level: float, tol: float, rng: RNG
+    errors: list[Any],
+    groups: Any,
+    metric: str,
+    n_boot: int,
+    level: float,
+    tol: float,
+    rng: RNG,
+    *,
+    ratio: bool = False,
 ) -> tuple[float, float, float]:
     """Point estimate and percentile interval of ``metric(errors[0]) - metric(errors[1])``
-    (or of ``metric(errors[0])`` alone), all on the same resampled clusters."""
+    (with ``ratio``: ``metric(errors[0]) / metric(errors[1])``, replicates that divide by 0
+    left out), or of ``metric(errors[0])`` alone, all on the same resampled clusters."""
     e = np.stack([np.asarray(x, dtype=float) for x in errors])
     counts, label = cluster_resample_counts(groups, n_boot, rng)
     reps = _replicates(e, counts, label, metric, tol)
     points = [_point(row, metric, tol) for row in e]
-    if len(e) == 2:
-        reps, point = reps[0] - reps[1], points[0] - points[1]
-    else:
-        reps, point = reps[0], points[0]
     a = (1.0 - level) / 2.0
+    if len(e) == 1:
+        reps, point = reps[0], points[0]
+    elif ratio:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            reps, point = reps[0] / reps[1], points[0] / points[1]
+        if not np.isfinite(reps).any():
+            return float(point), np.nan, np.nan
+        lo, hi = np.nanquantile(reps, [a, 1.0 - a])
+        return float(point), float(lo), float(hi)
+    else:
+        reps, point = reps[0] - reps[1], points[0] - points[1]
     lo, hi = np.quantile(reps, [a, 1.0 - a])
     return point, float(lo), float(hi)
+
+
+def _paired(error: Any, baseline_error: Any) -> list[np.ndarray]:
+    """The model's and the baseline's errors as float arrays; ``ValueError`` if their shapes
+    differ."""
+    e = np.asarray(error, dtype=float)
+    b = np.asarray(baseline_error, dtype=float)
+    if e.shape != b.shape:
+        raise ValueError(f"error shapes differ: {e.shape} vs {b.shape}")
+    return [e, b]
 
 
 def bootstrap_metric(
@@ -207,11 +233,8 @@ def paired_bootstrap(
     ----------
     Efron, B. & Tibshirani, R. J. (1993). *An Introduction to the Bootstrap*, ch. 13.
     """
-    e = np.asarray(error, dtype=float)
-    b = np.asarray(baseline_error, dtype=float)
-    if e.shape != b.shape:
-        raise ValueError(f"error shapes differ: {e.shape} vs {b.shape}")
-    return Interval(*_bootstrap([e, b], groups, metric, n_boot, level, tol, rng))
+    errors = _paired(error, baseline_error)
+    return Interval(*_bootstrap(errors, groups, metric, n_boot, level, tol, rng))
 
 
 def paired_ratio(
@@ -239,18 +262,8 @@ def paired_ratio(
     ----------
     Efron, B. & Tibshirani, R. J. (1993). *An Introduction to the Bootstrap*, ch. 13.
     """
-    e = np.asarray(error, dtype=float)
-    b = np.asarray(baseline_error, dtype=float)
-    if e.shape != b.shape:
-        raise ValueError(f"error shapes differ: {e.shape} vs {b.shape}")
-    counts, label = cluster_resample_counts(groups, n_boot, rng)
-    reps = _replicates(np.stack([e, b]), counts, label, metric, tol)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = reps[0] / reps[1]
-        point = _point(e, metric, tol) / _point(b, metric, tol)
-    a = (1.0 - level) / 2.0
-    lo, hi = np.nanquantile(ratio, [a, 1.0 - a]) if np.isfinite(ratio).any() else (np.nan,) * 2
-    return Interval(float(point), float(lo), float(hi))
+    errors = _paired(error, baseline_error)
+    return Interval(*_bootstrap(errors, groups, metric, n_boot, level, tol, rng, ratio=True))
 
 
 def format_interval(

@@ -694,19 +694,14 @@ def _cv_fitted(
        each fold's model is trained on the other folds' issues only.
     3. Trained on every issue for the in-sample error and the parameters reported.
 
-    Forecasts for trained options come from the model's ``apply`` hook when it has one, else
-    from :func:`predict_deu` (the model run proposal by proposal with those options).
+    Forecasts for trained options come from :func:`_apply_trained`.
     """
-    from detente.models import get_model
     from detente.models._fitting import cross_validate, train_on
 
-    info = get_model(name)
     cap = capability_matrix(d, capability)
 
     def forecast(params: dict[str, Any]) -> np.ndarray:
-        if info.apply is not None:
-            return np.asarray(info.apply(d.arrays, params, cap), dtype=float)
-        return predict_deu(d, name, capability=capability, params=params, seed=seed)
+        return _apply_trained(d, name, params, capability, cap, seed)
 
     oof, fold_params, fold_diag = cross_validate(
         name, d.arrays, d.outcome, d.proposal, cap=cap, n_folds=n_folds, seed=seed,
@@ -726,6 +721,20 @@ def _cv_fitted(
         out["diagnostics"] = diagnostics
         out["fold_diagnostics"] = fold_diag
     return oof, out
+
+
+def _apply_trained(
+    d: DeuData, name: str, params: dict[str, Any], capability: str, cap: Any, seed: int
+) -> np.ndarray:
+    """Forecasts of model ``name`` with trained options ``params`` on every issue of ``d``:
+    its ``apply`` hook with the ``(n, k)`` capability ``cap`` when it has one, else the model
+    run proposal by proposal (:func:`predict_deu`)."""
+    from detente.models import get_model
+
+    apply = get_model(name).apply
+    if apply is not None:
+        return np.asarray(apply(d.arrays, params, cap), dtype=float)
+    return predict_deu(d, name, capability=capability, params=params, seed=seed)
 
 
 def predict_file(
@@ -777,12 +786,9 @@ def predict_file(
             model, tr.arrays, tr.outcome, tr.proposal, cap=capability_matrix(tr, capability),
             seed=seed,
         )  # fmt: skip
-        if info.apply is not None:
-            pred = np.asarray(
-                info.apply(hold.arrays, params, capability_matrix(hold, capability)), float
-            )
-        else:
-            pred = predict_deu(hold, model, capability=capability, params=params, seed=seed)
+        pred = _apply_trained(
+            hold, model, params, capability, capability_matrix(hold, capability), seed
+        )
     else:
         pred = predict_deu(hold, model, capability=capability, seed=seed)
     if not np.isfinite(pred).all():

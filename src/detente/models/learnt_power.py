@@ -20,11 +20,11 @@ Fitting (:func:`fit_power`) minimises the mean absolute error (in points of a 0-
 ``penalty · mean_i (log m_i)^2``, a ridge on the log-multipliers that pulls every actor toward
 its prior (``m_i = 1``). Why least absolute error rather than maximum likelihood: the score the
 model is judged by is the MAE; DEU outcomes are far from Gaussian around the weighted mean
-(62 % of them sit exactly on some actor's position, 44 % on 0, 50 or 100), so a Gaussian
-likelihood would be misspecified and dominated by the large misses, while the absolute loss is
-the M-estimator of the very quantity scored and is robust to them. The absolute value is
-smoothed (``sqrt(r^2 + eps^2) - eps`` with ``eps = 0.5`` points) so that a quasi-Newton
-method (BFGS) can use the exact gradient.
+(62 % of them sit exactly on some actor's position, 44 % on 0, 50 or 100:
+benchmarks/results/deu_backtest.md), so a Gaussian likelihood would be misspecified and
+dominated by the large misses, while the absolute loss is the M-estimator of the very quantity
+scored and is robust to them. The absolute value is smoothed (``sqrt(r^2 + eps^2) - eps`` with
+``eps = 0.5`` points) so that a quasi-Newton method (BFGS) can use the exact gradient.
 
 The penalty strength and the prior (``base``) are chosen by grouped cross-validation *inside*
 the training data (:func:`select_hyper`; folds by group — the DEU proposal), so in the backtest
@@ -112,10 +112,10 @@ def _prior_cap(arrays: ScenarioArrays, base: str, cap: Any) -> np.ndarray:
     return np.asarray(cap, float)
 
 
-def _weights(arrays: ScenarioArrays, log_m: np.ndarray, p: float, c: np.ndarray) -> np.ndarray:
-    """``w_ij = exp(log m_i) c_ij s_ij^p`` on present actors, 0 elsewhere."""
+def _weights(arrays: ScenarioArrays, m: np.ndarray, p: float, c: np.ndarray) -> np.ndarray:
+    """``w_ij = m_i c_ij s_ij^p`` on present actors, 0 elsewhere."""
     sal = np.clip(arrays.salience, 0.0, None)
-    return np.where(arrays.present, np.exp(log_m)[:, None] * c * sal**p, 0.0)
+    return np.where(arrays.present, m[:, None] * c * sal**p, 0.0)
 
 
 def learnt_forecast(
@@ -143,9 +143,7 @@ def learnt_forecast(
     compromise model does).
     """
     m = _multiplier_vector(arrays, multipliers)
-    c = _prior_cap(arrays, base, cap)
-    sal = np.clip(arrays.salience, 0.0, None)
-    w = np.where(arrays.present, m[:, None] * c * sal**exponent, 0.0)
+    w = _weights(arrays, m, exponent, _prior_cap(arrays, base, cap))
     return np.asarray(weighted_mean(arrays.position, w, arrays.present), dtype=float)
 
 
@@ -212,7 +210,7 @@ def _objective(
     log_m = np.zeros(n)
     log_m[active] = t[:-1]
     p = float(np.exp(t[-1]))
-    w = _weights(arrays, log_m, p, c)
+    w = _weights(arrays, np.exp(log_m), p, c)
     x = np.where(arrays.present, arrays.position, 0.0)
     wsum = w.sum(axis=0)
     f = weighted_mean(arrays.position, w, arrays.present)

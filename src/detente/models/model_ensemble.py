@@ -33,14 +33,11 @@ from detente.typing import RNG
 if TYPE_CHECKING:
     from detente.resources import Cost
 
-__all__ = ["DEFAULT_MEMBERS", "RULES", "combine", "run_mean", "run_median", "train"]
+__all__ = ["DEFAULT_MEMBERS", "combine", "run_mean", "run_median", "train"]
 
 DEFAULT_MEMBERS: tuple[str, ...] = ("learnt-power", "fitted-lite", "exchange")
 """The members fixed in advance: learnt actor power, the two-parameter fitted compromise, and
 Stokman's exchange model (a different mechanism, close to the compromise model on DEU)."""
-
-RULES = ("mean", "median")
-"""The combination rules, one registered model each."""
 
 
 def combine(forecasts: Any, rule: str) -> np.ndarray:
@@ -142,23 +139,11 @@ def train(
         ``members``, ``member_params`` (the trained options of the fittable members) and
         ``_diagnostics`` (each member's).
     """
-    return _train_members(DEFAULT_MEMBERS, arrays, outcome, groups, cap=cap, seed=seed)
-
-
-def _train_members(
-    members: tuple[str, ...],
-    arrays: ScenarioArrays,
-    outcome: Any,
-    groups: Any,
-    *,
-    cap: Any,
-    seed: int,
-) -> dict[str, Any]:
     from detente.models.registry import get_model, split_trained
 
     member_params: dict[str, Any] = {}
     diagnostics: dict[str, Any] = {}
-    for m in members:
+    for m in DEFAULT_MEMBERS:
         info = get_model(m)
         if info.train is None:
             continue
@@ -167,7 +152,7 @@ def _train_members(
         if d:
             diagnostics[m] = d
     return {
-        "members": tuple(members),
+        "members": DEFAULT_MEMBERS,
         "member_params": member_params,
         "_diagnostics": {"members": diagnostics},
     }

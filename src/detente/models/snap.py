@@ -96,8 +96,8 @@ SE_RULE = 1.0
 """The rule a ``snap:`` model learns is the simplest within one grouped standard error of the
 best (:func:`fit_snap_rule`'s ``se_rule``): on DEU III dev the plain best of the 82 candidate
 rules chased noise (grouped-CV MAE 24.55 against the compromise model's 24.46, seed 0), the
-one-standard-error choice did not (24.06); docs/explanation/focal-points.md lists the variants
-tried."""
+one-standard-error choice did not (24.06); benchmarks/results/deu_backtest.md has both,
+docs/explanation/focal-points.md lists the variants tried."""
 
 INNER_FOLDS = 5
 """Folds of the inner cross-validation that gives a fitted inner model's training forecasts."""
@@ -352,12 +352,6 @@ def _within_se(errs: np.ndarray, groups: np.ndarray, best: int, k_se: float) -> 
     return int(np.flatnonzero(ok)[0])
 
 
-def _grouped_folds(groups: Any, n_folds: int, seed: int) -> np.ndarray:
-    from detente.models.fitted import grouped_folds
-
-    return grouped_folds(groups, n_folds, seed)
-
-
 def nested_cv_snap(
     name: str,
     arrays: ScenarioArrays,
@@ -403,17 +397,6 @@ def nested_cv_snap(
     return oof, params
 
 
-def _train_subset(
-    run: _SnapRun, arrays: Any, y: np.ndarray, g: np.ndarray, keep: Any, cap: Any, seed: int
-) -> dict[str, Any]:
-    """``run.train`` on the issues of ``keep`` only (nothing of the others is passed)."""
-    idx = np.flatnonzero(keep)
-    c = None if cap is None else np.asarray(cap, float)[:, idx]
-    trained = run.train(arrays.subset(issues=idx), y[idx], g[idx], cap=c, seed=seed)
-    trained.pop("_diagnostics", None)
-    return trained
-
-
 def _run_groups(
     inner: str, arrays: Any, params: Mapping[str, Any], cap: Any, seed: int
 ) -> np.ndarray:
@@ -448,33 +431,20 @@ def _inner_forecast(
 ) -> np.ndarray:
     """The inner model's forecast of every issue with options ``params``: its ``apply`` hook
     when it has one (the fitted compromise's closed form here), else run group by group."""
-    info = get_model(inner)
-    apply = getattr(info, "apply", None)
+    apply = get_model(inner).apply
     if apply is not None:
         return np.asarray(apply(arrays, dict(params), cap), float)
-    if info.run.__module__ == "detente.models.fitted":
-        from detente.models.fitted import fitted_forecast
-
-        return fitted_forecast(arrays, {**info.params, **params}, cap)
     return _run_groups(inner, arrays, params, cap, seed)
 
 
 def _inner_train(
     inner: str, arrays: Any, y: np.ndarray, g: np.ndarray, cap: Any, seed: int
 ) -> dict[str, Any]:
-    """The inner model's options trained on these issues (its ``train`` hook; the fitted
-    compromise's :func:`~detente.models.fitted.fit` where the registry has no hooks)."""
-    info = get_model(inner)
-    train = getattr(info, "train", None)
-    if train is not None:
-        out = dict(train(arrays, y, g, cap=cap, seed=seed))
-        out.pop("_diagnostics", None)
-        return out
-    if info.run.__module__ == "detente.models.fitted":
-        from detente.models.fitted import fit
+    """The inner model's options trained on these issues (its ``train`` hook, without the
+    diagnostics)."""
+    from detente.models._fitting import train_on
 
-        return fit(arrays, y, cap=cap, free=tuple(info.params))
-    raise ValueError(f"model {inner!r} is marked fittable but has no train hook")
+    return train_on(inner, arrays, y, g, cap=cap, seed=seed)[0]
 
 
 def _inner_oof(
@@ -482,12 +452,14 @@ def _inner_oof(
 ) -> np.ndarray:
     """Out-of-fold forecasts of a fitted inner model on these issues: a grouped CV among them
     alone (``folds`` folds, fewer when there are fewer groups)."""
+    from detente.models._fitting import grouped_folds
+
     out = np.full(y.shape, np.nan)
     n_groups = len(set(np.asarray(g, dtype=object).astype(str)))
     if n_groups < 2:
         p = _inner_train(inner, arrays, y, g, cap, seed)
         return _inner_forecast(inner, arrays, p, cap, seed)
-    fold = _grouped_folds(g, min(folds, n_groups), seed)
+    fold = grouped_folds(g, min(folds, n_groups), seed)
     for h in np.unique(fold):
         keep = np.flatnonzero(fold != h)
         c = None if cap is None else np.asarray(cap, float)[:, keep]
@@ -635,9 +607,10 @@ def train_snap(
 ) -> dict[str, Any]:
     """The options of the ``snap:`` model ``name`` trained on every issue of ``arrays``
     (the inner model's and the rule; see :meth:`_SnapRun.train`), without diagnostics."""
-    keep = np.ones(arrays.n_issues, bool)
-    y, g = np.asarray(outcome, float), np.asarray(groups, dtype=object)
-    return _train_subset(_runner(name), arrays, y, g, keep, cap, seed)
+    from detente.models._fitting import train_on
+
+    _runner(name)  # KeyError unless a snap: model
+    return train_on(name, arrays, outcome, groups, cap=cap, seed=seed)[0]
 
 
 def apply_snap(name: str, arrays: ScenarioArrays, params: Mapping[str, Any], cap: Any) -> Any:
