@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -101,8 +102,9 @@ def main() -> None:  # long: one linear script of the benchmark's steps
         f"{args.boot} draws, seed 0; Δ = model − compromise (capability equal) on the same "
         f"resampled proposals. Time = wall seconds of the model's whole cross-validation.",
         "",
-        "**The machine was shared** with seven other sessions (2 cores) when this ran: times "
-        "are noisy upper bounds; the accuracy numbers do not depend on them.",
+        f"Load average at the end {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (above "
+        "about 1, other work shared the machine and the times are upper bounds); the accuracy "
+        "numbers do not depend on the load.",
         "",
         "| model | MAE | ratio | ΔMAE vs compromise | interval excludes 0 | time (s) |",
         "|---|---|---|---|---|---|",

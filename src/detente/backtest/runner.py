@@ -580,8 +580,11 @@ def backtest_cost(d: DeuData, names: list[str], capability: str, n_folds: int) -
     """Estimated peak memory and time of forecasting every issue of ``d`` with ``names``.
 
     Each model runs proposal by proposal (:func:`~detente.models.registry.group_cost`); a
-    fitted model costs ``n_folds + 1`` fits of about 6000 forecasts each; an ensemble (a model
-    with ``members``) costs its members' fits plus ``n_folds + 1`` runs of every member.
+    fittable model is counted as ``n_folds + 1`` fits of 6000 forecasts each; an ensemble (a
+    model with ``members``) costs its members' fits plus ``n_folds + 1`` runs of every member.
+    The 6000 is a rough size for refusing runs far too large, not a timing: on the dev part
+    it estimates 35 s for learnt-power's 10-fold CV, which benchmarks/results/learnt.md
+    measured at 156 s on a shared machine, and 1209 s for an ensemble, measured at 756-892 s.
     """
     from detente.models.registry import group_cost
     from detente.resources import Cost

@@ -256,8 +256,7 @@ def fit_power(
     3. BFGS (scipy) with the exact gradient, from ``start`` (a previous fit; warm starts
        along a penalty path) or from the prior (``m = 1``, ``p = 1``); parameters are clipped
        to a box (multipliers within ``[e^-5, e^5]``, ``p`` within [0.05, 8]). (L-BFGS-B
-       would take the box itself; BFGS with clipping was kept after an informal trial, not a
-       benchmark, in which it was the quicker of the two.)
+       would take the box itself; no benchmark here compares the two.)
 
     Parameters
     ----------
