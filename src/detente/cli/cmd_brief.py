@@ -16,6 +16,7 @@ from detente.cli.app import (
     input_path,
     load_scenario,
     warn,
+    warn_late_sources,
 )
 
 if TYPE_CHECKING:
@@ -173,10 +174,9 @@ def _from_store(run_id: str, store: Path | None) -> tuple[Scenario, list[str], i
 
 
 def _revisions(series: Any, models: list[str], seed: int | None, grid: int) -> RevisionsResult:
-    from detente.cli.cmd_revisions import warn_late_sources
     from detente.scenario.revisions import run_revisions
 
-    warn_late_sources(series)
+    warn_late_sources((r.scenario, r.path) for r in series)
     return run_revisions(series, models, seed=seed, grid=grid)
 
 
