@@ -74,7 +74,8 @@ def _bottom_line(
     """Whether a deal zone exists, in words; if not, each veto player's floor and ceiling on
     each blocking issue, named by the documented options."""
     issues = {i.id: i for i in scenario.issues}
-    veto = [names.get(a, a) for a in analysis.domain.party_ids if _is_veto(analysis, a)]
+    d = analysis.domain
+    veto = [names.get(a, a) for a, v in zip(d.party_ids, d.veto_mask, strict=True) if v]
     if analysis.zone_nonempty:
         head = (
             "A deal zone exists: some package of terms is acceptable to every veto player ("
@@ -99,11 +100,6 @@ def _bottom_line(
     lims = {g["issue"]: g for g in analysis.limits}
     items = [_blocked_words(issues[b], lims[b], names) for b in blocking if b in lims]
     return {"zone": False, "headline": head, "items": items}
-
-
-def _is_veto(analysis: BargainingAnalysis, actor: str) -> bool:
-    d = analysis.domain
-    return bool(d.veto_mask[list(d.party_ids).index(actor)])
 
 
 def _one_option(issue: Any, lo: float, hi: float) -> bool:
@@ -192,7 +188,6 @@ def _forecast_table(scenario: Scenario, results: Sequence[Forecast], ens: Any) -
         "columns": [display_name(r.model) for r in results],
         "rows": rows,
         "first": display_name(results[0].model) if results else "",
-        "ensemble": None if ens is None else int(ens.draws),
     }
 
 
