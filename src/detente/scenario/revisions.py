@@ -310,16 +310,6 @@ class RevisionsResult(Result):
         now, before = set(self.runs[revision].blocking), set(self.runs[revision - 1].blocking)
         return sorted(now - before), sorted(before - now)
 
-    def movement(self, model: str | None = None) -> list[dict[str, Any]]:
-        """Per issue (for ``model``, default the first): the forecast at each revision and
-        the total change, first to last."""
-        m = model or self.models[0]
-        out = []
-        for i in self.issues:
-            xs = [self.forecast(m, i, n) for n in range(len(self.runs))]
-            out.append({"issue": i, "model": m, "forecasts": xs, "change": xs[-1] - xs[0]})
-        return out
-
     def _zone_lines(self) -> list[str]:
         lines = []
         for n, r in enumerate(self.runs):
