@@ -15,7 +15,7 @@ from detente.cli.app import _register_commands, app
 from detente.models.registry import display_name, run_model
 from detente.report import plot_forecasts
 from detente.report.figures import _spread, spread_labels
-from detente.report.words import option_words, round_sensibly, short_name
+from detente.report.words import nearest_option, option_words, round_sensibly, short_name
 from detente.scenario.io import load
 
 matplotlib.use("Agg")
@@ -170,6 +170,11 @@ def test_words() -> None:
     assert option_words(iss, 42) == "between «freeze» and «leave»"
     assert option_words(iss, 62) == "close to «leave»"
     assert option_words(iss, 90) == "beyond «leave»"
+    # the short form: on an option within 1% of the scale, else the nearest (42 is 22 from
+    # freeze, 23 from leave)
+    assert nearest_option(iss, 20.4) == "«freeze»"
+    assert nearest_option(iss, 42) == "near «freeze»"
+    assert nearest_option(iss, 3) == "near «the low end»"
     assert round_sensibly(91.66666677) == "91.7" and round_sensibly(40.0) == "40"
     assert short_name("Russia (Putin; envoys Dmitriev and Ushakov)") == "Russia"
 

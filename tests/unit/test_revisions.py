@@ -90,6 +90,7 @@ def test_movement_on_a_hand_made_series(series: tuple[Path, Path]) -> None:
     assert math.isnan(df.loc[(1, "x"), "change"])
     assert [r.zone for r in res.runs] == [False, True]
     assert [r.blocking for r in res.runs] == [["x"], []]
+    assert res.blocking_change(1) == ([], ["x"])  # x stopped blocking; nothing started
     assert bool(df.loc[(1, "x"), "blocking"]) and not bool(df.loc[(2, "x"), "blocking"])
     text = res.summary()
     assert "blocked on x (gap 20)" in text and "no longer blocking: x" in text

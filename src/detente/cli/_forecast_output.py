@@ -13,6 +13,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+# a model's name as a reader sees it (never the bare alias ``eu``)
+from detente.models.registry import display_name
+
 if TYPE_CHECKING:
     import pandas as pd
     from rich.table import Table
@@ -107,13 +110,6 @@ def _nearest_anchor(issue: Issue, value: float) -> str:
     return f"{a.value:g}: {' '.join(a.label.split())}"
 
 
-def _shown(model: str) -> str:
-    """A model's name as a reader sees it (never the bare alias ``eu``)."""
-    from detente.models.registry import display_name
-
-    return display_name(model)
-
-
 def _infeasible(res: Forecast) -> list[bool]:
     """Per issue: the model found no outcome every weighted actor prefers to disagreement."""
     import numpy as np
@@ -148,12 +144,12 @@ def _notes(results: Sequence[Forecast]) -> list[str]:
                 else "'–' there: those issues have no status quo to fall back on"
             )
             notes.append(
-                f"{_shown(r.model)}: on {sum(bad)} issue(s) no outcome is preferred by every actor "
-                f"with weight to its reservation point or the status quo; {there}"
+                f"{display_name(r.model)}: on {sum(bad)} issue(s) no outcome is preferred by "
+                f"every actor with weight to its reservation point or the status quo; {there}"
             )
         if any(n and not b for b, n in zip(bad, nan, strict=True)):
             notes.append(
-                f"{_shown(r.model)}: '–' = no forecast (no actor with weight on the issue)"
+                f"{display_name(r.model)}: '–' = no forecast (no actor with weight on the issue)"
             )
     return notes
 
@@ -173,11 +169,13 @@ def _new_table(scenario: Scenario, results: Sequence[Forecast], wide: bool) -> T
     for r in results:
         rounds = f" ({r.n_rounds} rounds)" if r.history is not None else ""
         table.add_column(
-            escape(_shown(r.model)) + rounds, justify="right", overflow="fold", max_width=16
+            escape(display_name(r.model)) + rounds, justify="right", overflow="fold", max_width=16
         )
     if not wide:
         # the label is folded onto more lines, never cut (rich shares the width out)
-        table.add_column(f"nearest option to {escape(_shown(results[0].model))}", overflow="fold")
+        table.add_column(
+            f"nearest option to {escape(display_name(results[0].model))}", overflow="fold"
+        )
     return table
 
 

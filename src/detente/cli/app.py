@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
@@ -520,7 +520,7 @@ def validate(
     with errors(oom_hint="a smaller scenario file"):
         s = load_scenario(file, input_format)
         _checked_params(s, file)
-    _warn_late_sources(s, file)
+    warn_late_sources([(s, display_path(file))])
     documented = sum(p.basis == "documented" for p in s.positions)
     judged = len(s.positions) - documented
     vetoes = [a.id for a in s.actors if a.veto]
@@ -532,15 +532,14 @@ def validate(
     )
 
 
-def _warn_late_sources(s: Scenario, file: str) -> None:
-    """One ``warning:`` line per source dated after the scenario's as_of (the date rule)."""
-    from detente.scenario.revision_spec import warn_late
+def warn_late_sources(revisions: Iterable[tuple[Scenario, str | None]]) -> None:
+    """One ``warning:`` line per source dated after its scenario's as_of (the date rule), for
+    each ``(scenario, path)``."""
+    from detente.scenario.revision_spec import late_messages
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        warn_late(s, display_path(file))
-    for w in caught:
-        warn(str(w.message))
+    for scenario, path in revisions:
+        for message in late_messages(scenario, path):
+            warn(message)
 
 
 @app.command()

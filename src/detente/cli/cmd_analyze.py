@@ -295,9 +295,9 @@ def _save_plot(res: BargainingAnalysis, plot: Path, who: list[str] | None) -> No
 
 
 def _for_store(res: BargainingAnalysis) -> dict[str, Any]:
-    """The analysis as recorded in the run store: everything but the frontier's points (11 MB
-    of JSON on the Miami example; ``frontier_size`` stays, and the points can be recomputed
-    from the recorded scenario and parameters)."""
+    """The analysis as recorded in the run store: everything but the frontier's points
+    (megabytes of JSON on the Miami example; ``frontier_size`` stays, and the points can be
+    recomputed from the recorded scenario and parameters)."""
     d = res.to_dict()
     if "frontier" in d:
         d["frontier"] = None

@@ -16,6 +16,7 @@ from detente.cli.app import (
     input_path,
     load_scenario,
     warn,
+    warn_late_sources,
 )
 
 if TYPE_CHECKING:
@@ -114,14 +115,15 @@ def _resolve(
     series: Any = None
     run_models: list[str] = []
     run_seed = None
+    path = input_path(file)  # None: standard input
     if file in list_series():
         from detente.scenario.revisions import load_series
 
         series = load_series(file)
         scenario = series[-1].scenario
-    elif (input_path(file) is not None and input_path(file).exists()) or file == "-":  # type: ignore[union-attr]
+    elif path is None or path.exists():
         scenario = load_scenario(file)
-        series = _chain(file, scenario)
+        series = _chain(path, scenario)
     else:
         scenario, run_models, run_seed = _from_store(file, store)
     names = list(dict.fromkeys(model)) if model else (run_models or list(DEFAULT_BRIEF_MODELS))
@@ -130,14 +132,14 @@ def _resolve(
     return scenario, names, run_seed, series
 
 
-def _chain(file: str, scenario: Scenario) -> Any:
-    """The revisions a file's previous links reach (``None`` when it has none)."""
+def _chain(path: Path | None, scenario: Scenario) -> Any:
+    """The revisions a file's previous links reach (``None`` when it has none, or for
+    standard input)."""
     from detente.scenario.revisions import load_series
 
-    if scenario.revision is None or not scenario.revision.previous or file == "-":
+    if scenario.revision is None or not scenario.revision.previous or path is None:
         return None
-    p = input_path(file)
-    revs = load_series(p if p is not None else file)
+    revs = load_series(path)
     return revs if len(revs) > 1 else None
 
 
@@ -147,8 +149,7 @@ def _from_store(run_id: str, store: Path | None) -> tuple[Scenario, list[str], i
     from detente.scenario.io.native import read_json, read_yaml
     from detente.store import RunStore
 
-    path = store if store is not None else None
-    with RunStore(path) as st:
+    with RunStore(store) as st:
         try:
             rec = st.get_run(run_id)
         except ScenarioError as e:
@@ -173,10 +174,9 @@ def _from_store(run_id: str, store: Path | None) -> tuple[Scenario, list[str], i
 
 
 def _revisions(series: Any, models: list[str], seed: int | None, grid: int) -> RevisionsResult:
-    from detente.cli.cmd_revisions import warn_late_sources
     from detente.scenario.revisions import run_revisions
 
-    warn_late_sources(series)
+    warn_late_sources((r.scenario, r.path) for r in series)
     return run_revisions(series, models, seed=seed, grid=grid)
 
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from detente.cli._runs import Fmt, FmtOpt
 from detente.cli._store import NoStoreOpt, StoreOpt, recording
-from detente.cli.app import app, check_output, errors, fail, warn
+from detente.cli.app import app, check_output, errors, fail, warn_late_sources
+
+if TYPE_CHECKING:
+    from detente.scenario.revisions import RevisionsResult
 
 __all__ = ["revisions"]
 
@@ -63,12 +66,10 @@ def revisions(
       detente revisions a.yaml b.yaml c.yaml -m compromise --format json
     """
     from detente.models.registry import get_model
-
-    check_output(plot, "--plot", figure=True, inputs=files)
-    names = list(dict.fromkeys(model)) if model else None
     from detente.scenario.revisions import DEFAULT_REVISION_MODELS, load_series, run_revisions
 
-    names = names or list(DEFAULT_REVISION_MODELS)
+    check_output(plot, "--plot", figure=True, inputs=files)
+    names = list(dict.fromkeys(model or DEFAULT_REVISION_MODELS))
     params = {"inputs": list(files), "grid": grid}
     with recording(store, no_store, "revisions", models=names, params=params, seed=seed) as rec:
         with errors():
@@ -77,7 +78,7 @@ def revisions(
             revs = load_series(files if len(files) > 1 else files[0])
             if len(revs) < 2:
                 fail(f"{files[0]}: one revision only; allowed: two or more dated revisions")
-            warn_late_sources(revs)
+            warn_late_sources((r.scenario, r.path) for r in revs)
             res = run_revisions(revs, names, seed=seed, grid=grid)
         if fmt is Fmt.json:
             typer.echo(json.dumps(res.to_dict(), indent=1, allow_nan=False))
@@ -89,21 +90,7 @@ def revisions(
         rec.result("revisions", res)
 
 
-def warn_late_sources(revs: list[Any]) -> None:
-    """One ``warning:`` line per source dated after its revision's as_of."""
-    import warnings
-
-    from detente.scenario.revision_spec import warn_late
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        for r in revs:
-            warn_late(r.scenario, r.path)
-    for w in caught:
-        warn(str(w.message))
-
-
-def _save(res: object, plot: Path) -> None:
+def _save(res: RevisionsResult, plot: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -112,6 +99,6 @@ def _save(res: object, plot: Path) -> None:
     from detente.cli._runs import save_figure
 
     fig, ax = plt.subplots(figsize=(10, 5.5))
-    res.plot(ax)  # type: ignore[attr-defined]
+    res.plot(ax)
     with errors():
         save_figure(fig, plot)

@@ -205,9 +205,8 @@ def _emit(res: SensitivityResult, fmt: Fmt, output: Path | None, top: int) -> No
 
 
 def _save_plot(res: SensitivityResult, plot: Path, answer: str | None) -> None:
-    """The tornado chart, written beside ``plot`` under a temporary name and renamed into
-    place (an interrupted save leaves no half-written picture)."""
-
+    """The tornado chart, written through :func:`save_figure` (an interrupted save leaves no
+    half-written picture)."""
     import matplotlib
 
     matplotlib.use("Agg")

@@ -68,17 +68,14 @@ def _forecasts(scenario: Scenario, models: Sequence[str], seed: int | None) -> l
     ]
 
 
-def _limit_by_issue(analysis: BargainingAnalysis) -> dict[str, dict[str, Any]]:
-    return {g["issue"]: g for g in analysis.limits}
-
-
 def _bottom_line(
     scenario: Scenario, analysis: BargainingAnalysis, names: dict[str, str]
 ) -> dict[str, Any]:
     """Whether a deal zone exists, in words; if not, each veto player's floor and ceiling on
     each blocking issue, named by the documented options."""
     issues = {i.id: i for i in scenario.issues}
-    veto = [names.get(a, a) for a in analysis.domain.party_ids if _is_veto(analysis, a)]
+    d = analysis.domain
+    veto = [names.get(a, a) for a, v in zip(d.party_ids, d.veto_mask, strict=True) if v]
     if analysis.zone_nonempty:
         head = (
             "A deal zone exists: some package of terms is acceptable to every veto player ("
@@ -100,18 +97,18 @@ def _bottom_line(
         + "; ".join(issues[b].name for b in blocking)
         + "."
     )
-    lims = _limit_by_issue(analysis)
+    lims = {g["issue"]: g for g in analysis.limits}
     items = [_blocked_words(issues[b], lims[b], names) for b in blocking if b in lims]
     return {"zone": False, "headline": head, "items": items}
 
 
-def _is_veto(analysis: BargainingAnalysis, actor: str) -> bool:
-    d = analysis.domain
-    return bool(d.veto_mask[list(d.party_ids).index(actor)])
+def _one_option(issue: Any, lo: float, hi: float) -> bool:
+    """Whether ``lo`` and ``hi`` are one option (within 1% of the issue's scale)."""
+    return abs(hi - lo) <= 0.01 * (issue.scale.hi - issue.scale.lo)
 
 
 def _range_words(issue: Any, lo: float, hi: float) -> str:
-    if abs(hi - lo) <= 0.01 * (issue.scale.hi - issue.scale.lo):
+    if _one_option(issue, lo, hi):
         return "only " + option_words(issue, lo)
     return f"from {option_words(issue, lo)} to {option_words(issue, hi)}"
 
@@ -174,7 +171,7 @@ def _forecast_table(scenario: Scenario, results: Sequence[Forecast], ens: Any) -
         for r in results:
             if r.model in getattr(ens, "models", ()):
                 st = ens.stats().forecasts[r.model]
-                spread[r.model] = (st["q50"], st["q05"], st["q95"])
+                spread[r.model] = (st["q05"], st["q95"])
     rows = []
     for j, issue in enumerate(scenario.issues):
         cells = []
@@ -182,7 +179,7 @@ def _forecast_table(scenario: Scenario, results: Sequence[Forecast], ens: Any) -
             x = float(r.forecast[j])
             cell = round_sensibly(x)
             if r.model in spread:
-                _med, lo, hi = (float(v[j]) for v in spread[r.model])
+                lo, hi = (float(v[j]) for v in spread[r.model])
                 cell += f" (90% of draws {round_sensibly(lo)}–{round_sensibly(hi)})"
             cells.append(cell)
         first = float(results[0].forecast[j]) if results else math.nan
@@ -191,7 +188,6 @@ def _forecast_table(scenario: Scenario, results: Sequence[Forecast], ens: Any) -
         "columns": [display_name(r.model) for r in results],
         "rows": rows,
         "first": display_name(results[0].model) if results else "",
-        "ensemble": None if ens is None else int(ens.draws),
     }
 
 
@@ -222,7 +218,7 @@ def _hinges(
         )
     for g in analysis.limits:
         i = issues[g["issue"]]
-        if not g["blocked"] and abs(g["hi"] - g["lo"]) <= 0.01 * (i.scale.hi - i.scale.lo):
+        if not g["blocked"] and _one_option(i, g["lo"], g["hi"]):
             out.append(f"{i.name}: the veto players meet at one option only.")
     out.extend(_opening_words(analysis, issues, names))
     return out
@@ -278,7 +274,7 @@ def _caveats(scenario: Scenario, models: Sequence[str]) -> list[str]:
     js = sum(p.salience_basis == "judgement" for p in pos)
     jc = sum(a.capability_basis == "judgement" for a in scenario.actors)
     res = sum(p.reservation is not None for p in pos)
-    out = [
+    return [
         f"Judgement, not documented: {jp} of {len(pos)} positions, {js} of {len(pos)} "
         f"saliences (how much each side cares), {jc} of {len(scenario.actors)} capabilities "
         f"(clout). The {res} limits (the worst terms each side would sign) carry no basis of "
@@ -292,7 +288,6 @@ def _caveats(scenario: Scenario, models: Sequence[str]) -> list[str]:
         "The zone of agreement rests on the limits: move one limit and the answer can change "
         "(see what it hinges on).",
     ]
-    return out
 
 
 def _inputs(scenario: Scenario, names: dict[str, str]) -> dict[str, Any]:
@@ -345,12 +340,13 @@ def _moved(runs: RevisionsResult | None, names: dict[str, str]) -> dict[str, Any
     if runs is None or len(runs.runs) < 2:
         return None
     from detente.models.registry import display_name
+    from detente.scenario.revisions import MIN_MOVE
 
     a, b = runs.runs[-2], runs.runs[-1]
     lines = []
     if a.zone != b.zone:
         lines.append("The deal zone " + ("opened." if b.zone else "closed."))
-    new, gone = sorted(set(b.blocking) - set(a.blocking)), sorted(set(a.blocking) - set(b.blocking))
+    new, gone = runs.blocking_change(-1)
     if new:
         lines.append("Newly blocking: " + ", ".join(new) + ".")
     if gone:
@@ -365,11 +361,8 @@ def _moved(runs: RevisionsResult | None, names: dict[str, str]) -> dict[str, Any
             )
     for m in runs.models:
         for i in runs.issues:
-            x0, x1 = (
-                a.forecasts.get(m, {}).get(i, math.nan),
-                b.forecasts.get(m, {}).get(i, math.nan),
-            )
-            if not (math.isnan(x0) or math.isnan(x1)) and abs(x1 - x0) >= 0.05:
+            x0, x1 = runs.forecast(m, i, -2), runs.forecast(m, i, -1)
+            if not (math.isnan(x0) or math.isnan(x1)) and abs(x1 - x0) >= MIN_MOVE:
                 lines.append(
                     f"{display_name(m)} on {i}: {round_sensibly(x0)} → {round_sensibly(x1)}."
                 )
@@ -441,10 +434,11 @@ def _ensemble(
         return None, "No spread shown: the scenario has no uncertainty block."
     from detente.uncertainty.ensemble import ensemble as run_ensemble
 
-    res = run_ensemble(scenario, draws=ensemble, seed=0 if seed is None else seed, models=models)
+    seed = 0 if seed is None else seed
+    res = run_ensemble(scenario, draws=ensemble, seed=seed, models=models)
     return res, (
-        f"Spread over {ensemble} draws of the uncertain inputs (seed "
-        f"{0 if seed is None else seed}): the middle 90% of the draws' forecasts."
+        f"Spread over {ensemble} draws of the uncertain inputs (seed {seed}): the middle 90% "
+        "of the draws' forecasts."
     )
 
 

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["MAX_ISSUES", "plot_forecasts", "spread_labels", "wrap_title"]
+__all__ = ["MAX_ISSUES", "plot_forecasts", "scenario_panels", "spread_labels", "wrap_title"]
 
 #: Panels drawn by default (the first issues); ``issues=`` chooses others.
 MAX_ISSUES = 12

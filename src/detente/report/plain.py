@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from detente.report.words import option_words, round_sensibly
+from detente.report.words import actor_names, option_words, round_sensibly
 
 if TYPE_CHECKING:
     from detente.bargaining import BargainingAnalysis
@@ -27,7 +27,7 @@ def _val(issues: dict[str, Any], issue: str, x: float) -> str:
 
 def _head(res: BargainingAnalysis, scenario: Scenario | None) -> list[str]:
     d = res.domain
-    names = {} if scenario is None else {a.id: a.name.split(" (")[0] for a in scenario.actors}
+    names = {} if scenario is None else actor_names(scenario)
     veto = [p for p, v in zip(d.party_ids, d.veto_mask, strict=True) if v]
     who = [names[p] for p in veto if p in names and names[p] != p]
     return [

@@ -30,7 +30,14 @@ from detente.scenario._types import Id, SchemaProblem, Strict, Text
 if TYPE_CHECKING:
     from detente.scenario.schema import Scenario, Source
 
-__all__ = ["LateSourceWarning", "RevisionSpec", "check_revision", "late_sources", "warn_late"]
+__all__ = [
+    "LateSourceWarning",
+    "RevisionSpec",
+    "check_revision",
+    "late_messages",
+    "late_sources",
+    "warn_late",
+]
 
 
 class RevisionSpec(Strict):
@@ -90,19 +97,23 @@ def late_sources(scenario: Scenario) -> list[Source]:
     return [s for s in scenario.sources if s.date is not None and s.date > scenario.as_of]
 
 
+def late_messages(scenario: Scenario, path: str | None = None) -> list[str]:
+    """One message per source dated after ``as_of`` (:func:`late_sources`); ``path`` names
+    the file in it."""
+    where = f"{path}: " if path else ""
+    return [
+        f"{where}source {s.id} is dated {s.date} after the scenario's as_of "
+        f"{scenario.as_of}; a scenario dated {scenario.as_of} may cite only sources "
+        "public by then"
+        for s in late_sources(scenario)
+    ]
+
+
 def warn_late(scenario: Scenario, path: str | None = None) -> list[Source]:
     """Warn (:class:`LateSourceWarning`, one per source) on every source dated after ``as_of``.
 
-    Returns the late sources. ``path`` names the file in the message.
+    Returns the late sources. ``path`` names the file in the message (:func:`late_messages`).
     """
-    late = late_sources(scenario)
-    where = f"{path}: " if path else ""
-    for s in late:
-        warnings.warn(
-            f"{where}source {s.id} is dated {s.date} after the scenario's as_of "
-            f"{scenario.as_of}; a scenario dated {scenario.as_of} may cite only sources "
-            "public by then",
-            LateSourceWarning,
-            stacklevel=2,
-        )
-    return late
+    for message in late_messages(scenario, path):
+        warnings.warn(message, LateSourceWarning, stacklevel=2)
+    return late_sources(scenario)

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_REVISION_MODELS",
+    "MIN_MOVE",
     "Revision",
     "RevisionRun",
     "RevisionsResult",
@@ -40,8 +41,9 @@ __all__ = [
 #: Models run on every revision when none are named.
 DEFAULT_REVISION_MODELS = ("compromise", "smp", "eu")
 
-#: A forecast change smaller than this (in issue units) counts as no move in the summary.
-_MOVE = 0.05
+#: A forecast change smaller than this (in issue units) counts as no move (the summary, the
+#: brief's "what moved").
+MIN_MOVE = 0.05
 
 
 @dataclass(frozen=True)
@@ -281,9 +283,10 @@ class RevisionsResult(Result):
         import pandas as pd
 
         rows = []
+        issues = self.issues
         for n, r in enumerate(self.runs):
             for m in self.models:
-                for i in self.issues:
+                for i in issues:
                     x = self.forecast(m, i, n)
                     prev = self.forecast(m, i, n - 1) if n else math.nan
                     rows.append(
@@ -301,20 +304,15 @@ class RevisionsResult(Result):
                     )
         return pd.DataFrame(rows)
 
-    def movement(self, model: str | None = None) -> list[dict[str, Any]]:
-        """Per issue (for ``model``, default the first): the forecast at each revision and
-        the total change, first to last."""
-        m = model or self.models[0]
-        out = []
-        for i in self.issues:
-            xs = [self.forecast(m, i, n) for n in range(len(self.runs))]
-            out.append({"issue": i, "model": m, "forecasts": xs, "change": xs[-1] - xs[0]})
-        return out
+    def blocking_change(self, revision: int) -> tuple[list[str], list[str]]:
+        """The issues that started and those that stopped blocking the zone of agreement at
+        ``revision`` (against the revision before), each sorted."""
+        now, before = set(self.runs[revision].blocking), set(self.runs[revision - 1].blocking)
+        return sorted(now - before), sorted(before - now)
 
     def _zone_lines(self) -> list[str]:
         lines = []
-        prev: set[str] | None = None
-        for r in self.runs:
+        for n, r in enumerate(self.runs):
             head = f"{r.revision.as_of} {r.revision.label}: "
             if r.zone is None:
                 lines.append(head + "no analysis")
@@ -330,14 +328,11 @@ class RevisionsResult(Result):
                     )
                     or "—"
                 )
-            if prev is not None:
-                now = set(r.blocking)
-                new, gone = sorted(now - prev), sorted(prev - now)
-                if new:
-                    state += f" (newly blocking: {', '.join(new)})"
-                if gone:
-                    state += f" (no longer blocking: {', '.join(gone)})"
-            prev = set(r.blocking)
+            new, gone = self.blocking_change(n) if n else ([], [])
+            if new:
+                state += f" (newly blocking: {', '.join(new)})"
+            if gone:
+                state += f" (no longer blocking: {', '.join(gone)})"
             lines.append(head + state)
         return lines
 
@@ -355,7 +350,7 @@ class RevisionsResult(Result):
                 for n in range(len(self.runs)):
                     x = self.forecast(m, i, n)
                     d = x - self.forecast(m, i, n - 1) if n else math.nan
-                    moved = "" if math.isnan(d) or abs(d) < _MOVE else f" ({d:+.1f})"
+                    moved = "" if math.isnan(d) or abs(d) < MIN_MOVE else f" ({d:+.1f})"
                     cells.append(f"{_fmt(x) + moved:>16}")
                 lines.append("  " + i.ljust(w) + "".join(f"  {c}" for c in cells))
         return lines
