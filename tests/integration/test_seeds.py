@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -143,3 +144,39 @@ def test_run_by_group_hands_a_seed_to_every_model_flagged_or_not() -> None:
     finally:
         del registry._REGISTRY["spy"]
     assert len(seen) == 2 and all(isinstance(r, np.random.Generator) for r in seen)
+
+
+def test_run_models_gives_each_model_its_own_stream() -> None:
+    """run_models, which forecast, brief, revisions, the cases and the dashboard share: each
+    model gets the stream its name gives under the seed (so the order and company of the
+    others change nothing), and a seed of None hands the model None (its own default)."""
+    from dataclasses import replace
+
+    from detente.models import registry
+    from detente.models.registry import run_models
+
+    seen: dict[str, list[object]] = {}
+    info = get_model("compromise")
+
+    def spy(name: str):
+        def run(arrays, *, rng=None, **kw):
+            seen.setdefault(name, []).append(rng)
+            return info.run(arrays, rng=rng, **kw)
+
+        return run
+
+    for name in ("spy-a", "spy-b"):
+        registry._REGISTRY[name] = replace(info, name=name, run=spy(name))
+    try:
+        a = _arrays(k=4, groups=False)
+        out = run_models(["spy-b", "spy-a"], a, 7)
+        run_models(["spy-a"], a, None)
+    finally:
+        for name in ("spy-a", "spy-b"):
+            del registry._REGISTRY[name]
+    assert len(out) == 2  # one forecast each, in the order named
+    # CRC-32 of the name as the spawn key under the seed (model_stream's documented key)
+    (b,), (a7, a_none) = seen["spy-b"], seen["spy-a"]
+    assert (b.entropy, b.spawn_key) == (7, (zlib.crc32(b"spy-b"),))
+    assert (a7.entropy, a7.spawn_key) == (7, (zlib.crc32(b"spy-a"),))
+    assert a_none is None

@@ -15,7 +15,6 @@ import typer
 from detente.cli._store import NoStoreOpt, StoreOpt
 
 if TYPE_CHECKING:
-    import numpy as np
     from rich.console import Console
 
     from detente.models.result import Forecast
@@ -395,24 +394,14 @@ def _run_models(
     """
 
     from detente.cli.progress import reporting
-    from detente.models.registry import model_stream
+    from detente.models.registry import run_models
     from detente.scenario.errors import ScenarioError
 
-    streams: list[np.random.SeedSequence | None] = [
-        None if seed is None else model_stream(seed, n) for n in names
-    ]
     with reporting():
-        try:
-            return [_run_one(n, arrays, s) for n, s in zip(names, streams, strict=True)]
+        try:  # a table of separate negotiations (DEU proposals) runs group by group
+            return run_models(names, arrays, seed)
         except ScenarioError as e:  # e.g. a scenario without positions
             raise e.located(display_path(file)) from None
-
-
-def _run_one(name: str, arrays: ScenarioArrays, rng: np.random.SeedSequence | None) -> Forecast:
-    from detente.models.registry import run_by_group
-
-    # A table of separate negotiations (DEU proposals) runs group by group.
-    return run_by_group(name, arrays, rng=rng)
 
 
 def _figure_limit() -> int:

@@ -339,10 +339,10 @@ def _scale(case: Case) -> tuple[np.ndarray, np.ndarray]:
 
 def _forecast(case: Case, model: str, seed: int) -> np.ndarray:
     """The model's forecast of the scored issues (issue units)."""
-    from detente.models.registry import model_stream, run_by_group
+    from detente.models.registry import run_models
 
     arrays = case.scenario.to_arrays()
-    fc = run_by_group(model, arrays, rng=model_stream(seed, model))
+    (fc,) = run_models([model], arrays, seed)
     by_id = dict(zip(fc.issue_ids, np.asarray(fc.forecast, float), strict=True))
     return np.array([by_id[j] for j in case.issue_ids], float)
 

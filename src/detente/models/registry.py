@@ -6,7 +6,7 @@ this registry; a test checks that they agree.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +34,7 @@ __all__ = [
     "run_batch",
     "run_by_group",
     "run_model",
+    "run_models",
     "spawn_streams",
     "split_trained",
 ]
@@ -487,6 +488,19 @@ def model_stream(seed: int, name: str) -> np.random.SeedSequence:
     import numpy as np
 
     return np.random.SeedSequence(seed, spawn_key=(zlib.crc32(name.encode("utf-8")),))
+
+
+def run_models(names: Sequence[str], arrays: Any, seed: int | None) -> list[Forecast]:
+    """Each model's forecast of ``arrays`` (:func:`run_by_group`), in the order given.
+
+    With a ``seed``, each model runs on its own stream keyed by its name
+    (:func:`model_stream`), so a model's draws do not depend on which others run or in what
+    order; with ``None``, each model's own default (a seed the scenario file sets, such as
+    ``model_params.seed`` or KTAB's ``prngSeed``).
+    """
+    return [
+        run_by_group(m, arrays, rng=None if seed is None else model_stream(seed, m)) for m in names
+    ]
 
 
 def spawn_streams(rng: RNG, n: int) -> list[np.random.Generator]:

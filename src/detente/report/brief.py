@@ -60,12 +60,9 @@ BACKTEST = (
 
 def _forecasts(scenario: Scenario, models: Sequence[str], seed: int | None) -> list[Forecast]:
     """Each model's forecast (a model's stream keyed by its name under ``seed``)."""
-    from detente.models.registry import model_stream, run_by_group
+    from detente.models.registry import run_models
 
-    arrays = scenario.to_arrays()
-    return [
-        run_by_group(m, arrays, rng=None if seed is None else model_stream(seed, m)) for m in models
-    ]
+    return run_models(models, scenario.to_arrays(), seed)
 
 
 def _bottom_line(

@@ -190,14 +190,12 @@ def _run_one(
     rev: Revision, models: Sequence[str], seed: int | None, grid: int | None
 ) -> RevisionRun:
     """Each model's forecast of ``rev`` and (``grid`` not None) its bargaining analysis."""
-    from detente.models.registry import model_stream, run_by_group
+    from detente.models.registry import run_models
 
-    arrays = rev.scenario.to_arrays()
-    fc: dict[str, dict[str, float]] = {}
-    for m in models:
-        stream = None if seed is None else model_stream(seed, m)
-        res = run_by_group(m, arrays, rng=stream)
-        fc[m] = {i: float(v) for i, v in zip(res.issue_ids, res.forecast, strict=True)}
+    fc = {
+        m: {i: float(v) for i, v in zip(res.issue_ids, res.forecast, strict=True)}
+        for m, res in zip(models, run_models(models, rev.scenario.to_arrays(), seed), strict=True)
+    }
     if grid is None:
         return RevisionRun(rev, fc, None, [])
     from detente.bargaining import analyze

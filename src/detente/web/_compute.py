@@ -149,10 +149,9 @@ def spec_from_record(run: RunRecord) -> RunSpec | None:
 def compute(scenario: Scenario, spec: RunSpec) -> Any:
     """Run ``spec`` on ``scenario``: a list of forecasts (forecast) or one result object."""
     if spec.kind == "forecast":
-        from detente.models.registry import model_stream, run_by_group
+        from detente.models.registry import run_models
 
-        arrays = scenario.to_arrays()
-        return [run_by_group(m, arrays, rng=model_stream(spec.seed, m)) for m in spec.models]
+        return run_models(spec.models, scenario.to_arrays(), spec.seed)
     if spec.kind == "analyze":
         from detente.bargaining import analyze
         from detente.bargaining.rules import PackageRules
