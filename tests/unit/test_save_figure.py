@@ -1,5 +1,5 @@
-"""cli._runs.save_figure: the figure lands whole or not at all (ensemble, sensitivity and
-simulate all save through it)."""
+"""report.figures.save_figure: the figure lands whole or not at all (every --plot of the CLI
+saves through it)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pytest
 
-from detente.cli._runs import save_figure
+from detente.report.figures import save_figure
+from detente.scenario.errors import ScenarioError
 
 
 def test_written_whole_and_no_temporary_left(tmp_path: Path) -> None:
@@ -33,6 +34,7 @@ def test_a_failed_save_leaves_nothing(tmp_path: Path, monkeypatch: pytest.Monkey
 
     monkeypatch.setattr(fig, "savefig", half_written)
     out = tmp_path / "fig.png"
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(ScenarioError, match="disk full") as e:
         save_figure(fig, out)
+    assert e.value.path == str(out)  # the error names the picture, not the temporary file
     assert list(tmp_path.iterdir()) == []

@@ -13,10 +13,6 @@ import typer
 from detente.cli.app import fail
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
-    from matplotlib.figure import Figure
-
     from detente.uncertainty.executors import Executor
 
 __all__ = [
@@ -29,7 +25,6 @@ __all__ = [
     "WorkersOpt",
     "interruptible",
     "make_executor",
-    "save_figure",
 ]
 
 #: Exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells report it.
@@ -93,21 +88,3 @@ def interruptible() -> Iterator[None]:
     except KeyboardInterrupt:
         typer.echo("interrupted: nothing written", err=True)
         raise typer.Exit(INTERRUPTED) from None
-
-
-def save_figure(fig: Figure, path: Path) -> None:
-    """Write ``fig`` to ``path`` (format from its suffix) through a temporary file beside it,
-    renamed into place, and close it: an interrupted or failed save leaves no half-written
-    picture."""
-    import os
-
-    import matplotlib.pyplot as plt
-
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
-    try:
-        fig.tight_layout()
-        fig.savefig(tmp, format=path.suffix.lstrip(".").lower())
-        os.replace(tmp, path)
-    finally:
-        plt.close(fig)
-        tmp.unlink(missing_ok=True)

@@ -283,15 +283,13 @@ def _save_plot(res: BargainingAnalysis, plot: Path, who: list[str] | None) -> No
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from detente.report.figures import save_figure
+
     fig, axes = plt.subplots(1, 2, figsize=(12, 5))
     res.plot_plane(axes[0], actors=tuple(who[:2]) if who and len(who) >= 2 else None)
     res.plot_concessions(axes[1])
-    fig.tight_layout()
-    try:
-        with errors():
-            fig.savefig(plot)
-    finally:
-        plt.close(fig)
+    with errors():
+        save_figure(fig, plot)
 
 
 def _for_store(res: BargainingAnalysis) -> dict[str, Any]:

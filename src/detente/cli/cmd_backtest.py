@@ -192,14 +192,11 @@ def _save_plot(res: BacktestResult, plot: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+
+    from detente.report.figures import save_figure
 
     fig: Any = res.plot().figure  # a top-level Figure: plot() made it
-    fig.tight_layout()
-    try:
-        fig.savefig(plot, dpi=120)
-    finally:
-        plt.close(fig)
+    save_figure(fig, plot, dpi=120)
 
 
 @backtest_app.command("predict")

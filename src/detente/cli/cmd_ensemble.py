@@ -18,7 +18,6 @@ from detente.cli._runs import (
     WorkersOpt,
     interruptible,
     make_executor,
-    save_figure,
 )
 from detente.cli._store import NoStoreOpt, StoreOpt, recording
 from detente.cli.app import (
@@ -31,6 +30,7 @@ from detente.cli.app import (
     fail,
     load_scenario,
 )
+from detente.report.figures import save_figure
 
 if TYPE_CHECKING:
     from rich.table import Table

@@ -96,7 +96,7 @@ def _save(res: RevisionsResult, plot: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from detente.cli._runs import save_figure
+    from detente.report.figures import save_figure
 
     fig, ax = plt.subplots(figsize=(10, 5.5))
     res.plot(ax)

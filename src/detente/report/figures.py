@@ -13,10 +13,41 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["MAX_ISSUES", "plot_forecasts", "scenario_panels", "spread_labels", "wrap_title"]
+__all__ = [
+    "MAX_ISSUES",
+    "plot_forecasts",
+    "save_figure",
+    "scenario_panels",
+    "spread_labels",
+    "wrap_title",
+]
 
 #: Panels drawn by default (the first issues); ``issues=`` chooses others.
 MAX_ISSUES = 12
+
+
+def save_figure(fig: Figure, path: str | Path, **savefig: Any) -> None:
+    """Write ``fig`` to ``path`` (PNG, SVG or PDF by its suffix) through a temporary file
+    beside it, renamed into place (:func:`~detente.scenario.io._common.atomic_path`), and
+    close it: a failed or interrupted save leaves no half-written picture. ``savefig`` options
+    (``dpi``, ...) go to matplotlib.
+
+    Raises
+    ------
+    ScenarioError
+        Naming ``path``: its folder does not exist, it is a folder, or the write is refused.
+    """
+    import matplotlib.pyplot as plt
+
+    from detente.scenario.io._common import atomic_path
+
+    p = Path(path)
+    try:
+        fig.tight_layout()
+        with atomic_path(p) as tmp:
+            fig.savefig(tmp, format=p.suffix.lstrip(".").lower() or "png", **savefig)
+    finally:
+        plt.close(fig)
 
 
 def wrap_title(text: str, width: int = 48) -> str:
@@ -281,9 +312,8 @@ def plot_forecasts(
     note = _coverage_note(chosen, n_issues, issues is None)
     if note is not None:
         fig.suptitle(note, fontsize=10)
-    fig.tight_layout()
     if path is not None:
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
+        save_figure(fig, path, dpi=110)
         return None
+    fig.tight_layout()
     return fig
