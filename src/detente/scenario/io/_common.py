@@ -501,15 +501,20 @@ def atomic_write_text(path: str | Path, text: str, *, newline: str | None = None
     """
     p = Path(path)
     target = write_target(p)
-    try:
-        mode = target.stat().st_mode
-    except OSError:
-        mode = None
+    mode = _mode(target)
     if mode is not None and (stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)):
         _write_stream(target, p, text, newline, fifo=stat.S_ISFIFO(mode))
         return
     with atomic_path(p) as tmp, open(tmp, "w", encoding="utf-8", newline=newline) as fh:
         fh.write(text)
+
+
+def _mode(target: Path) -> int | None:
+    """``target``'s file mode, ``None`` when it does not exist (or cannot be looked at)."""
+    try:
+        return target.stat().st_mode
+    except OSError:
+        return None
 
 
 @contextmanager
@@ -528,10 +533,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     """
     p = Path(path)
     target = write_target(p)
-    try:
-        mode = target.stat().st_mode
-    except OSError:
-        mode = None
+    mode = _mode(target)
     if mode is not None and stat.S_ISDIR(mode):
         raise ScenarioError("cannot write: this is a folder", path=p, allowed="a file name")
     if mode is not None and not stat.S_ISREG(mode):
