@@ -83,7 +83,10 @@ def base_rates(train: pd.DataFrame, years: range) -> dict[int, float]:
 
 
 def aj_forecasts(train: pd.DataFrame, test: pd.DataFrame, horizon_days: float) -> np.ndarray:
-    """The reference-class Aalen-Johansen forecast for each test conflict-year: (rows, 3)."""
+    """The reference-class Aalen-Johansen forecast for each test conflict-year: (rows, 3).
+
+    A test episode is asked about as a query of ``detente baserate`` is: with one region, the
+    first its dyad lists (training episodes match on any of theirs)."""
     from detente.history._ucdp_aj import conditional_incidence
     from detente.history.termination import reference_class
 
