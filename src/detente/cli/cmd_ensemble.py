@@ -30,7 +30,6 @@ from detente.cli.app import (
     fail,
     load_scenario,
 )
-from detente.report.figures import save_figure
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -290,6 +289,8 @@ def _save_plot(res: EnsembleResult, plot: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
+    from detente.report.figures import save_figure
 
     k = len(res.issue_ids)
     fig, ax = plt.subplots(figsize=(min(14.0, max(6.0, 0.6 * k * len(res.models))), 5))

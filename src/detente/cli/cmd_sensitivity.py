@@ -31,7 +31,6 @@ from detente.cli.app import (
     fail,
     load_scenario,
 )
-from detente.report.figures import save_figure
 
 if TYPE_CHECKING:
     from detente.uncertainty.sensitivity import SensitivityResult
@@ -211,6 +210,8 @@ def _save_plot(res: SensitivityResult, plot: Path, answer: str | None) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
+    from detente.report.figures import save_figure
 
     fig, ax = plt.subplots(figsize=(9, 6))
     res.plot(ax, answer=answer)

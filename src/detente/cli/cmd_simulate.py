@@ -29,7 +29,6 @@ from detente.cli.app import (
     fail,
     load_scenario,
 )
-from detente.report.figures import save_figure
 
 if TYPE_CHECKING:
     from detente.process.result import SimulationResult
@@ -263,6 +262,8 @@ def _draw(res: SimulationResult, plot: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
+    from detente.report.figures import save_figure
 
     fig, ax = plt.subplots(figsize=(9, 4.5))
     res.plot(ax)
